@@ -1,0 +1,85 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from cdess.web.forms import (
+    REQUIRED,
+    CheckboxListField,
+    Form,
+    email_field,
+    new_password_fields,
+    options,
+)
+
+NAME_LABEL = _l("Nom et prénom")
+
+
+def name_field(label=NAME_LABEL):
+    return StringField(
+        label,
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("120 caractères au plus."))],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+class RegisterForm(Form):
+    display_name = name_field()
+    email = email_field()
+    password, confirm = new_password_fields()
+
+
+class LoginForm(Form):
+    email = email_field()
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Rester connecté sur cet appareil"))
+
+
+class ForgotPasswordForm(Form):
+    email = email_field()
+
+
+class SetPasswordForm(Form):
+    password, confirm = new_password_fields()
+
+
+class ProfileForm(Form):
+    display_name = name_field()
+    locale = SelectField(_l("Langue de l'interface"), choices=options([("fr", "Français")]))
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()
+
+
+class UserForm(Form):
+    """Roles, collège and voting right of an account (secretariat)."""
+
+    roles = CheckboxListField(_l("Rôles"))
+    college_id = SelectField(_l("Collège"), coerce=int, validators=[Optional()])
+    voting_right = BooleanField(_l("Voix délibérative (membre votant)"))
+    active = BooleanField(_l("Compte actif"))
+
+
+class InviteForm(UserForm):
+    display_name = name_field()
+    email = email_field()
+
+
+class CollegeForm(Form):
+    name = StringField(
+        _l("Nom du collège"),
+        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("200 caractères au plus."))],
+    )
+    position = IntegerField(
+        _l("Ordre d'affichage"),
+        validators=[Optional(), NumberRange(min=0, max=999, message=_l("Entre 0 et 999."))],
+    )

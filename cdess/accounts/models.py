@@ -1,0 +1,122 @@
+"""Users, their roles, and the collèges of the council."""
+
+import enum
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from cdess.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC: the same on SQLite and PostgreSQL (columns hold UTC without a zone)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.Enum):
+    applicant = "applicant"
+    secretariat = "secretariat"
+    council_member = "council_member"
+    president = "president"
+    admin = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.applicant: _l("Porteur de projet"),
+    Role.secretariat: _l("Secrétariat"),
+    Role.council_member: _l("Membre du conseil"),
+    Role.president: _l("Président"),
+    Role.admin: _l("Administrateur"),
+}
+
+
+class College(db.Model):
+    """A collège of the council (institutions, associations, coopératives & mutuelles…)."""
+
+    __tablename__ = "college"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    members: Mapped[list["User"]] = relationship(back_populates="college")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # NULL until an invited person sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    email_confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    college_id: Mapped[int | None] = mapped_column(ForeignKey("college.id", ondelete="SET NULL"))
+    voting_right: Mapped[bool] = mapped_column(default=False)
+
+    college: Mapped[College | None] = relationship(back_populates="members")
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @staticmethod
+    def normalize_email(email: str) -> str:
+        return email.strip().lower()
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    def set_roles(self, roles) -> None:
+        wanted = set(roles)
+        self.role_rows = [row for row in self.role_rows if row.role in wanted]
+        for role in wanted - self.roles:
+            self.role_rows.append(UserRole(role=role))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses to log in inactive users
+        return self.active
+
+    @property
+    def structures(self) -> list["Structure"]:  # noqa: F821
+        return sorted((m.structure for m in self.memberships), key=lambda s: s.name)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, name="role", native_enum=False, length=20), primary_key=True
+    )
+
+    user: Mapped[User] = relationship(back_populates="role_rows")

@@ -1,0 +1,353 @@
+"""Registration, login, password reset, invitations; user and collège administration."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, or_
+
+from cdess.accounts import services
+from cdess.accounts.forms import (
+    ChangePasswordForm,
+    CollegeForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    SetPasswordForm,
+    UserForm,
+)
+from cdess.accounts.models import College, Role, User, UserRole
+from cdess.accounts.permissions import assignable_roles, can_manage_users
+from cdess.accounts.tokens import read_token
+from cdess.extensions import db, limiter, login_manager
+from cdess.web.forms import options
+from cdess.web.permissions import permission_required
+from cdess.web.queries import escape_like, query_arg
+
+bp = Blueprint("accounts", __name__, url_prefix="/compte")
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.localize_callback = _
+login_manager.login_message_category = "info"
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never send a user to another site after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.home")
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register_applicant(form.email.data, form.display_name.data, form.password.data)
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Votre compte est créé. Un lien de confirmation a été envoyé à %(email)s.",
+                    email=form.email.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/confirmer/<token>")
+def confirm(token: str):
+    user = read_token(token, "confirm")
+    if user is None:
+        flash(
+            _(
+                "Ce lien de confirmation n'est pas valide ou a expiré. "
+                "Connectez-vous pour en recevoir un nouveau."
+            ),
+            "error",
+        )
+        return redirect(url_for("accounts.login"))
+    services.confirm_email(user)
+    db.session.commit()
+    flash(_("Votre adresse est confirmée. Vous pouvez vous connecter."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.find_user(form.email.data)
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            form.password.errors.append(_("Adresse ou mot de passe incorrect."))
+        elif user.email_confirmed_at is None:
+            services.send_confirmation(user)
+            form.email.errors.append(
+                _(
+                    "Votre adresse n'est pas encore confirmée : un nouveau lien vient de vous "
+                    "être envoyé."
+                )
+            )
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(_("Bienvenue, %(name)s.", name=user.display_name), "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    logout_user()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("web.home"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        flash(
+            _(
+                "Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y "
+                "être envoyé. Il est valable deux heures."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = read_token(token, "reset")
+    if user is None:
+        flash(
+            _("Ce lien n'est pas valide, a déjà servi ou a expiré. Demandez-en un nouveau."),
+            "error",
+        )
+        return redirect(url_for("accounts.forgot_password"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Votre mot de passe est changé. Connectez-vous."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template(
+        "accounts/set_password.html",
+        form=form,
+        user=user,
+        title=_("Choisir un nouveau mot de passe"),
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    user = read_token(token, "invite")
+    if user is None:
+        flash(
+            _(
+                "Cette invitation n'est pas valide, a déjà servi ou a expiré. "
+                "Demandez-en une nouvelle au secrétariat."
+            ),
+            "error",
+        )
+        return redirect(url_for("accounts.login"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.accept_invitation(user, form.password.data)
+        db.session.commit()
+        login_user(user)
+        flash(_("Bienvenue, %(name)s. Votre compte est prêt.", name=user.display_name), "success")
+        return redirect(url_for("web.home"))
+    return render_template(
+        "accounts/set_password.html", form=form, user=user, title=_("Activer votre compte")
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user, prefix="profile")
+    password_form = ChangePasswordForm(prefix="password")
+    if "profile-display_name" in request.form and form.validate_on_submit():
+        current_user.display_name = form.display_name.data
+        current_user.locale = form.locale.data
+        db.session.commit()
+        flash(_("Vos informations sont enregistrées."), "success")
+        return redirect(url_for("accounts.profile"))
+    if "password-password" in request.form and password_form.validate_on_submit():
+        if not current_user.check_password(password_form.current_password.data):
+            password_form.current_password.errors.append(_("Mot de passe actuel incorrect."))
+        else:
+            current_user.set_password(password_form.password.data)
+            db.session.commit()
+            flash(_("Votre mot de passe est changé."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, password_form=password_form)
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def _fill_user_form(form: UserForm) -> None:
+    form.roles.choices = options((r.value, r.label) for r in assignable_roles(current_user))
+    colleges = db.session.execute(db.select(College).order_by(College.position)).scalars()
+    form.college_id.choices = options([(0, _("— Aucun —")), *((c.id, c.name) for c in colleges)])
+
+
+def _user_fields(form: UserForm) -> dict:
+    college = db.session.get(College, form.college_id.data) if form.college_id.data else None
+    return {
+        "roles": {Role(value) for value in form.roles.data},
+        "college": college,
+        "voting_right": form.voting_right.data,
+    }
+
+
+@admin_bp.get("/utilisateurs")
+@permission_required(can_manage_users)
+def users():
+    query = query_arg("q")
+    role = query_arg("role")
+    stmt = db.select(User).order_by(func.lower(User.display_name), User.id)
+    if query:
+        like = "%" + escape_like(query.lower()) + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.display_name).like(like, escape="\\"),
+                User.email.like(like, escape="\\"),
+            )
+        )
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", page=page, query=query, role=role)
+
+
+@admin_bp.route("/utilisateurs/inviter", methods=["GET", "POST"])
+@permission_required(can_manage_users)
+def invite():
+    form = InviteForm(active=True)
+    _fill_user_form(form)
+    if form.validate_on_submit():
+        fields = _user_fields(form)
+        try:
+            services.invite(
+                form.email.data,
+                form.display_name.data,
+                fields["roles"],
+                inviter=current_user,
+                college=fields["college"],
+                voting_right=fields["voting_right"],
+            )
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Invitation envoyée à %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/invite.html", form=form)
+
+
+@admin_bp.route("/utilisateurs/<int:user_id>", methods=["GET", "POST"])
+@permission_required(can_manage_users)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if Role.admin in user.roles and not current_user.has_role(Role.admin):
+        abort(403)  # an agent does not edit an administrator
+    form = UserForm(
+        roles=[r.value for r in user.roles],
+        college_id=user.college_id or 0,
+        voting_right=user.voting_right,
+        active=user.active,
+    )
+    _fill_user_form(form)
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, current_user, active=form.active.data, **_user_fields(form))
+        except services.AccountError as error:
+            form.active.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Le compte de %(name)s est enregistré.", name=user.display_name), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user.html", form=form, user=user)
+
+
+@admin_bp.post("/utilisateurs/<int:user_id>/renvoyer-invitation")
+@permission_required(can_manage_users)
+def resend_invitation(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.password_hash:
+        flash(_("Ce compte est déjà activé."), "info")
+    else:
+        services.send_invitation(user, current_user)
+        flash(_("Invitation renvoyée à %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@admin_bp.route("/colleges", methods=["GET", "POST"])
+@permission_required(can_manage_users)
+def colleges():
+    form = CollegeForm()
+    if form.validate_on_submit():
+        if db.session.execute(db.select(College).filter_by(name=form.name.data)).first():
+            form.name.errors.append(_("Un collège porte déjà ce nom."))
+        else:
+            db.session.add(College(name=form.name.data, position=form.position.data or 0))
+            db.session.commit()
+            flash(_("Collège ajouté."), "success")
+            return redirect(url_for("admin.colleges"))
+    rows = db.session.execute(
+        db.select(College, func.count(User.id))
+        .outerjoin(User, User.college_id == College.id)
+        .group_by(College.id)
+        .order_by(College.position, College.name)
+    ).all()
+    return render_template("admin/colleges.html", form=form, rows=rows)
+
+
+@admin_bp.route("/colleges/<int:college_id>", methods=["GET", "POST"])
+@permission_required(can_manage_users)
+def edit_college(college_id: int):
+    college = db.get_or_404(College, college_id)
+    form = CollegeForm(obj=college)
+    if form.validate_on_submit():
+        clash = db.session.execute(
+            db.select(College).filter(College.name == form.name.data, College.id != college.id)
+        ).first()
+        if clash:
+            form.name.errors.append(_("Un collège porte déjà ce nom."))
+        else:
+            college.name = form.name.data
+            college.position = form.position.data or 0
+            db.session.commit()
+            flash(_("Collège enregistré."), "success")
+            return redirect(url_for("admin.colleges"))
+    return render_template("admin/college.html", form=form, college=college)

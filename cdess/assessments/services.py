@@ -1,0 +1,208 @@
+"""Starting, answering, finishing and comparing self-assessments."""
+
+from flask_babel import gettext as _
+
+from cdess.accounts.models import User, utcnow
+from cdess.assessments.models import Answer, Assessment, AssessmentStatus
+from cdess.charter import scoring
+from cdess.charter import services as charter_services
+from cdess.charter.models import AnswerType, Criterion
+from cdess.extensions import db
+from cdess.structures.models import Structure
+
+
+class AssessmentError(ValueError):
+    """A refused operation; the message is for the user."""
+
+
+def in_progress(structure: Structure) -> Assessment | None:
+    return db.session.execute(
+        db.select(Assessment).filter_by(
+            structure_id=structure.id, status=AssessmentStatus.in_progress
+        )
+    ).scalar_one_or_none()
+
+
+def history(structure: Structure) -> list[Assessment]:
+    return (
+        db.session.execute(
+            db.select(Assessment)
+            .filter_by(structure_id=structure.id)
+            .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+def last_finished(structure: Structure, before: Assessment | None = None) -> Assessment | None:
+    stmt = db.select(Assessment).filter_by(
+        structure_id=structure.id, status=AssessmentStatus.finished
+    )
+    if before is not None:
+        stmt = stmt.where(Assessment.id < before.id)
+    return db.session.execute(stmt.order_by(Assessment.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def start(
+    structure: Structure,
+    actor: User,
+    copy_last: bool = False,
+    initial_answers: dict[str, object] | None = None,
+) -> Assessment:
+    """A new assessment against the published charter; answers may come from the last one
+    (copied criterion by criterion where the code still exists) or from the anonymous
+    self-diagnostic."""
+    if (current := in_progress(structure)) is not None:
+        return current
+    version = charter_services.published_version()
+    if version is None:
+        raise AssessmentError(_("Aucune charte n'est publiée : l'auto-évaluation est fermée."))
+    assessment = Assessment(
+        structure_id=structure.id,
+        version_id=version.id,
+        family=structure.family,
+        started_by_id=actor.id,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    seed: dict[str, object] = dict(initial_answers or {})
+    if copy_last and (last := last_finished(structure)) is not None:
+        seed = {a.criterion.code: a.value for a in last.answers}
+    by_code = {c.code: c for c in version.criteria}
+    charter = charter_services.scoring_charter(version)
+    pure = _criteria_by_code(charter)
+    for code, value in seed.items():
+        if code in by_code and _valid_value(pure[code], value):
+            assessment.answers.append(Answer(criterion_id=by_code[code].id, value=value))
+    db.session.flush()
+    return assessment
+
+
+def _criteria_by_code(charter: scoring.Charter) -> dict[str, scoring.Criterion]:
+    return {c.code: c for p in charter.principles for c in p.criteria}
+
+
+def _valid_value(criterion: scoring.Criterion, value: object) -> bool:
+    """A stored value is still acceptable for this (maybe newer) criterion."""
+    raw = _as_form_value(criterion.answer_type, value)
+    return raw is not None and scoring.validate_answer(criterion, raw)[1] is None
+
+
+def _as_form_value(answer_type: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if answer_type == "yes_no":
+        return "oui" if value is True else "non" if value is False else None
+    return str(value)
+
+
+def form_value(criterion: Criterion, value: object) -> str:
+    """An answer as the form shows it."""
+    return _as_form_value(criterion.answer_type.value, value) or ""
+
+
+def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str | None:
+    """Validate and store one answer; an empty value clears it. Returns a French error or None."""
+    if assessment.finished:
+        raise AssessmentError(_("Cette auto-évaluation est terminée : elle ne change plus."))
+    if criterion.version_id != assessment.version_id:
+        raise AssessmentError(_("Ce critère n'appartient pas à la charte de cette évaluation."))
+    existing = next((a for a in assessment.answers if a.criterion_id == criterion.id), None)
+    raw = (raw or "").replace("\x00", "").strip()
+    if raw == "":
+        if existing is not None:
+            assessment.answers.remove(existing)
+        db.session.flush()
+        return None
+    pure = _criteria_by_code(charter_services.scoring_charter(assessment.version))[criterion.code]
+    value, error = scoring.validate_answer(pure, raw)
+    if error:
+        return error
+    if criterion.answer_type is AnswerType.number:
+        value = float(value)
+    if existing is None:
+        assessment.answers.append(Answer(criterion_id=criterion.id, value=value))
+    else:
+        existing.value = value
+    assessment.updated_at = utcnow()
+    db.session.flush()
+    return None
+
+
+def answers_by_code(assessment: Assessment) -> dict[str, object]:
+    codes = {c.id: c.code for c in assessment.version.criteria}
+    return {codes[a.criterion_id]: a.value for a in assessment.answers}
+
+
+def compute(assessment: Assessment) -> scoring.AssessmentResult:
+    return scoring.score(
+        charter_services.scoring_charter(assessment.version),
+        assessment.family.value,
+        answers_by_code(assessment),
+    )
+
+
+def result_data(assessment: Assessment) -> dict:
+    """The result as plain data: frozen once finished, computed live before."""
+    if assessment.finished:
+        return assessment.result
+    return to_data(compute(assessment))
+
+
+def to_data(result: scoring.AssessmentResult) -> dict:
+    return result.as_dict()
+
+
+def missing(assessment: Assessment) -> list[Criterion]:
+    """Applicable, scored criteria still without an answer."""
+    answered = {a.criterion_id for a in assessment.answers}
+    family = assessment.family.value
+    return [
+        c
+        for c in assessment.version.criteria
+        if c.answer_type is not AnswerType.text
+        and (not c.families or family in c.families)
+        and c.id not in answered
+    ]
+
+
+def finish(assessment: Assessment) -> dict:
+    """Freeze the result. Every applicable scored criterion must be answered."""
+    if assessment.finished:
+        raise AssessmentError(_("Cette auto-évaluation est déjà terminée."))
+    if gaps := missing(assessment):
+        raise AssessmentError(
+            _(
+                "Il reste %(n)s question(s) sans réponse : %(codes)s.",
+                n=len(gaps),
+                codes=", ".join(c.code for c in gaps),
+            )
+        )
+    data = to_data(compute(assessment))
+    assessment.result = data
+    assessment.overall_score = data["overall"]
+    assessment.eligible = data["eligible"]
+    assessment.status = AssessmentStatus.finished
+    assessment.finished_at = utcnow()
+    db.session.flush()
+    return data
+
+
+def compare(before: dict, after: dict) -> list[dict]:
+    """Criterion by criterion, how two results differ (codes present in either)."""
+    old = {c["code"]: c for c in before["criteria"]}
+    new = {c["code"]: c for c in after["criteria"]}
+    rows = []
+    for code in list(new) + [c for c in old if c not in new]:
+        a, b = old.get(code), new.get(code)
+        if a is None or b is None:
+            change = "new" if a is None else "removed"
+        elif b["points"] > a["points"]:
+            change = "better"
+        elif b["points"] < a["points"]:
+            change = "worse"
+        else:
+            change = "same"
+        rows.append({"code": code, "before": a, "after": b, "change": change})
+    return rows

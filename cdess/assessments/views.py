@@ -1,0 +1,289 @@
+"""Self-assessment: one page per principle, results, history, PDF report; the anonymous
+quick self-diagnostic."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cdess.assessments import services
+from cdess.assessments.models import Assessment
+from cdess.assessments.permissions import (
+    can_fill_assessment,
+    can_start_assessment,
+    can_view_assessment,
+)
+from cdess.assessments.radar import radar_svg
+from cdess.charter import scoring
+from cdess.charter import services as charter_services
+from cdess.extensions import db
+from cdess.structures.models import Family, Structure
+from cdess.structures.permissions import can_view_structure
+from cdess.web.pdf import render_pdf
+from cdess.web.permissions import authenticated, permission_required, require
+
+bp = Blueprint("assessments", __name__)
+
+QUICK_KEY = "quick_answers"
+
+
+def _load(assessment_id: int) -> Assessment:
+    assessment = db.get_or_404(Assessment, assessment_id)
+    require(can_view_assessment(current_user, assessment))
+    return assessment
+
+
+def _applicable(criteria, family: str):
+    return [c for c in criteria if not c.families or family in c.families]
+
+
+@bp.get("/structures/<int:structure_id>/auto-evaluations")
+@permission_required(authenticated)
+def history(structure_id: int):
+    structure = db.get_or_404(Structure, structure_id)
+    require(can_view_structure(current_user, structure))
+    return render_template(
+        "assessments/history.html",
+        structure=structure,
+        assessments=services.history(structure),
+        current=services.in_progress(structure),
+        can_start=can_start_assessment(current_user, structure),
+    )
+
+
+@bp.post("/structures/<int:structure_id>/auto-evaluations")
+@permission_required(authenticated)
+def start(structure_id: int):
+    structure = db.get_or_404(Structure, structure_id)
+    require(can_start_assessment(current_user, structure))
+    carried = session.pop(QUICK_KEY, None) if request.form.get("from_quick") else None
+    try:
+        assessment = services.start(
+            structure,
+            current_user,
+            copy_last=bool(request.form.get("copy_last")),
+            initial_answers=carried,
+        )
+    except services.AssessmentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("assessments.history", structure_id=structure.id))
+    db.session.commit()
+    first = assessment.version.principles[0].code
+    return redirect(url_for("assessments.principle", assessment_id=assessment.id, code=first))
+
+
+@bp.route("/auto-evaluations/<int:assessment_id>/principes/<code>", methods=["GET", "POST"])
+@permission_required(authenticated)
+def principle(assessment_id: int, code: str):
+    assessment = _load(assessment_id)
+    principles = assessment.version.principles
+    index = next((i for i, p in enumerate(principles) if p.code == code), None)
+    if index is None:
+        abort(404)
+    current = principles[index]
+    criteria = _applicable(current.criteria, assessment.family.value)
+    errors: dict[str, str] = {}
+    submitted: dict[str, str] = {}
+    if request.method == "POST":
+        require(can_fill_assessment(current_user, assessment))
+        for criterion in criteria:
+            raw = request.form.get(f"c-{criterion.code}", "")
+            submitted[criterion.code] = raw
+            if error := services.save_answer(assessment, criterion, raw):
+                errors[criterion.code] = error
+        if not errors:
+            db.session.commit()
+            if request.form.get("next") and index + 1 < len(principles):
+                return redirect(
+                    url_for(
+                        "assessments.principle",
+                        assessment_id=assessment.id,
+                        code=principles[index + 1].code,
+                    )
+                )
+            if request.form.get("next"):
+                return redirect(url_for("assessments.result", assessment_id=assessment.id))
+            flash(_("Réponses enregistrées."), "success")
+            return redirect(request.path)
+        db.session.commit()  # the valid answers are kept; the others come back with a message
+    values = services.answers_by_code(assessment)
+    shown = {
+        c.code: submitted.get(c.code, services.form_value(c, values.get(c.code))) for c in criteria
+    }
+    return render_template(
+        "assessments/principle.html",
+        assessment=assessment,
+        principles=principles,
+        index=index,
+        principle=current,
+        criteria=criteria,
+        values=shown,
+        errors=errors,
+        editable=can_fill_assessment(current_user, assessment),
+        missing=services.missing(assessment),
+    ), (422 if errors else 200)
+
+
+@bp.post("/auto-evaluations/<int:assessment_id>/reponse")
+@permission_required(authenticated)
+def autosave(assessment_id: int):
+    """One answer saved as it is typed (small script); the page works without it."""
+    assessment = _load(assessment_id)
+    require(can_fill_assessment(current_user, assessment))
+    code = request.form.get("code", "")
+    criterion = next((c for c in assessment.version.criteria if c.code == code), None)
+    if criterion is None:
+        abort(404)
+    error = services.save_answer(assessment, criterion, request.form.get("value", ""))
+    if error:
+        db.session.rollback()
+        return jsonify(error=error), 422
+    db.session.commit()
+    return jsonify(saved=True, missing=len(services.missing(assessment)))
+
+
+def _result_context(assessment: Assessment) -> dict:
+    data = services.result_data(assessment)
+    previous = services.last_finished(assessment.structure, before=assessment)
+    comparison = services.compare(previous.result, data) if previous else None
+    criteria = {c.code: c for c in assessment.version.criteria}
+    titles = [(p["title"], p["score"]) for p in data["principles"]]
+    before = (
+        [
+            next(
+                (q["score"] for q in previous.result["principles"] if q["code"] == p["code"]), None
+            )
+            for p in data["principles"]
+        ]
+        if previous
+        else None
+    )
+    description = "; ".join(
+        f"{title} : {'—' if score is None else round(score)}" for title, score in titles
+    )
+    radar = radar_svg(
+        titles,
+        title=_("Scores par principe (sur 100)"),
+        description=description,
+        previous=before,
+    )
+    return {
+        "assessment": assessment,
+        "data": data,
+        "criteria": criteria,
+        "previous": previous,
+        "comparison": comparison,
+        "radar": radar,
+        "version": assessment.version,
+    }
+
+
+@bp.get("/auto-evaluations/<int:assessment_id>")
+@permission_required(authenticated)
+def result(assessment_id: int):
+    assessment = _load(assessment_id)
+    return render_template(
+        "assessments/result.html",
+        editable=can_fill_assessment(current_user, assessment),
+        missing=services.missing(assessment),
+        **_result_context(assessment),
+    )
+
+
+@bp.post("/auto-evaluations/<int:assessment_id>/terminer")
+@permission_required(authenticated)
+def finish(assessment_id: int):
+    assessment = _load(assessment_id)
+    require(can_fill_assessment(current_user, assessment))
+    try:
+        services.finish(assessment)
+    except services.AssessmentError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Auto-évaluation terminée : son résultat est conservé."), "success")
+    return redirect(url_for("assessments.result", assessment_id=assessment.id))
+
+
+@bp.get("/auto-evaluations/<int:assessment_id>/rapport.pdf")
+@permission_required(authenticated)
+def report(assessment_id: int):
+    assessment = _load(assessment_id)
+    context = _result_context(assessment)
+    answers = services.answers_by_code(assessment)
+    context["answers"] = {
+        code: services.form_value(context["criteria"][code], value)
+        for code, value in answers.items()
+    }
+    pdf = render_pdf("assessments/report_pdf.html", **context)
+    filename = f"auto-evaluation-{assessment.id}.pdf"
+    return (
+        pdf,
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+# --- anonymous quick self-diagnostic ---------------------------------------------------------
+
+
+@bp.route("/autodiagnostic", methods=["GET", "POST"])
+def quick():
+    version = charter_services.published_version()
+    if version is None:
+        abort(404)
+    family = request.values.get("family", "association")
+    if family not in {f.value for f in Family}:
+        family = "association"
+    charter = charter_services.scoring_charter(version)
+    pure = {c.code: c for p in charter.principles for c in p.criteria}
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    result = None
+    if request.method == "POST":
+        answers: dict[str, object] = {}
+        for criterion in version.criteria:
+            raw = request.form.get(f"c-{criterion.code}", "").replace("\x00", "").strip()
+            values[criterion.code] = raw
+            if not raw or criterion.code not in pure:
+                continue
+            value, error = scoring.validate_answer(pure[criterion.code], raw)
+            if error:
+                errors[criterion.code] = error
+            else:
+                answers[criterion.code] = (
+                    float(value) if criterion.answer_type.value == ("number") else value
+                )
+        if not errors:
+            result = services.to_data(scoring.score(charter, family, answers))
+            session[QUICK_KEY] = answers  # carried into a first assessment after registering
+    return render_template(
+        "assessments/quick.html",
+        version=version,
+        family=family,
+        values=values,
+        errors=errors,
+        result=result,
+        radar=radar_svg(
+            [(p["title"], p["score"]) for p in result["principles"]],
+            title=_("Scores par principe (sur 100)"),
+            description="; ".join(
+                f"{p['title']} : {'—' if p['score'] is None else round(p['score'])}"
+                for p in result["principles"]
+            ),
+        )
+        if result
+        else None,
+    ), (422 if errors else 200)

@@ -1,0 +1,195 @@
+import math
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from cdess.structures.models import Family
+from cdess.web.forms import REQUIRED, CheckboxListField, Form, FrenchDecimalField, options
+
+
+class SignForm(Form):
+    signer_name = StringField(
+        _l("Nom et prénom du représentant légal"),
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("120 caractères au plus."))],
+        render_kw={"autocomplete": "name"},
+    )
+    signer_role = StringField(
+        _l("Qualité (président, gérant, directeur…)"),
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("120 caractères au plus."))],
+    )
+    accept = BooleanField(
+        _l("J'ai lu les engagements de la charte et je les accepte au nom de la structure."),
+        validators=[DataRequired(_l("Cochez cette case pour signer la charte."))],
+    )
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(
+        _l("Motif"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=2000, message=_l("2000 caractères au plus.")),
+        ],
+    )
+
+
+class WithdrawForm(Form):
+    reason = TextAreaField(
+        _l("Motif (facultatif)"),
+        validators=[Optional(), Length(max=2000, message=_l("2000 caractères au plus."))],
+    )
+
+
+def score_field(label):
+    return FrenchDecimalField(
+        label,
+        places=None,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(min=0, max=100, message=_l("Entre 0 et 100.")),
+        ],
+    )
+
+
+class CharterSettingsForm(Form):
+    title = StringField(
+        _l("Titre de la charte"),
+        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("200 caractères au plus."))],
+    )
+    threshold = score_field(_l("Seuil d'éligibilité (score global minimal, sur 100)"))
+    principle_floor = score_field(_l("Plancher par principe (sur 100)"))
+    commitments = TextAreaField(
+        _l("Engagements acceptés à la signature (un par ligne)"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"rows": 8},
+    )
+
+
+class PrincipleForm(Form):
+    code = StringField(
+        _l("Code (lettres majuscules, par exemple GOV)"),
+        validators=[DataRequired(REQUIRED), Length(max=10, message=_l("10 caractères au plus."))],
+    )
+    title = StringField(
+        _l("Intitulé"),
+        validators=[DataRequired(REQUIRED), Length(max=200, message=_l("200 caractères au plus."))],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    weight = FrenchDecimalField(
+        _l("Poids dans le score global"),
+        places=None,
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(
+                min=0.01, max=100, message=_l("Un poids strictement positif, 100 au plus.")
+            ),
+        ],
+    )
+
+
+ANSWER_TYPES = [
+    ("yes_no", _l("Oui / non")),
+    ("choice", _l("Choix unique (points par réponse)")),
+    ("number", _l("Nombre (points par tranche)")),
+    ("text", _l("Texte libre (non noté)")),
+]
+
+
+class CriterionForm(Form):
+    code = StringField(
+        _l("Code (par exemple GOV-01)"),
+        validators=[DataRequired(REQUIRED), Length(max=20, message=_l("20 caractères au plus."))],
+    )
+    question = TextAreaField(_l("Question"), validators=[DataRequired(REQUIRED)])
+    help = TextAreaField(_l("Aide"), validators=[Optional()])
+    answer_type = SelectField(_l("Type de réponse"), choices=options(ANSWER_TYPES))
+    points = FrenchDecimalField(
+        _l("Points (oui / non)"),
+        places=None,
+        validators=[Optional(), NumberRange(min=0, max=1000, message=_l("Entre 0 et 1000."))],
+    )
+    options_text = TextAreaField(
+        _l("Réponses proposées (choix unique) : une par ligne, « clé | libellé | points »"),
+        render_kw={"rows": 5},
+    )
+    bands_text = TextAreaField(
+        _l(
+            "Tranches (nombre) : une par ligne, « min | max | points », min inclus, max exclu, "
+            "vide = sans borne"
+        ),
+        render_kw={"rows": 4},
+    )
+    unit = StringField(_l("Unité (nombre)"), validators=[Optional(), Length(max=40)])
+    min_value = FrenchDecimalField(
+        _l("Valeur minimale admise"), places=None, validators=[Optional()]
+    )
+    max_value = FrenchDecimalField(
+        _l("Valeur maximale admise"), places=None, validators=[Optional()]
+    )
+    evidence_required = BooleanField(_l("Justificatif obligatoire"))
+    eliminatory = BooleanField(_l("Critère éliminatoire"))
+    families = CheckboxListField(
+        _l("Familles concernées (aucune cochée : toutes)"),
+        choices=options((f.value, f.label) for f in Family),
+    )
+    recommendation = TextAreaField(
+        _l("Recommandation d'amélioration (affichée si le critère n'est pas atteint)"),
+        validators=[Optional()],
+    )
+
+    def validate_options_text(self, field):
+        self.parsed_options = []
+        if self.answer_type.data != "choice":
+            return
+        lines = [line for line in (field.data or "").splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise ValidationError(_l("Un choix unique propose au moins deux réponses."))
+        for number, line in enumerate(lines, start=1):
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3 or not parts[0] or not parts[1]:
+                raise ValidationError(
+                    _l("Ligne %(n)s : écrivez « clé | libellé | points ».", n=number)
+                )
+            points = _number(parts[2])
+            if points is None or points < 0:
+                raise ValidationError(_l("Ligne %(n)s : des points positifs.", n=number))
+            self.parsed_options.append((parts[0], parts[1], points))
+        if len({key for key, _label, _points in self.parsed_options}) != len(lines):
+            raise ValidationError(_l("Chaque réponse doit avoir une clé différente."))
+
+    def validate_bands_text(self, field):
+        self.parsed_bands = []
+        if self.answer_type.data != "number":
+            return
+        lines = [line for line in (field.data or "").splitlines() if line.strip()]
+        if not lines:
+            raise ValidationError(_l("Un nombre est noté par tranches : indiquez-en au moins une."))
+        for number, line in enumerate(lines, start=1):
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3:
+                raise ValidationError(_l("Ligne %(n)s : écrivez « min | max | points ».", n=number))
+            low, high, points = (_number(p) if p else None for p in parts)
+            if (parts[0] and low is None) or (parts[1] and high is None) or points is None:
+                raise ValidationError(_l("Ligne %(n)s : des nombres attendus.", n=number))
+            if low is not None and high is not None and low >= high:
+                raise ValidationError(
+                    _l("Ligne %(n)s : le minimum doit être inférieur au maximum.", n=number)
+                )
+            self.parsed_bands.append((low, high, points))
+
+
+def _number(text: str) -> float | None:
+    """A French or English decimal; None when it is not a finite number."""
+    try:
+        value = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None

@@ -1,0 +1,402 @@
+"""The charter: public reading, signatories, signing; the secretariat's editor and signatures."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cdess.charter import services
+from cdess.charter.forms import (
+    CharterSettingsForm,
+    CriterionForm,
+    PrincipleForm,
+    ReasonForm,
+    SignForm,
+    WithdrawForm,
+)
+from cdess.charter.models import (
+    AnswerType,
+    CharterSignature,
+    CharterStatus,
+    CharterVersion,
+    Criterion,
+    Principle,
+    SignatureStatus,
+)
+from cdess.charter.permissions import can_edit_charter, can_manage_signatures, can_sign_for
+from cdess.extensions import db
+from cdess.structures.models import Structure
+from cdess.web.permissions import authenticated, permission_required, require
+
+bp = Blueprint("charter", __name__)
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@bp.get("/charte")
+def show():
+    version = services.published_version()
+    if version is None:
+        abort(404)
+    return render_template("charter/show.html", version=version)
+
+
+@bp.get("/charte/signataires")
+def signatories():
+    return render_template("charter/signatories.html", signatures=services.signatories())
+
+
+# --- signing ---------------------------------------------------------------------------------
+
+
+@bp.route("/structures/<int:structure_id>/charte", methods=["GET", "POST"])
+@permission_required(authenticated)
+def sign(structure_id: int):
+    structure = db.get_or_404(Structure, structure_id)
+    require(can_sign_for(current_user, structure))
+    version = services.published_version()
+    if version is None:
+        abort(404)
+    form = SignForm()
+    if form.validate_on_submit():
+        try:
+            services.sign(structure, form.signer_name.data, form.signer_role.data, current_user)
+        except services.CharterError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("La charte est signée au nom de « %(name)s ».", name=structure.name), "success")
+            return redirect(url_for("structures.show", structure_id=structure.id))
+    return render_template(
+        "charter/sign.html",
+        form=form,
+        structure=structure,
+        version=version,
+        signature=services.active_signature(structure),
+        latest=services.latest_signature(structure),
+        withdraw_form=WithdrawForm(),
+    )
+
+
+@bp.post("/structures/<int:structure_id>/charte/retrait")
+@permission_required(authenticated)
+def withdraw(structure_id: int):
+    structure = db.get_or_404(Structure, structure_id)
+    require(can_sign_for(current_user, structure))
+    signature = services.active_signature(structure)
+    form = WithdrawForm()
+    if signature is None or not form.validate_on_submit():
+        flash(_("Aucune signature active à retirer."), "error")
+    else:
+        services.withdraw_signature(signature, form.reason.data)
+        db.session.commit()
+        flash(_("La signature de la charte est retirée."), "success")
+    return redirect(url_for("charter.sign", structure_id=structure.id))
+
+
+# --- secretariat: signatures -----------------------------------------------------------------
+
+
+@bp.get("/secretariat/signatures")
+@permission_required(can_manage_signatures)
+def signatures():
+    rows = (
+        db.session.execute(
+            db.select(CharterSignature)
+            .join(Structure)
+            .order_by(CharterSignature.signed_at.desc(), CharterSignature.id.desc())
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("charter/signatures.html", signatures=rows, form=ReasonForm())
+
+
+@bp.post("/secretariat/signatures/<int:signature_id>/suspendre")
+@permission_required(can_manage_signatures)
+def suspend(signature_id: int):
+    signature = db.get_or_404(CharterSignature, signature_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Indiquez le motif de la suspension."), "error")
+        return redirect(url_for("charter.signatures"))
+    try:
+        services.suspend_signature(signature, form.reason.data)
+    except services.CharterError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Signature de « %(name)s » suspendue.", name=signature.structure.name), "success")
+    return redirect(url_for("charter.signatures"))
+
+
+@bp.post("/secretariat/signatures/<int:signature_id>/retablir")
+@permission_required(can_manage_signatures)
+def lift(signature_id: int):
+    signature = db.get_or_404(CharterSignature, signature_id)
+    try:
+        services.lift_suspension(signature)
+    except services.CharterError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Signature de « %(name)s » rétablie.", name=signature.structure.name), "success")
+    return redirect(url_for("charter.signatures"))
+
+
+# --- secretariat: the editor -----------------------------------------------------------------
+
+
+def _draft_or_403(version_id: int) -> CharterVersion:
+    version = db.get_or_404(CharterVersion, version_id)
+    if version.status is not CharterStatus.draft:
+        abort(403)  # published and archived versions are read-only, whatever the request says
+    return version
+
+
+@bp.get("/secretariat/charte")
+@permission_required(can_edit_charter)
+def versions():
+    rows = (
+        db.session.execute(db.select(CharterVersion).order_by(CharterVersion.number.desc()))
+        .scalars()
+        .all()
+    )
+    return render_template("charter/versions.html", versions=rows)
+
+
+@bp.post("/secretariat/charte/brouillon")
+@permission_required(can_edit_charter)
+def start_draft():
+    try:
+        draft = services.start_draft(current_user)
+    except services.CharterError as error:
+        flash(str(error), "error")
+        return redirect(url_for("charter.versions"))
+    db.session.commit()
+    return redirect(url_for("charter.edit", version_id=draft.id))
+
+
+@bp.route("/secretariat/charte/<int:version_id>", methods=["GET", "POST"])
+@permission_required(can_edit_charter)
+def edit(version_id: int):
+    version = db.get_or_404(CharterVersion, version_id)
+    if request.method == "POST":
+        _draft_or_403(version_id)
+    form = CharterSettingsForm(
+        data={
+            "title": version.title,
+            "threshold": version.threshold,
+            "principle_floor": version.principle_floor,
+            "commitments": "\n".join(version.commitments or []),
+        }
+    )
+    if form.validate_on_submit():
+        services.update_settings(
+            version,
+            form.title.data,
+            float(form.threshold.data),
+            float(form.principle_floor.data),
+            form.commitments.data.splitlines(),
+        )
+        db.session.commit()
+        flash(_("Réglages de la charte enregistrés."), "success")
+        return redirect(url_for("charter.edit", version_id=version.id))
+    return render_template("charter/edit.html", version=version, form=form)
+
+
+@bp.get("/secretariat/charte/<int:version_id>/apercu")
+@permission_required(can_edit_charter)
+def preview(version_id: int):
+    version = db.get_or_404(CharterVersion, version_id)
+    return render_template("charter/preview.html", version=version)
+
+
+@bp.get("/secretariat/charte/<int:version_id>/differences")
+@permission_required(can_edit_charter)
+def differences(version_id: int):
+    version = db.get_or_404(CharterVersion, version_id)
+    published = services.published_version()
+    rows = (
+        services.diff(services.version_to_dict(published), services.version_to_dict(version))
+        if published is not None and published.id != version.id
+        else []
+    )
+    return render_template("charter/diff.html", version=version, published=published, rows=rows)
+
+
+@bp.post("/secretariat/charte/<int:version_id>/publier")
+@permission_required(can_edit_charter)
+def publish(version_id: int):
+    version = _draft_or_403(version_id)
+    try:
+        services.publish(version, current_user)
+    except services.CharterError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            flash(problem, "error")
+        return redirect(url_for("charter.edit", version_id=version_id))
+    db.session.commit()
+    flash(
+        _("Version %(n)s publiée : les nouvelles auto-évaluations l'utilisent.", n=version.number),
+        "success",
+    )
+    return redirect(url_for("charter.versions"))
+
+
+def _principle_form_values(form: PrincipleForm) -> dict:
+    return {
+        "code": form.code.data.upper(),
+        "title": form.title.data,
+        "description": form.description.data or "",
+        "weight": float(form.weight.data),
+    }
+
+
+@bp.route("/secretariat/charte/<int:version_id>/principes/nouveau", methods=["GET", "POST"])
+@bp.route(
+    "/secretariat/charte/<int:version_id>/principes/<int:principle_id>", methods=["GET", "POST"]
+)
+@permission_required(can_edit_charter)
+def edit_principle(version_id: int, principle_id: int | None = None):
+    version = _draft_or_403(version_id)
+    principle = None
+    if principle_id is not None:
+        principle = db.get_or_404(Principle, principle_id)
+        if principle.version_id != version.id:
+            abort(404)
+    form = PrincipleForm(obj=principle)
+    if form.validate_on_submit():
+        try:
+            services.save_principle(version, principle, **_principle_form_values(form))
+        except services.CharterError as error:
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Principe enregistré."), "success")
+            return redirect(url_for("charter.edit", version_id=version.id))
+    return render_template(
+        "charter/principle_form.html", version=version, principle=principle, form=form
+    )
+
+
+@bp.post("/secretariat/charte/<int:version_id>/principes/<int:principle_id>/supprimer")
+@permission_required(can_edit_charter)
+def delete_principle(version_id: int, principle_id: int):
+    version = _draft_or_403(version_id)
+    principle = db.get_or_404(Principle, principle_id)
+    try:
+        services.delete_principle(version, principle)
+    except services.CharterError as error:
+        abort(404, str(error))
+    db.session.commit()
+    flash(_("Principe supprimé, avec ses critères."), "success")
+    return redirect(url_for("charter.edit", version_id=version.id))
+
+
+def _criterion_data(criterion: Criterion | None) -> dict:
+    if criterion is None:
+        return {"answer_type": "yes_no", "points": 10}
+    return {
+        "code": criterion.code,
+        "question": criterion.question,
+        "help": criterion.help,
+        "answer_type": criterion.answer_type.value,
+        "points": criterion.points,
+        "options_text": "\n".join(f"{o.key} | {o.label} | {o.points:g}" for o in criterion.options),
+        "bands_text": "\n".join(
+            f"{'' if b.min is None else f'{b.min:g}'} | {'' if b.max is None else f'{b.max:g}'} "
+            f"| {b.points:g}"
+            for b in criterion.bands
+        ),
+        "unit": criterion.unit,
+        "min_value": criterion.min_value,
+        "max_value": criterion.max_value,
+        "evidence_required": criterion.evidence_required,
+        "eliminatory": criterion.eliminatory,
+        "families": list(criterion.families or []),
+        "recommendation": criterion.recommendation,
+    }
+
+
+@bp.route(
+    "/secretariat/charte/<int:version_id>/principes/<int:principle_id>/criteres/nouveau",
+    methods=["GET", "POST"],
+)
+@bp.route(
+    "/secretariat/charte/<int:version_id>/criteres/<int:criterion_id>", methods=["GET", "POST"]
+)
+@permission_required(can_edit_charter)
+def edit_criterion(
+    version_id: int, principle_id: int | None = None, criterion_id: int | None = None
+):
+    version = _draft_or_403(version_id)
+    criterion = db.get_or_404(Criterion, criterion_id) if criterion_id else None
+    if criterion is not None and criterion.version_id != version.id:
+        abort(404)
+    principle = criterion.principle if criterion else db.get_or_404(Principle, principle_id)
+    if principle.version_id != version.id:
+        abort(404)
+    form = CriterionForm(data=_criterion_data(criterion))
+    if form.validate_on_submit():
+        kind = AnswerType(form.answer_type.data)
+        fields = {
+            "code": form.code.data.upper(),
+            "question": form.question.data,
+            "help": form.help.data or "",
+            "answer_type": kind,
+            "points": float(form.points.data or 0),
+            "unit": form.unit.data or "",
+            "min_value": float(form.min_value.data) if form.min_value.data is not None else None,
+            "max_value": float(form.max_value.data) if form.max_value.data is not None else None,
+            "evidence_required": form.evidence_required.data,
+            "eliminatory": form.eliminatory.data,
+            "families": list(form.families.data) or None,
+            "recommendation": form.recommendation.data or "",
+        }
+        try:
+            services.save_criterion(
+                version,
+                principle,
+                criterion,
+                options=form.parsed_options,
+                bands=form.parsed_bands,
+                **fields,
+            )
+        except services.CharterError as error:
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Critère %(code)s enregistré.", code=fields["code"]), "success")
+            return redirect(url_for("charter.edit", version_id=version.id))
+    return render_template(
+        "charter/criterion_form.html",
+        version=version,
+        principle=principle,
+        criterion=criterion,
+        form=form,
+    )
+
+
+@bp.post("/secretariat/charte/<int:version_id>/criteres/<int:criterion_id>/supprimer")
+@permission_required(can_edit_charter)
+def delete_criterion(version_id: int, criterion_id: int):
+    version = _draft_or_403(version_id)
+    criterion = db.get_or_404(Criterion, criterion_id)
+    try:
+        services.delete_criterion(version, criterion)
+    except services.CharterError as error:
+        abort(404, str(error))
+    db.session.commit()
+    flash(_("Critère supprimé."), "success")
+    return redirect(url_for("charter.edit", version_id=version.id))
+
+
+@bp.app_template_global()
+def signature_status_label(status: SignatureStatus) -> str:
+    return {
+        SignatureStatus.active: _("signée"),
+        SignatureStatus.withdrawn: _("retirée"),
+        SignatureStatus.suspended: _("suspendue"),
+    }[status]

@@ -1,0 +1,105 @@
+"""Command line: flask --app cdess init-db | create-user | demo."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from cdess.accounts.models import Role
+from cdess.extensions import db
+
+
+def init_db() -> None:
+    """Apply every migration, then the reference data the application needs."""
+    from cdess.accounts.services import ensure_default_colleges
+    from cdess.charter.services import ensure_default_charter
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    ensure_default_colleges()
+    ensure_default_charter()
+    db.session.commit()
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create or upgrade the database schema (migrations) and reference data."""
+        init_db()
+        click.echo(f"Base de données prête : {db.engine.url.render_as_string(hide_password=True)}")
+
+    charter_group = AppGroup("charter", help="La charte : chargement d'un fichier.")
+    app.cli.add_command(charter_group)
+
+    @charter_group.command("load")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--draft", is_flag=True, help="Charger comme brouillon, sans publier.")
+    def load_charter_command(path, draft):
+        """Load a charter file (YAML) as a new version, published unless --draft."""
+        from cdess.charter.services import CharterError, load_file
+
+        try:
+            version = load_file(path, publish_it=not draft)
+        except CharterError as error:
+            db.session.rollback()
+            raise click.ClickException("\n".join(error.problems)) from error
+        db.session.commit()
+        state = "brouillon" if draft else "publiée"
+        click.echo(
+            f"Charte version {version.number} chargée ({state}) : {len(version.criteria)} critères."
+        )
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option(
+        "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
+    )
+    @click.option("--name", "display_name", default=None, help="Nom affiché (défaut : l'adresse).")
+    @click.password_option(help="Mot de passe (12 caractères au moins).")
+    def create_user_command(email, roles, display_name, password):
+        """Create an active, confirmed account."""
+        from cdess.accounts.services import AccountError, create_user
+
+        if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+            raise click.ClickException("Mot de passe trop court (12 caractères au moins).")
+        try:
+            user = create_user(
+                email,
+                display_name or email,
+                {Role(r) for r in roles},
+                password=password,
+                confirmed=True,
+                voting_right=bool({"council_member", "president"} & set(roles)),
+            )
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"Compte créé : {user.email} ({', '.join(sorted(roles))})")
+
+    @app.cli.command("demo")
+    @click.option(
+        "--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des données."
+    )
+    def demo_command(if_empty):
+        """Load the realistic demo dataset (refuses a database holding real data)."""
+        from cdess import demo
+
+        init_db()
+        state = demo.database_state()
+        if state == "demo":
+            click.echo("Les données de démonstration sont déjà chargées.")
+            return
+        if state == "real":
+            if if_empty:
+                click.echo("La base contient déjà des données : démonstration non chargée.")
+                return
+            raise click.ClickException(
+                "Cette base contient des données qui ne sont pas de démonstration : refus."
+            )
+        summary = demo.load()
+        db.session.commit()
+        for line in summary:
+            click.echo(line)
+        click.echo(
+            f"Mot de passe de tous les comptes de démonstration : "
+            f"{current_app.config['DEMO_PASSWORD']}"
+        )

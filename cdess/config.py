@@ -1,0 +1,52 @@
+"""Default settings. Secrets and local values come from instance/config.py or CDESS_* variables."""
+
+from datetime import timedelta
+
+
+class Defaults:
+    DEPARTEMENT = "62"
+    DEPARTEMENT_NAME = "Département du Pas-de-Calais"
+    COUNCIL_NAME = "Conseil départemental de l'économie sociale et solidaire"
+    BASE_URL = "http://127.0.0.1:5000"
+    PRODUCTION = False
+
+    # DATABASE_URL unset means SQLite in instance/cdess.db (resolved in create_app).
+    DATABASE_URL = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    # Add "en" once its catalog exists: until then every page is French, and says so.
+    LANGUAGES = ("fr",)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Request bodies: evidence files are up to 10 MB each; the rest is small.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+
+    RATELIMIT_STORAGE_URL = "memory://"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    PASSWORD_MIN_LENGTH = 12
+    # werkzeug's default: scrypt, n=2**15, r=8, p=1
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
+    CONFIRM_TOKEN_MAX_AGE = timedelta(days=2)
+    RESET_TOKEN_MAX_AGE = timedelta(hours=2)
+    INVITATION_TOKEN_MAX_AGE = timedelta(days=14)
+
+    MAIL_SERVER = None  # no server: emails are written to OUTBOX_DIR
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "CDESS <ne-pas-repondre@cdess.test>"
+    OUTBOX_DIR = None  # default: instance/outbox
+
+    DEMO_PASSWORD = "demo-cdess-62"  # noqa: S105 (public, demo data only)
+    PER_PAGE = 50

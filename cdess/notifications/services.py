@@ -1,0 +1,51 @@
+"""Build emails from templates and send them: SMTP when configured, else .eml files."""
+
+import smtplib
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+
+
+def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
+    """A French plain-text email with its HTML alternative, from templates/notifications/."""
+    config = current_app.config
+    context.setdefault("departement_name", config["DEPARTEMENT_NAME"])
+    context.setdefault("council_name", config["COUNCIL_NAME"])
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="cdess.local")
+    message.set_content(render_template(f"notifications/{template}.txt", **context))
+    message.add_alternative(
+        render_template(f"notifications/{template}.html", subject=subject, **context),
+        subtype="html",
+    )
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    """Deliver by SMTP when MAIL_SERVER is set, otherwise write it to the outbox folder."""
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+        return
+    outbox = Path(config["OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    (outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(message))
+
+
+def notify(to: str, subject: str, template: str, **context) -> None:
+    """Build and send one email."""
+    send(build_message(to, subject, template, **context))

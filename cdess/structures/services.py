@@ -1,0 +1,71 @@
+"""Creating and changing structures and who acts for them."""
+
+from flask_babel import gettext as _
+from sqlalchemy import or_
+
+from cdess.accounts.models import User
+from cdess.extensions import db
+from cdess.structures.models import Membership, Structure
+
+
+class StructureError(ValueError):
+    """A refused change; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _check_unique(fields: dict, structure_id: int | None) -> None:
+    clauses = []
+    if fields.get("siret"):
+        clauses.append(Structure.siret == fields["siret"])
+    if fields.get("rna"):
+        clauses.append(Structure.rna == fields["rna"])
+    if not clauses:
+        return
+    stmt = db.select(Structure.siret, Structure.rna).where(or_(*clauses))
+    if structure_id is not None:
+        stmt = stmt.where(Structure.id != structure_id)
+    for siret, rna in db.session.execute(stmt):
+        if fields.get("siret") and siret == fields["siret"]:
+            raise StructureError(_("Une structure avec ce SIRET est déjà inscrite."), "siret")
+        if fields.get("rna") and rna == fields["rna"]:
+            raise StructureError(_("Une structure avec ce numéro RNA est déjà inscrite."), "rna")
+
+
+def create_structure(fields: dict, creator: User) -> Structure:
+    """Register a structure; its creator becomes the first person acting for it."""
+    _check_unique(fields, None)
+    structure = Structure(**fields)
+    structure.memberships.append(Membership(user=creator))
+    db.session.add(structure)
+    db.session.flush()
+    return structure
+
+
+def update_structure(structure: Structure, fields: dict) -> None:
+    _check_unique(fields, structure.id)
+    for name, value in fields.items():
+        setattr(structure, name, value)
+    db.session.flush()
+
+
+def add_member(structure: Structure, user: User) -> Membership:
+    """Let another account act for the structure."""
+    if any(m.user_id == user.id for m in structure.memberships):
+        raise StructureError(_("Cette personne fait déjà partie de la structure."), "email")
+    membership = Membership(user=user, structure=structure)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def remove_member(structure: Structure, user: User) -> None:
+    """Nobody removes the last person: a structure always has someone to act for it."""
+    if len(structure.memberships) <= 1:
+        raise StructureError(_("La structure doit garder au moins une personne."), "email")
+    for membership in structure.memberships:
+        if membership.user_id == user.id:
+            db.session.delete(membership)
+    db.session.flush()

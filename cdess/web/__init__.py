@@ -1,0 +1,82 @@
+"""Shared web plumbing: error pages, security headers, template helpers, navigation."""
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+ERRORS = {
+    400: (
+        _l("Requête invalide"),
+        _l("La requête n'a pas pu être comprise. Rechargez la page et réessayez."),
+    ),
+    403: (_l("Accès refusé"), _l("Vous n'avez pas le droit d'accéder à cette page.")),
+    404: (_l("Page introuvable"), _l("Cette page n'existe pas ou plus. Vérifiez l'adresse.")),
+    405: (_l("Méthode non autorisée"), _l("Cette action n'est pas possible sur cette page.")),
+    413: (
+        _l("Envoi trop volumineux"),
+        _l(
+            "Le fichier ou le formulaire envoyé dépasse la taille autorisée. "
+            "Réduisez sa taille et réessayez."
+        ),
+    ),
+    429: (
+        _l("Trop de tentatives"),
+        _l("Vous avez fait trop de tentatives en peu de temps. Patientez quelques minutes."),
+    ),
+    500: (
+        _l("Erreur interne"),
+        _l("Une erreur inattendue s'est produite. Réessayez plus tard."),
+    ),
+}
+CSRF_MESSAGE = _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def setup_web(app: Flask) -> None:
+    from cdess import territories
+    from cdess.accounts.models import Role
+    from cdess.structures.models import Family
+    from cdess.web.navigation import navigation
+
+    def handle_error(error: HTTPException):
+        code = error.code if isinstance(error, HTTPException) else 500
+        title, message = ERRORS.get(code, ERRORS[500])
+        if isinstance(error, CSRFError):
+            message = CSRF_MESSAGE
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    for code in ERRORS:
+        app.register_error_handler(code, handle_error)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    from cdess.charter.services import active_signature
+    from cdess.structures.permissions import is_member
+
+    app.jinja_env.globals.update(charter_signature=active_signature, is_member=is_member)
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "get_locale": get_locale,
+            "nav_items": navigation(current_user),
+            "Role": Role,
+            "Family": Family,
+            "territories": territories,
+        }

@@ -1,0 +1,124 @@
+"""Shared form pieces: French messages, stripped text, checkbox lists, password rules."""
+
+import decimal
+
+import email_validator
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+REQUIRED = _l("Ce champ est obligatoire.")
+
+# Demo and test accounts live under the reserved .test domain (RFC 2606), which
+# email-validator refuses by default; no real mail is ever delivered there.
+if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def strip(value):
+    """Surrounding spaces off; NUL characters out (PostgreSQL refuses them in text)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every form: CSRF-protected by Flask-WTF, surrounding spaces removed from text."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if issubclass(unbound_field.field_class, StringField) and not issubclass(
+                unbound_field.field_class, PasswordField
+            ):
+                filters.insert(0, strip)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        # Unknown values are refused with a French message rather than WTForms' English one.
+        known = {str(value) for value, *_ in self.iter_choices()}
+        if self.data and any(str(v) not in known for v in self.data):
+            raise ValidationError(_l("Choisissez parmi les valeurs proposées."))
+
+
+class FrenchDecimalField(DecimalField):
+    """A decimal typed the French way ("62,5", "1 200") or the English way, French errors."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        for space in (" ", "\xa0", "\u202f"):
+            text = text.replace(space, "")
+        try:
+            self.data = decimal.Decimal(text.replace(",", "."))
+            if not self.data.is_finite():
+                raise decimal.InvalidOperation
+        except (decimal.InvalidOperation, ValueError):
+            self.data = None
+            raise ValueError(_l("Saisissez un nombre, par exemple 12 ou 12,5.")) from None
+
+
+EMAIL_LABEL = _l("Adresse électronique")
+
+
+def email_field(label=EMAIL_LABEL):
+    return StringField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("254 caractères au plus.")),
+            Email(
+                message=_l("Saisissez une adresse électronique valide, comme nom@exemple.fr."),
+                check_deliverability=False,
+            ),
+        ],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+
+
+class StrongPassword:
+    """At least PASSWORD_MIN_LENGTH characters (12 by default), and not the email address."""
+
+    def __call__(self, form, field):
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        password = field.data or ""
+        if len(password) < minimum:
+            raise ValidationError(
+                _l("Le mot de passe doit compter au moins %(n)s caractères.", n=minimum)
+            )
+        if len(password) > 200:
+            raise ValidationError(_l("Le mot de passe doit compter 200 caractères au plus."))
+        email = getattr(form, "email", None)
+        if email is not None and email.data and password.strip().lower() == email.data.lower():
+            raise ValidationError(_l("Le mot de passe ne doit pas être votre adresse."))
+
+
+def new_password_fields():
+    """The password and its confirmation, as a pair of fields."""
+    password = PasswordField(
+        _l("Mot de passe (12 caractères au moins)"),
+        validators=[DataRequired(REQUIRED), StrongPassword()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Confirmez le mot de passe"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm

@@ -1,0 +1,25 @@
+"""The main navigation, by role."""
+
+from flask_babel import lazy_gettext as _l
+
+from cdess.accounts.permissions import can_manage_users, is_staff
+from cdess.charter.permissions import can_edit_charter, can_manage_signatures
+from cdess.structures.permissions import can_create_structure
+
+# (endpoint, label, who sees it)
+ITEMS = (
+    ("web.home", _l("Accueil"), lambda user: True),
+    ("charter.show", _l("La charte"), lambda user: True),
+    ("charter.signatories", _l("Signataires"), lambda user: True),
+    ("assessments.quick", _l("Autodiagnostic"), lambda user: not is_staff(user)),
+    ("structures.mine", _l("Mes structures"), can_create_structure),
+    ("structures.index", _l("Structures"), is_staff),
+    ("charter.versions", _l("Édition de la charte"), can_edit_charter),
+    ("charter.signatures", _l("Signatures"), can_manage_signatures),
+    ("admin.users", _l("Utilisateurs"), can_manage_users),
+    ("admin.colleges", _l("Collèges"), can_manage_users),
+)
+
+
+def navigation(user) -> list[tuple[str, str]]:
+    return [(endpoint, str(label)) for endpoint, label, shown in ITEMS if shown(user)]

@@ -1,0 +1,300 @@
+"""Who gets what: (method, URL, role) → status for every endpoint of the application.
+
+`test_matrix_covers_every_endpoint` fails when a route is added without its row here.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from cdess.accounts.models import College, Role
+from cdess.extensions import db
+from tests.conftest import PASSWORD, make_app, restore, snapshot, valid_siret, wipe
+
+ROLES = (
+    "anonymous",
+    "applicant",
+    "other_applicant",
+    "council_member",
+    "president",
+    "secretariat",
+    "admin",
+)
+STAFF = {"secretariat", "admin"}
+
+
+def expect(default: int, anonymous: int | None = None, **by_role: int) -> dict[str, int]:
+    codes = {role: default for role in ROLES}
+    if anonymous is not None:
+        codes["anonymous"] = anonymous
+    codes.update(by_role)
+    return codes
+
+
+def staff_only(ok: int = 200) -> dict[str, int]:
+    return expect(403, anonymous=302, secretariat=ok, admin=ok)
+
+
+def owner_or_staff(ok: int = 200) -> dict[str, int]:
+    return expect(403, anonymous=302, applicant=ok, secretariat=ok, admin=ok)
+
+
+LOGGED_IN_REDIRECTS = expect(302, anonymous=200)
+
+MATRIX = [
+    ("GET", "/", expect(200)),
+    ("GET", "/sante", expect(200)),
+    ("GET", "/compte/inscription", LOGGED_IN_REDIRECTS),
+    ("POST", "/compte/inscription", LOGGED_IN_REDIRECTS),
+    ("GET", "/compte/connexion", LOGGED_IN_REDIRECTS),
+    ("POST", "/compte/connexion", LOGGED_IN_REDIRECTS),
+    ("GET", "/compte/confirmer/faux-jeton", expect(302)),
+    ("POST", "/compte/deconnexion", expect(302)),
+    ("GET", "/compte/mot-de-passe-oublie", expect(200)),
+    ("POST", "/compte/mot-de-passe-oublie", expect(200)),
+    ("GET", "/compte/reinitialiser/faux-jeton", expect(302)),
+    ("POST", "/compte/reinitialiser/faux-jeton", expect(302)),
+    ("GET", "/compte/invitation/faux-jeton", expect(302)),
+    ("POST", "/compte/invitation/faux-jeton", expect(302)),
+    ("GET", "/compte/", expect(200, anonymous=302)),
+    ("POST", "/compte/", expect(200, anonymous=302)),
+    ("GET", "/admin/utilisateurs", staff_only()),
+    ("GET", "/admin/utilisateurs/inviter", staff_only()),
+    ("POST", "/admin/utilisateurs/inviter", staff_only()),
+    ("GET", "/admin/utilisateurs/{applicant_id}", staff_only()),
+    ("POST", "/admin/utilisateurs/{applicant_id}", staff_only(302)),
+    ("GET", "/admin/utilisateurs/{admin_id}", expect(403, anonymous=302, admin=200)),
+    ("POST", "/admin/utilisateurs/{applicant_id}/renvoyer-invitation", staff_only(302)),
+    ("GET", "/admin/colleges", staff_only()),
+    ("POST", "/admin/colleges", staff_only()),
+    ("GET", "/admin/colleges/{college_id}", staff_only()),
+    ("POST", "/admin/colleges/{college_id}", staff_only(302)),
+    ("GET", "/structures/", staff_only()),
+    ("GET", "/structures/mes-structures", expect(200, anonymous=302)),
+    ("GET", "/structures/nouvelle", expect(403, anonymous=302, applicant=200, other_applicant=200)),
+    (
+        "POST",
+        "/structures/nouvelle",
+        expect(403, anonymous=302, applicant=200, other_applicant=200),
+    ),
+    ("GET", "/structures/{structure_id}", owner_or_staff()),
+    ("GET", "/structures/999999", expect(404, anonymous=302)),
+    ("GET", "/structures/{structure_id}/modifier", owner_or_staff()),
+    ("POST", "/structures/{structure_id}/modifier", owner_or_staff(302)),
+    ("POST", "/structures/{structure_id}/membres", owner_or_staff()),
+    ("POST", "/structures/{structure_id}/membres/{applicant_id}/retirer", owner_or_staff(302)),
+    ("GET", "/territoires/communes?q=arras", expect(200)),
+    # The charter: public pages, signing for one's structure, the secretariat's editor.
+    ("GET", "/charte", expect(200)),
+    ("GET", "/charte/signataires", expect(200)),
+    ("GET", "/structures/{structure_id}/charte", expect(403, anonymous=302, applicant=200)),
+    ("POST", "/structures/{structure_id}/charte", expect(403, anonymous=302, applicant=200)),
+    (
+        "POST",
+        "/structures/{structure_id}/charte/retrait",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    ("GET", "/secretariat/signatures", staff_only()),
+    ("POST", "/secretariat/signatures/{signature_id}/suspendre", staff_only(302)),
+    ("POST", "/secretariat/signatures/{signature_id}/retablir", staff_only(302)),
+    ("GET", "/secretariat/charte", staff_only()),
+    ("POST", "/secretariat/charte/brouillon", staff_only(302)),
+    ("GET", "/secretariat/charte/{draft_id}", staff_only()),
+    ("POST", "/secretariat/charte/{draft_id}", staff_only()),
+    ("GET", "/secretariat/charte/{published_id}", staff_only()),  # read-only view
+    ("POST", "/secretariat/charte/{published_id}", staff_only(403)),
+    ("GET", "/secretariat/charte/{draft_id}/apercu", staff_only()),
+    ("GET", "/secretariat/charte/{draft_id}/differences", staff_only()),
+    ("POST", "/secretariat/charte/{draft_id}/publier", staff_only(302)),
+    ("POST", "/secretariat/charte/{published_id}/publier", staff_only(403)),
+    ("GET", "/secretariat/charte/{draft_id}/principes/nouveau", staff_only()),
+    ("POST", "/secretariat/charte/{draft_id}/principes/nouveau", staff_only()),
+    ("GET", "/secretariat/charte/{draft_id}/principes/{principle_id}", staff_only()),
+    ("POST", "/secretariat/charte/{draft_id}/principes/{principle_id}", staff_only()),
+    (
+        "POST",
+        "/secretariat/charte/{published_id}/principes/{published_principle_id}",
+        staff_only(403),
+    ),
+    ("POST", "/secretariat/charte/{draft_id}/principes/{principle_id}/supprimer", staff_only(302)),
+    (
+        "GET",
+        "/secretariat/charte/{draft_id}/principes/{principle_id}/criteres/nouveau",
+        staff_only(),
+    ),
+    (
+        "POST",
+        "/secretariat/charte/{draft_id}/principes/{principle_id}/criteres/nouveau",
+        staff_only(),
+    ),
+    ("GET", "/secretariat/charte/{draft_id}/criteres/{criterion_id}", staff_only()),
+    # An empty POST keeps the criterion's current values: saved unchanged.
+    ("POST", "/secretariat/charte/{draft_id}/criteres/{criterion_id}", staff_only(302)),
+    (
+        "POST",
+        "/secretariat/charte/{published_id}/criteres/{published_criterion_id}",
+        staff_only(403),
+    ),
+    ("POST", "/secretariat/charte/{draft_id}/criteres/{criterion_id}/supprimer", staff_only(302)),
+    # Self-assessment: the structure's people fill it, staff read it, nobody else sees it.
+    ("GET", "/structures/{structure_id}/auto-evaluations", owner_or_staff()),
+    (
+        "POST",
+        "/structures/{structure_id}/auto-evaluations",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    ("GET", "/auto-evaluations/{assessment_id}/principes/GOV", owner_or_staff()),
+    (
+        "POST",
+        "/auto-evaluations/{assessment_id}/principes/GOV",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    ("GET", "/auto-evaluations/{assessment_id}/principes/XYZ", owner_or_staff(404)),
+    (
+        "POST",
+        "/auto-evaluations/{assessment_id}/reponse",
+        expect(403, anonymous=302, applicant=404),
+    ),
+    ("GET", "/auto-evaluations/{assessment_id}", owner_or_staff()),
+    (
+        "POST",
+        "/auto-evaluations/{assessment_id}/terminer",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    ("GET", "/auto-evaluations/{assessment_id}/rapport.pdf", owner_or_staff()),
+    ("GET", "/auto-evaluations/999999", expect(404, anonymous=302)),
+    ("GET", "/autodiagnostic", expect(200)),
+    ("POST", "/autodiagnostic", expect(200)),
+]
+
+IDS = (
+    "applicant_id",
+    "admin_id",
+    "structure_id",
+    "college_id",
+    "signature_id",
+    "draft_id",
+    "published_id",
+    "principle_id",
+    "criterion_id",
+    "published_principle_id",
+    "published_criterion_id",
+    "assessment_id",
+)
+
+
+@pytest.fixture(scope="module")
+def world_rows(database_url, tmp_path_factory):
+    """One user per role, a structure with a signature and an assessment, a charter draft:
+    built once, then restored before each test."""
+    from cdess.accounts import services as accounts
+    from cdess.assessments import services as assessments
+    from cdess.charter import services as charters
+    from cdess.structures import services as structures
+    from cdess.structures.models import Family
+
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        wipe(app)
+        accounts.ensure_default_colleges()
+        charter = charters.ensure_default_charter() or charters.published_version()
+        users = {}
+        for role in ROLES[1:]:
+            roles = {Role.applicant} if role == "other_applicant" else {Role(role)}
+            if role == "president":
+                roles |= {Role.council_member}
+            users[role] = accounts.create_user(
+                f"{role}@exemple.fr", role, roles, password=PASSWORD, confirmed=True
+            )
+        siret = valid_siret(1)
+        structure = structures.create_structure(
+            {
+                "name": "Association des Jardins",
+                "siret": siret,
+                "siren": siret[:9],
+                "rna": None,
+                "legal_form": "9220",
+                "family": Family.association,
+                "address": "1 rue de la Paix",
+                "commune_code": "62041",
+                "epci_code": "200033579",
+                "employees": 5,
+                "year_founded": 2001,
+                "website": None,
+            },
+            users["applicant"],
+        )
+        signature = charters.sign(structure, "Camille Martin", "Présidente", users["applicant"])
+        draft = charters.start_draft(users["secretariat"])
+        assessment = assessments.start(structure, users["applicant"])
+        college = db.session.execute(db.select(College)).scalars().first()
+        db.session.commit()
+        ids = {
+            "applicant_id": users["applicant"].id,
+            "admin_id": users["admin"].id,
+            "structure_id": structure.id,
+            "college_id": college.id,
+            "signature_id": signature.id,
+            "draft_id": draft.id,
+            "published_id": charter.id,
+            "principle_id": draft.principles[0].id,
+            "criterion_id": draft.criteria[0].id,
+            "published_principle_id": charter.principles[0].id,
+            "published_criterion_id": charter.criteria[0].id,
+            "assessment_id": assessment.id,
+        }
+        emails = {role: SimpleNamespace(email=user.email) for role, user in users.items()}
+        db.session.remove()
+    rows = snapshot(app)
+    wipe(app)
+    with app.app_context():
+        db.engine.dispose()
+    return rows, emails, ids
+
+
+@pytest.fixture
+def world(app, world_rows):
+    rows, users, ids = world_rows
+    restore(app, rows)
+    return users, ids
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "codes"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX])
+def test_access(client, login, world, method, url, codes, role):
+    users, ids = world
+    if role != "anonymous":
+        login(users[role])
+    response = client.open(url.format(**ids), method=method, data={})
+    assert response.status_code == codes[role], response.get_data(as_text=True)[:500]
+
+
+def test_matrix_covers_every_endpoint(app):
+    adapter = app.url_map.bind("localhost")
+    covered: set[tuple[str, str]] = set()
+    for method, url, _codes in MATRIX:
+        path = url.split("?")[0].format(**dict.fromkeys(IDS, 1))
+        endpoint, _args = adapter.match(path, method=method)
+        covered.add((endpoint, method))
+    missing = [
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (rule.endpoint, method) not in covered
+    ]
+    assert missing == []
+
+
+def test_every_form_post_needs_a_csrf_token(app, create_user, login):
+    """With CSRF on, a POST without token is refused before any view runs."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    posts = [(m, u) for m, u, _ in MATRIX if m == "POST"]
+    for _method, url in posts:
+        response = client.post(
+            url.format(**dict.fromkeys(IDS, 1)),
+            data={},
+        )
+        assert response.status_code == 400, url
+        assert "Le formulaire a expiré" in response.get_data(as_text=True)

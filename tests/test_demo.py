@@ -1,0 +1,129 @@
+"""The demo dataset and the command line."""
+
+from collections import Counter
+
+import pytest
+from stdnum.fr import siret as stdnum_siret
+
+from cdess import demo
+from cdess.accounts.models import College, Role, User
+from cdess.extensions import db
+from cdess.structures import identity
+from cdess.structures.models import Family, Membership, Structure
+
+
+@pytest.fixture
+def demo_loaded(app):
+    demo.load()
+    db.session.commit()
+
+
+def test_demo_shape(app, demo_loaded):
+    structures = db.session.execute(db.select(Structure)).scalars().all()
+    assert len(structures) == 3445
+    families = Counter(s.family for s in structures)
+    assert families[Family.association] == 2790
+    assert families[Family.cooperative] == 517
+    assert families[Family.fondation] == 138
+    assert len({s.name for s in structures}) == 3445
+    for s in structures:
+        assert s.siret or s.rna
+        if s.siret:
+            assert stdnum_siret.is_valid(s.siret) and s.siren == s.siret[:9]
+        if s.rna:
+            assert identity.rna_error(s.rna) is None
+        assert s.commune is not None and s.epci_code == s.commune.epci_code
+    assert len({s.epci_code for s in structures}) == 20
+    # Weighted by population: Calais and Arras host more than a village.
+    by_commune = Counter(s.commune_code for s in structures)
+    assert by_commune["62193"] > 20 and by_commune["62041"] > 20
+
+
+def test_demo_accounts(app, demo_loaded, client):
+    users = db.session.execute(db.select(User)).scalars().all()
+    assert all(u.email.endswith("@demo.cdess.test") for u in users)
+    members = [
+        u for u in users if u.has_role(Role.council_member) and not u.has_role(Role.president)
+    ]
+    assert len(members) == 70
+    assert len({u.college_id for u in members}) == 9
+    assert db.session.execute(db.select(db.func.count(College.id))).scalar() == 9
+    assert sum(u.has_role(Role.secretariat) for u in users) == 2
+    assert sum(u.has_role(Role.president) for u in users) == 1
+    assert db.session.execute(db.select(db.func.count(Membership.user_id))).scalar() == 40
+    response = client.post(
+        "/compte/connexion",
+        data={"email": "secretariat@demo.cdess.test", "password": "demo-cdess-62"},
+    )
+    assert response.status_code == 302
+    page = client.get("/structures/").get_data(as_text=True)
+    assert "3\u202f445 structures" in page  # French digit grouping
+
+
+def test_demo_is_deterministic(app):
+    first = [r["siret"] for r in demo.structure_rows(seed=1)][:50]
+    assert first == [r["siret"] for r in demo.structure_rows(seed=1)][:50]
+
+
+def test_demo_command_refuses_real_data(app, create_user):
+    runner = app.test_cli_runner()
+    create_user(email="vraie.personne@exemple.fr")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "refus" in result.output
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "non chargée" in result.output
+    assert db.session.execute(db.select(db.func.count(Structure.id))).scalar() == 0
+
+
+def test_demo_command_loads_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo-cdess-62" in result.output
+    result = runner.invoke(args=["demo"])
+    assert "déjà chargées" in result.output
+    assert db.session.execute(db.select(db.func.count(Structure.id))).scalar() == 3445
+
+
+def test_create_user_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Agent@CG62.fr",
+            "--role",
+            "secretariat",
+            "--role",
+            "admin",
+            "--password",
+            "un-mot-de-passe-long",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(db.select(User)).scalar_one()
+    assert user.email == "agent@cg62.fr" and user.roles == {Role.secretariat, Role.admin}
+    assert user.email_confirmed_at is not None
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "agent@cg62.fr",
+            "--role",
+            "secretariat",
+            "--password",
+            "un-mot-de-passe-long",
+        ]
+    )
+    assert result.exit_code != 0 and "existe déjà" in result.output
+    result = runner.invoke(
+        args=["create-user", "--email", "b@cg62.fr", "--role", "secretariat", "--password", "court"]
+    )
+    assert result.exit_code != 0
+
+
+def test_init_db_is_idempotent(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert db.session.execute(db.select(db.func.count(College.id))).scalar() == 9
