@@ -1,6 +1,7 @@
 """Starting, answering, finishing and comparing self-assessments."""
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from cdess.accounts.models import User, utcnow
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
@@ -128,6 +129,25 @@ def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str |
     assessment.updated_at = utcnow()
     db.session.flush()
     return None
+
+
+def save_answers(assessment: Assessment, submitted: list[tuple[Criterion, str]]) -> dict:
+    """Save several answers and commit; returns {code: French error} for those refused (the
+    others are kept). The page's autosave may insert the same answer at the same moment: the
+    loser of that race starts again once, and then updates the answer instead."""
+    for attempt in range(2):
+        errors = {}
+        try:
+            for criterion, raw in submitted:
+                if error := save_answer(assessment, criterion, raw):
+                    errors[criterion.code] = error
+            db.session.commit()
+            return errors
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+    return errors
 
 
 def answers_by_code(assessment: Assessment) -> dict[str, object]:

@@ -96,12 +96,11 @@ def principle(assessment_id: int, code: str):
     if request.method == "POST":
         require(can_fill_assessment(current_user, assessment))
         for criterion in criteria:
-            raw = request.form.get(f"c-{criterion.code}", "")
-            submitted[criterion.code] = raw
-            if error := services.save_answer(assessment, criterion, raw):
-                errors[criterion.code] = error
+            submitted[criterion.code] = request.form.get(f"c-{criterion.code}", "")
+        errors = services.save_answers(
+            assessment, [(c, submitted[c.code]) for c in criteria]
+        )  # the valid answers are kept; the others come back with a message
         if not errors:
-            db.session.commit()
             if request.form.get("next") and index + 1 < len(principles):
                 return redirect(
                     url_for(
@@ -114,7 +113,6 @@ def principle(assessment_id: int, code: str):
                 return redirect(url_for("assessments.result", assessment_id=assessment.id))
             flash(_("Réponses enregistrées."), "success")
             return redirect(request.path)
-        db.session.commit()  # the valid answers are kept; the others come back with a message
     values = services.answers_by_code(assessment)
     shown = {
         c.code: submitted.get(c.code, services.form_value(c, values.get(c.code))) for c in criteria
@@ -143,11 +141,9 @@ def autosave(assessment_id: int):
     criterion = next((c for c in assessment.version.criteria if c.code == code), None)
     if criterion is None:
         abort(404)
-    error = services.save_answer(assessment, criterion, request.form.get("value", ""))
-    if error:
-        db.session.rollback()
-        return jsonify(error=error), 422
-    db.session.commit()
+    errors = services.save_answers(assessment, [(criterion, request.form.get("value", ""))])
+    if errors:
+        return jsonify(error=errors[criterion.code]), 422
     return jsonify(saved=True, missing=len(services.missing(assessment)))
 
 

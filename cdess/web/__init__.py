@@ -67,9 +67,12 @@ def setup_web(app: Flask) -> None:
         return response
 
     from cdess.charter.services import active_signature
+    from cdess.structures.identity import LEGAL_FORMS
     from cdess.structures.permissions import is_member
 
-    app.jinja_env.globals.update(charter_signature=active_signature, is_member=is_member)
+    app.jinja_env.globals.update(
+        charter_signature=active_signature, is_member=is_member, legal_forms=LEGAL_FORMS
+    )
 
     @app.context_processor
     def globals_for_templates():

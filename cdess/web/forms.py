@@ -8,7 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -53,7 +60,26 @@ class CheckboxListField(SelectMultipleField):
 
 
 class FrenchDecimalField(DecimalField):
-    """A decimal typed the French way ("62,5", "1 200") or the English way, French errors."""
+    """A decimal typed the French way ("62,5", "1 200") or the English way, French errors.
+    A text input (inputmode decimal): a number input would refuse the French comma."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        if self.process_errors:  # "not a number" says it all: no range message on top
+            raise StopValidation()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = format(decimal.Decimal(self.data).normalize(), "f")
+        return text.replace(".", ",")
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", None):

@@ -255,3 +255,31 @@ def test_quick_diagnostic_and_carry_over(client, charter, owner, structure):
     client.post("/compte/connexion", data={"email": owner.email, "password": PASSWORD})
     assessment = start(client, structure, from_quick="1")
     assert len(services.answers_by_code(assessment)) >= 30
+
+
+def test_answer_saved_meanwhile_by_the_autosave_is_updated_not_duplicated(
+    app, charter, structure, owner
+):
+    """The page's autosave and the form post can insert the same answer at the same moment."""
+    assessment = services.start(structure, owner)
+    db.session.commit()
+    criterion = next(c for c in assessment.version.criteria if c.answer_type.value == "yes_no")
+    assert assessment.answers == []  # this request has read the answers: none yet
+    with db.engine.begin() as other_request:  # …then the autosave commits one
+        other_request.execute(
+            Answer.__table__.insert().values(
+                assessment_id=assessment.id,
+                criterion_id=criterion.id,
+                value=True,
+                updated_at=assessment.created_at,
+            )
+        )
+    assert services.save_answers(assessment, [(criterion, "non")]) == {}
+    rows = (
+        db.session.execute(
+            db.select(Answer).filter_by(assessment_id=assessment.id, criterion_id=criterion.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert [a.value for a in rows] == [False]

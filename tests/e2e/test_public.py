@@ -1,0 +1,34 @@
+"""Journey 4 (public, no account): home, charter, signatories, quick self-diagnostic."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import answer_questions, heading, nav
+
+
+def test_public_pages_and_quick_diagnostic(journey):
+    j = journey("public")
+    page = j.page
+    j.goto("/", "accueil")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+    nav(page, "La charte")
+    expect(heading(page, "Charte départementale")).to_be_visible()
+    j.check("charte publiee")
+
+    j.goto("/charte/signataires", "signataires")
+    expect(page.get_by_role("table")).to_be_visible()
+
+    j.goto("/autodiagnostic", "autodiagnostic vide")
+    page.get_by_label("Votre structure est").select_option(label="Association")
+    answer_questions(page, number="abc")  # a number typed wrong first
+    page.get_by_role("button", name="Voir mon résultat").click()
+    expect(page.get_by_role("alert")).to_contain_text("Saisissez un nombre")
+    j.check("autodiagnostic erreurs")
+    answer_questions(page, number="30")
+    page.get_by_role("button", name="Voir mon résultat").click()
+    expect(page.get_by_text("Score global")).to_be_visible()
+    expect(page.get_by_role("table", name="Scores par principe")).to_be_visible()
+    j.check("autodiagnostic resultat")
+    page.get_by_role("link", name="Créer un compte pour conserver ces réponses").click()
+    expect(heading(page, "Créer un compte")).to_be_visible()
+    j.check("inscription")

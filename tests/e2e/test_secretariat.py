@@ -1,0 +1,88 @@
+"""Journey 2 (secretariat), for what exists so far: browse and filter the structures, invite
+a council member, edit the charter in a draft and publish it, suspend a signature."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import field_error, heading, nav
+
+
+def test_secretariat_structures_users_charter_signatures(journey, server):
+    j = journey("secretariat")
+    page = j.page
+    j.login("secretariat@demo.cdess.test")
+    j.check("accueil secretariat")
+
+    # The 3,445 demo structures, filtered by EPCI and family, page 2.
+    nav(page, "Structures")
+    # 3,445 demo structures, plus any another journey has just registered.
+    expect(page.get_by_role("status")).to_contain_text(re.compile(r"3\s4\d\d structures"))
+    j.check("structures")
+    page.get_by_label("Intercommunalité (EPCI)").select_option(label="CC Flandre Lys")
+    page.get_by_label("Famille").select_option(label="Association")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_role("status")).not_to_contain_text(re.compile(r"3\s4\d\d"))
+    j.check("structures filtrees")
+    page.get_by_label("Intercommunalité (EPCI)").select_option(value="")
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("link", name="Page suivante").first.click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    page.locator("tbody a").first.click()
+    expect(page.get_by_role("heading", name="Charte et auto-évaluation")).to_be_visible()
+    j.check("fiche structure")
+
+    # Invite a council member: the invitation goes out by email.
+    nav(page, "Utilisateurs")
+    j.check("utilisateurs")
+    page.get_by_role("link", name="Inviter une personne").click()
+    page.get_by_label("Nom et prénom").fill("Dominique Vasseur")
+    page.get_by_label("Adresse électronique").fill("d.vasseur@exemple.fr")
+    page.get_by_label("Membre du conseil").check()
+    page.get_by_label("Collège").select_option(index=1)
+    j.check("invitation")
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    assert server.emails_to("d.vasseur@exemple.fr"), "no invitation email"
+
+    # The charter: a draft from the published version, one criterion changed, published.
+    nav(page, "Édition de la charte")
+    j.check("versions de la charte")
+    page.get_by_role("button", name="Modifier la charte (brouillon)").click()
+    expect(heading(page, "Charte, version 2")).to_be_visible()
+    j.check("brouillon")
+    page.get_by_role("link", name="GOV-04").click()
+    page.get_by_label("Question").fill(
+        "Vos administrateurs sont-ils élus pour trois ans au plus et renouvelés régulièrement ?"
+    )
+    page.get_by_label("Points (oui / non)").fill("abc")
+    page.get_by_role("button", name="Enregistrer le critère").click()
+    expect(field_error(page, "Points (oui / non)")).to_have_text(
+        "Saisissez un nombre, par exemple 12 ou 12,5."
+    )
+    j.check("critere erreur")
+    page.get_by_label("Points (oui / non)").fill("3")
+    page.get_by_role("button", name="Enregistrer le critère").click()
+    page.get_by_role("link", name="Aperçu du questionnaire").click()
+    expect(page.get_by_text("trois ans au plus")).to_be_visible()
+    j.check("apercu")
+    page.go_back()
+    page.get_by_role("link", name="Différences avec la version publiée").click()
+    expect(page.get_by_role("cell", name="GOV-04")).to_be_visible()
+    j.check("differences")
+    page.get_by_role("link", name="Retour à la version").click()
+    page.get_by_role("button", name="Publier cette version").click()
+    expect(page.get_by_text("publiée")).not_to_have_count(0)
+    j.goto("/charte", "charte v2 publiee")
+    expect(page.get_by_text("trois ans au plus")).to_be_visible()
+
+    # Suspend a signature with a reason, then lift it.
+    nav(page, "Signatures")
+    j.check("signatures")
+    first_row = page.locator("tbody tr").first
+    first_row.get_by_label(re.compile("Motif de la suspension")).fill("Dissolution annoncée")
+    first_row.get_by_role("button", name=re.compile("Suspendre")).click()
+    expect(page.get_by_text("Dissolution annoncée")).to_be_visible()
+    page.locator("tbody tr").filter(has_text="Dissolution annoncée").get_by_role(
+        "button", name=re.compile("Rétablir")
+    ).click()
+    expect(page.get_by_text("rétablie")).to_be_visible()
