@@ -93,7 +93,7 @@ class Server:
         self.flask("init-db")
         self.flask("demo")
         self.log = (self.instance / "server.log").open("wb")
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "run", "--port", str(self.port), "--with-threads"],
             env=self.env,
             cwd=ROOT,
