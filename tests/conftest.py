@@ -134,17 +134,30 @@ def app_config():
     return {}
 
 
+_APPS: dict[tuple, tuple] = {}
+
+
 @pytest.fixture
-def app(database_url, tmp_path, app_config):
-    app = make_app(database_url, tmp_path / "instance", **app_config)
+def app(database_url, tmp_path, app_config, tmp_path_factory):
+    """The application, built once per configuration (building one costs ~80 ms), with its
+    settings and database reset around each test. Rate-limited apps are built afresh: the
+    limiter's state belongs to the app it was last set up for."""
+    key = (database_url, repr(sorted(app_config.items())))
+    if key not in _APPS or app_config.get("RATELIMIT_ENABLED"):
+        built = make_app(database_url, tmp_path_factory.mktemp("instance"), **app_config)
+        _APPS[key] = (built, dict(built.config))
+    app, config = _APPS[key]
+    app.config.clear()
+    app.config.update(config, OUTBOX_DIR=str(tmp_path / "outbox"))
+    from cdess.extensions import limiter
+
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]  # one limiter object serves every app
     with app.app_context():
         account_services.ensure_default_colleges()
         db.session.commit()
         yield app
         db.session.remove()
     wipe(app)
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -66,14 +66,13 @@ def test_oversized_body_gets_413_page(client):
     assert "Envoi trop volumineux" in response.get_data(as_text=True)
 
 
-def test_500_page_in_french(app, client):
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-
-    @app.get("/_boum")
+@pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}])
+def test_500_page_in_french(app, client, monkeypatch):
     def boom():
         raise RuntimeError("boum")
 
-    response = client.get("/_boum")
+    monkeypatch.setitem(app.view_functions, "web.health", boom)
+    response = client.get("/sante")
     assert response.status_code == 500
     assert "Erreur interne" in response.get_data(as_text=True)
 

@@ -5,6 +5,7 @@ styles), with a title and a description; pages always show the data table beside
 """
 
 import math
+import textwrap
 from xml.sax.saxutils import escape
 
 
@@ -24,10 +25,11 @@ def radar_svg(
     count = max(len(axes), 3)
     cx = cy = size / 2
     radius = size / 2 - 90
+    margin = 70  # room on both sides for the labels, wrapped on a few lines
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'width="{size}" height="{size}" role="img" aria-labelledby="radar-titre radar-desc" '
-        f'class="radar">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-margin} 0 {size + 2 * margin} '
+        f'{size}" width="{size + 2 * margin}" height="{size}" role="img" '
+        f'aria-labelledby="radar-titre radar-desc" class="radar">',
         f'<title id="radar-titre">{escape(title)}</title>',
         f'<desc id="radar-desc">{escape(description)}</desc>',
     ]
@@ -49,9 +51,15 @@ def radar_svg(
         )
         lx, ly = _point(cx, cy, radius + 18, i, count)
         anchor = "middle" if abs(lx - cx) < 10 else ("start" if lx > cx else "end")
+        lines = textwrap.wrap(label, 22) or [""]
+        top = ly + 4 - (14 * (len(lines) - 1) if ly < cy - 10 else 0)
+        spans = "".join(
+            f'<tspan x="{lx:.1f}" dy="{0 if n == 0 else 14}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="12" text-anchor="{anchor}" '
-            f'fill="#1e1e1e">{escape(label)}</text>'
+            f'<text x="{lx:.1f}" y="{top:.1f}" font-size="12" text-anchor="{anchor}" '
+            f'fill="#1e1e1e">{spans}</text>'
         )
 
     def outline(scores: list[float | None]) -> str:
