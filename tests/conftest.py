@@ -89,12 +89,9 @@ def wipe(app) -> None:
     charter_services._scoring_cache.clear()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with app.app_context(), db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        # DELETE, children first: on small tables much faster than TRUNCATE on PostgreSQL.
+        for table in tables:
+            conn.execute(table.delete())
 
 
 def snapshot(app) -> dict[str, list[dict]]:

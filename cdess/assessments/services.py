@@ -1,5 +1,6 @@
 """Starting, answering, finishing and comparing self-assessments."""
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -101,6 +102,21 @@ def _as_form_value(answer_type: str, value: object) -> str | None:
 def form_value(criterion: Criterion, value: object) -> str:
     """An answer as the form shows it."""
     return _as_form_value(criterion.answer_type.value, value) or ""
+
+
+def display_value(criterion: Criterion, value: object) -> str:
+    """An answer as a reader sees it: « Oui », an option's label, « 12,5 % »."""
+    if value is None:
+        return ""
+    kind = criterion.answer_type
+    if kind is AnswerType.yes_no:
+        return _("Oui") if value is True else _("Non")
+    if kind is AnswerType.choice:
+        return next((o.label for o in criterion.options if o.key == value), str(value))
+    if kind is AnswerType.number:
+        text = format_decimal(value)
+        return f"{text} {criterion.unit}".strip()
+    return str(value)
 
 
 def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str | None:

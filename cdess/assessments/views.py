@@ -217,7 +217,7 @@ def report(assessment_id: int):
     context = _result_context(assessment)
     answers = services.answers_by_code(assessment)
     context["answers"] = {
-        code: services.form_value(context["criteria"][code], value)
+        code: services.display_value(context["criteria"][code], value)
         for code, value in answers.items()
     }
     pdf = render_pdf("assessments/report_pdf.html", **context)

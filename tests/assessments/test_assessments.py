@@ -283,3 +283,14 @@ def test_answer_saved_meanwhile_by_the_autosave_is_updated_not_duplicated(
         .all()
     )
     assert [a.value for a in rows] == [False]
+
+
+def test_answers_shown_to_readers_in_words(app, charter):
+    by_code = {c.code: c for c in charter.criteria}
+    assert services.display_value(by_code["GOV-01"], True) == "Oui"
+    assert services.display_value(by_code["GOV-01"], False) == "Non"
+    assert services.display_value(by_code["GOV-03"], "moins_12_mois") == (
+        "Au cours des 12 derniers mois"
+    )
+    assert services.display_value(by_code["LUC-08"], 2.5) == "2,5 fois"
+    assert services.display_value(by_code["GOV-09"], "Texte libre") == "Texte libre"

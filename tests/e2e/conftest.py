@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,7 @@ class Server:
         raise RuntimeError(f"cdess did not start: see {self.instance / 'server.log'}")
 
     def stop(self) -> None:
-        if self.process:
+        if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.log.close()
@@ -130,10 +131,30 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    """On SQLite; on a fresh PostgreSQL schema (dropped after) when the suite runs on it."""
+    schema = None
+    if pg_url := os.environ.get("CDESS_TEST_DATABASE_URL"):
+        from sqlalchemy import create_engine, text
+
+        schema = f"cdess_e2e_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(pg_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in pg_url else "?"
+        os.environ["CDESS_E2E_DATABASE_URL"] = (
+            f"{pg_url}{separator}options=-csearch_path%3D{schema}"
+        )
     server = Server(tmp_path_factory.mktemp("e2e-instance"))
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if schema:
+            os.environ.pop("CDESS_E2E_DATABASE_URL", None)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
 
 @pytest.fixture(scope="session")
