@@ -158,6 +158,9 @@ def version_from_dict(data: dict, actor: User | None = None) -> CharterVersion:
                 CriterionBand(min=b.get("min"), max=b.get("max"), points=b["points"], position=i)
                 for i, b in enumerate(c.get("bands", []))
             ]
+            scale = criterion.options or criterion.bands  # a choice or a number: its best answer
+            if scale:
+                criterion.points = max(item.points for item in scale)
             principle.criteria.append(criterion)
     db.session.flush()
     return version

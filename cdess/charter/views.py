@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from cdess.charter import services
 from cdess.charter.forms import (
+    ANSWER_TYPES,
     CharterSettingsForm,
     CriterionForm,
     PrincipleForm,
@@ -400,3 +401,8 @@ def signature_status_label(status: SignatureStatus) -> str:
         SignatureStatus.withdrawn: _("retirée"),
         SignatureStatus.suspended: _("suspendue"),
     }[status]
+
+
+@bp.app_context_processor
+def answer_types():
+    return {"answer_type_labels": {value: str(label) for value, label in ANSWER_TYPES}}
