@@ -19,6 +19,15 @@
       if (message) { input.setAttribute("aria-invalid", "true"); }
       else { input.removeAttribute("aria-invalid"); }
     }
+    // The message is tied to its field, as when the server shows it.
+    var target = input && input.type === "radio" ? box.querySelector("fieldset") : input;
+    if (target) {
+      var ids = (target.getAttribute("aria-describedby") || "").split(/\s+/)
+        .filter(function (id) { return id && id !== error.id; });
+      if (message) { ids.push(error.id); }
+      if (ids.length) { target.setAttribute("aria-describedby", ids.join(" ")); }
+      else { target.removeAttribute("aria-describedby"); }
+    }
   }
 
   form.addEventListener("change", function (event) {

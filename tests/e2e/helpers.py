@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 
 def answer_questions(page, best: bool = True, number: str = "30") -> int:
     """Answer every question shown: the first (best) or last proposed answer, a number, a text.
@@ -37,6 +39,7 @@ def nav(page, name: str) -> None:
 def field_error(page, label: str):
     """The error message tied to a field by aria-describedby (fails if there is none)."""
     field = page.get_by_label(label)
+    expect(field).to_have_attribute("aria-describedby", re.compile(r"-erreur\b"))
     ids = (field.get_attribute("aria-describedby") or "").split()
     errors = [i for i in ids if i.endswith("-erreur")]
     assert errors, f"no error message tied to « {label} »"

@@ -76,6 +76,20 @@ def test_applicant_registers_signs_and_self_assesses(journey, server):
     page.get_by_role("link", name="Auto-évaluations").click()
     j.check("auto-evaluations historique")
     page.get_by_role("button", name="Commencer une auto-évaluation").click()
+
+    # Answers are saved as they change: a page closed without « Enregistrer » loses nothing,
+    # and a wrong number gets its message next to the field at once.
+    page.get_by_role("group", name="GOV-01").get_by_label("Oui").check()
+    expect(page.get_by_role("status").filter(has_text="GOV-01")).to_have_text(
+        "Réponse GOV-01 enregistrée."
+    )
+    share = page.get_by_label("GOV-07")
+    share.fill("80")
+    share.blur()
+    expect(field_error(page, "GOV-07")).to_have_text("Saisissez un nombre entre 0 et 50.")
+    j.check("auto-evaluation enregistrement automatique")
+    page.reload()
+    expect(page.get_by_role("group", name="GOV-01").get_by_label("Oui")).to_be_checked()
     for step in range(5):
         expect(page.get_by_text(f"Principe {step + 1} sur 5")).to_be_visible()
         answer_questions(page, best=step != 3, number="30" if step != 1 else "12,5")
