@@ -48,6 +48,22 @@ def register_commands(app: Flask) -> None:
             f"Charte version {version.number} chargée ({state}) : {len(version.criteria)} critères."
         )
 
+    audit_group = AppGroup("audit", help="Le journal des dossiers.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def verify_audit_command():
+        """Check the hash chain of the audit trail; exit 1 if a row was edited or removed."""
+        from cdess.applications.models import AuditEntry
+        from cdess.applications.workflow import verify_chain
+
+        problems = verify_chain()
+        count = db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one()
+        if problems:
+            click.echo("\n".join(problems), err=True)
+            raise click.ClickException(f"Journal altéré : {len(problems)} problème(s).")
+        click.echo(f"Journal intact : {count} entrée(s) vérifiée(s).")
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option(

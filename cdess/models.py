@@ -1,6 +1,7 @@
 """Every model, imported once so that metadata and migrations see the whole schema."""
 
 from cdess.accounts.models import College, Role, User, UserRole
+from cdess.applications.models import Application, AuditEntry, Kind, State
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
 from cdess.charter.models import (
     AnswerType,
@@ -18,8 +19,10 @@ from cdess.structures.models import Family, Membership, Structure
 __all__ = [
     "Answer",
     "AnswerType",
+    "Application",
     "Assessment",
     "AssessmentStatus",
+    "AuditEntry",
     "CharterSignature",
     "CharterStatus",
     "CharterVersion",
@@ -28,10 +31,12 @@ __all__ = [
     "CriterionBand",
     "CriterionOption",
     "Family",
+    "Kind",
     "Membership",
     "Principle",
     "Role",
     "SignatureStatus",
+    "State",
     "Structure",
     "User",
     "UserRole",

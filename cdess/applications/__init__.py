@@ -1,0 +1,1 @@
+"""Label applications: the file, its states and its audit trail."""

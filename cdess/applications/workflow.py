@@ -1,0 +1,276 @@
+"""The one place that moves an application from state to state (DESIGN: "The application
+and its life"). Each transition names who may make it and what must hold first; every
+transition writes a chained audit entry. Anything else is refused."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text, update
+
+from cdess.accounts.models import Role, User, utcnow
+from cdess.applications.models import Application, AuditEntry, State
+from cdess.extensions import db
+from cdess.structures.permissions import is_member
+
+GENESIS = "0" * 64
+
+# Who acts: the structure's own people, the secretariat (and admins), the president.
+APPLICANT, SECRETARIAT, PRESIDENT = "applicant", "secretariat", "president"
+
+
+class TransitionError(Exception):
+    """Refused: not allowed from this state, not for this person, or a precondition fails."""
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(" ".join(str(p) for p in self.problems))
+
+
+class ConcurrentTransition(TransitionError):
+    """Someone else changed the application first."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[State]
+    target: State
+    actors: frozenset[str]
+    label: str
+    comment_required: bool = False
+    preconditions: tuple[Callable[[Application], list[str]], ...] = field(default=())
+
+
+def _has_finished_assessment(application: Application) -> list[str]:
+    assessment = application.assessment
+    if assessment is None or not assessment.finished:
+        return [str(_l("Rattachez une auto-évaluation terminée."))]
+    if assessment.structure_id != application.structure_id:
+        return [str(_l("L'auto-évaluation n'est pas celle de cette structure."))]
+    return []
+
+
+def _has_signed_current_charter(application: Application) -> list[str]:
+    from cdess.charter import services as charter
+
+    signature = charter.active_signature(application.structure)
+    published = charter.published_version()
+    if signature is None or published is None or signature.version_id != published.id:
+        return [str(_l("La structure doit avoir signé la charte en vigueur."))]
+    return []
+
+
+BEFORE_SESSION = frozenset(
+    {State.draft, State.submitted, State.incomplete, State.admissible, State.scheduled}
+)
+SUBMIT_CHECKS = (_has_signed_current_charter, _has_finished_assessment)
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition(
+            "submit",
+            frozenset({State.draft}),
+            State.submitted,
+            frozenset({APPLICANT}),
+            _l("Déposer le dossier"),
+            preconditions=SUBMIT_CHECKS,
+        ),
+        Transition(
+            "resubmit",
+            frozenset({State.incomplete}),
+            State.submitted,
+            frozenset({APPLICANT}),
+            _l("Déposer les compléments"),
+            preconditions=SUBMIT_CHECKS,
+        ),
+        Transition(
+            "request_complements",
+            frozenset({State.submitted}),
+            State.incomplete,
+            frozenset({SECRETARIAT}),
+            _l("Demander des compléments"),
+            comment_required=True,
+        ),
+        Transition(
+            "declare_admissible",
+            frozenset({State.submitted}),
+            State.admissible,
+            frozenset({SECRETARIAT}),
+            _l("Déclarer recevable"),
+        ),
+        Transition(
+            "schedule",
+            frozenset({State.admissible, State.deferred}),
+            State.scheduled,
+            frozenset({SECRETARIAT}),
+            _l("Inscrire à l'ordre du jour"),
+        ),
+        Transition(
+            "unschedule",
+            frozenset({State.scheduled}),
+            State.admissible,
+            frozenset({SECRETARIAT}),
+            _l("Retirer de l'ordre du jour"),
+            comment_required=True,
+        ),
+        Transition(
+            "grant",
+            frozenset({State.scheduled}),
+            State.granted,
+            frozenset({SECRETARIAT, PRESIDENT}),
+            _l("Attribuer le label"),
+        ),
+        Transition(
+            "refuse",
+            frozenset({State.scheduled}),
+            State.refused,
+            frozenset({SECRETARIAT, PRESIDENT}),
+            _l("Refuser le label"),
+            comment_required=True,
+        ),
+        Transition(
+            "defer",
+            frozenset({State.scheduled}),
+            State.deferred,
+            frozenset({SECRETARIAT, PRESIDENT}),
+            _l("Ajourner"),
+            comment_required=True,
+        ),
+        Transition(
+            "certify",
+            frozenset({State.granted}),
+            State.certified,
+            frozenset({SECRETARIAT}),
+            _l("Délivrer le certificat"),
+        ),
+        Transition(
+            "withdraw",
+            BEFORE_SESSION,
+            State.withdrawn,
+            frozenset({APPLICANT}),
+            _l("Retirer la candidature"),
+        ),
+    )
+}
+
+
+def actor_kinds(user: User | None, application: Application) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    kinds = set()
+    if is_member(user, application.structure):
+        kinds.add(APPLICANT)
+    if user.has_role(Role.secretariat) or user.has_role(Role.admin):
+        kinds.add(SECRETARIAT)
+    if user.has_role(Role.president):
+        kinds.add(PRESIDENT)
+    return kinds
+
+
+def allowed(user: User | None, application: Application) -> list[Transition]:
+    """The transitions this person may offer from the application's current state."""
+    kinds = actor_kinds(user, application)
+    return [t for t in TRANSITIONS.values() if application.state in t.sources and t.actors & kinds]
+
+
+def apply(application: Application, name: str, actor: User, comment: str = "") -> AuditEntry:
+    """Make a transition, or raise TransitionError. Flushes; the caller commits."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise TransitionError(str(_l("Action inconnue.")))
+    if application.state not in transition.sources:
+        raise TransitionError(str(_l("Cette action n'est pas possible dans l'état actuel.")))
+    if not transition.actors & actor_kinds(actor, application):
+        raise TransitionError(str(_l("Vous n'avez pas le droit de faire cette action.")))
+    comment = (comment or "").replace("\x00", "").strip()
+    if transition.comment_required and not comment:
+        raise TransitionError(str(_l("Indiquez un motif.")))
+    problems = [p for check in transition.preconditions for p in check(application)]
+    if problems:
+        raise TransitionError(problems)
+
+    source, now = application.state, utcnow()
+    # Compare-and-set on the revision: of two concurrent transitions, one finds no row.
+    moved = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.revision == application.revision)
+        .values(revision=Application.revision + 1, state=transition.target, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise ConcurrentTransition(
+            str(_l("Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page."))
+        )
+    db.session.expire(application, ["state", "revision", "updated_at"])
+    if transition.target is State.submitted:
+        application.submitted_at = now
+    return _append_audit(application, actor, source, transition.target, comment, now)
+
+
+def _lock_audit_chain() -> None:
+    """One writer at a time on the chain. SQLite already holds its single write lock here
+    (the UPDATE above took it); PostgreSQL takes a transaction-level advisory lock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(6201)"))
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            entry.application_id,
+            entry.actor_id,
+            entry.actor_name,
+            entry.at.isoformat(),
+            entry.from_state,
+            entry.to_state,
+            entry.comment,
+            entry.prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _append_audit(application, actor, source: State, target: State, comment: str, at):
+    _lock_audit_chain()
+    last = db.session.execute(
+        db.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).scalar()
+    entry = AuditEntry(
+        application_id=application.id,
+        actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else "cdess",
+        at=at,
+        from_state=source.value,
+        to_state=target.value,
+        comment=comment,
+        prev_hash=last or GENESIS,
+    )
+    entry.hash = entry_hash(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def verify_chain() -> list[str]:
+    """Problems in the audit chain (empty when intact): an edited row no longer matches its
+    hash; a deleted row leaves the next one pointing at a hash that is not the previous."""
+    problems = []
+    previous = GENESIS
+    rows = db.session.execute(
+        db.select(AuditEntry).order_by(AuditEntry.id).execution_options(populate_existing=True)
+    ).scalars()
+    for entry in rows:
+        if entry.prev_hash != previous:
+            problems.append(
+                f"entrée {entry.id} : ne suit pas l'entrée précédente (entrée supprimée ou insérée)"
+            )
+        if entry_hash(entry) != entry.hash:
+            problems.append(f"entrée {entry.id} : contenu modifié après coup")
+        previous = entry.hash
+    return problems
