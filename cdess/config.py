@@ -24,6 +24,11 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    # The council meets twice a year. Until sessions are planned in the application, each
+    # (deadline, session) pair is a month-day: a file submitted on or before the deadline is
+    # examined at that session.
+    COUNCIL_CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Request bodies: evidence files are up to 10 MB each; the rest is small.

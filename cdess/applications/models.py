@@ -1,7 +1,7 @@
 """An application for the label, and the append-only, hash-chained audit trail of its states."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,6 +58,8 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    # The council session the file is attached to at submission (next deadline not passed).
+    session_date: Mapped[date | None]
 
     structure: Mapped[Structure] = relationship()
     assessment: Mapped[Assessment | None] = relationship()

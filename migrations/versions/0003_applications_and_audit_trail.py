@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('session_date', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_application_assessment_id_assessment'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_application_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], name=op.f('fk_application_structure_id_structure'), ondelete='CASCADE'),
