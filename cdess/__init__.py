@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess import models  # noqa: F401  (every model registered before any query)
     from cdess.accounts.views import admin_bp
     from cdess.accounts.views import bp as accounts_bp
+    from cdess.applications.views import bp as applications_bp
     from cdess.assessments.views import bp as assessments_bp
     from cdess.charter.views import bp as charter_bp
     from cdess.structures.views import bp as structures_bp
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         territories_bp,
         charter_bp,
         assessments_bp,
+        applications_bp,
     ):
         app.register_blueprint(blueprint)
     setup_web(app)

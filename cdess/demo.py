@@ -8,6 +8,7 @@ applicant accounts for the first structures. Deterministic: the same seed gives 
 
 import random
 from collections.abc import Iterator
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, insert
@@ -301,7 +302,9 @@ def load(seed: int = 62) -> list[str]:
         return user
 
     colleges = db.session.execute(db.select(College).order_by(College.position)).scalars().all()
-    account("secretariat", "Isabelle Delattre (secrétariat ESS)", {Role.secretariat, Role.admin})
+    agent = account(
+        "secretariat", "Isabelle Delattre (secrétariat ESS)", {Role.secretariat, Role.admin}
+    )
     account("secretariat2", "Mehdi Carpentier (secrétariat ESS)", {Role.secretariat})
     account(
         "president",
@@ -331,8 +334,10 @@ def load(seed: int = 62) -> list[str]:
         db.session.add(Membership(user_id=user.id, structure_id=structure_id))
     db.session.flush()
     signed, assessed = _charter_activity(rng, applicants)
+    filed = _applications(applicants, agent)
     return [
-        f"{signed} structures signataires de la charte, {assessed} auto-évaluations.",
+        f"{signed} structures signataires de la charte, {assessed} auto-évaluations, "
+        f"{filed} candidatures.",
         f"{STRUCTURE_COUNT} structures, {MEMBER_COUNT} membres du conseil en "
         f"{len(colleges)} collèges, 1 président, 2 agents du secrétariat, "
         f"{APPLICANT_COUNT} comptes de structures.",
@@ -416,3 +421,45 @@ def _charter_activity(rng: random.Random, applicants: list[User]) -> tuple[int, 
     db.session.flush()
     signed = db.session.execute(db.select(func.count(CharterSignature.id))).scalar_one()
     return signed, assessed
+
+
+# States of the demo applications, in order, for the structures of structure0003… accounts.
+DEMO_APPLICATION_STATES = (
+    ["submitted"] * 4 + ["incomplete"] * 3 + ["admissible"] * 3 + ["draft"] * 2
+)
+
+
+def _applications(applicants: list[User], agent: User) -> int:
+    """Applications in the first states of their life, made through the workflow."""
+    from cdess.applications import services, workflow
+    from cdess.assessments.models import Assessment, AssessmentStatus
+
+    today = date.today()
+    filed = 0
+    for user, state in zip(applicants[2:], DEMO_APPLICATION_STATES, strict=False):
+        structure = user.memberships[0].structure
+        assessment = db.session.execute(
+            db.select(Assessment)
+            .filter_by(structure_id=structure.id, status=AssessmentStatus.finished)
+            .order_by(Assessment.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if assessment is None:  # no charter loaded: no assessments, no applications
+            continue
+        application = services.create(structure, user)
+        filed += 1
+        services.attach_assessment(application, assessment)
+        if state == "draft":
+            continue
+        services.submit(application, user, today)
+        if state == "incomplete":
+            workflow.apply(
+                application,
+                "request_complements",
+                agent,
+                "Merci de joindre le procès-verbal de la dernière assemblée générale.",
+            )
+        elif state == "admissible":
+            workflow.apply(application, "declare_admissible", agent)
+    db.session.flush()
+    return filed

@@ -163,6 +163,23 @@ MATRIX = [
     ),
     ("GET", "/auto-evaluations/{assessment_id}/rapport.pdf", owner_or_staff()),
     ("GET", "/auto-evaluations/999999", expect(404, anonymous=302)),
+    # Applications: the structure's people apply; the workflow says who does what.
+    ("POST", "/structures/{structure_id}/candidatures", expect(403, anonymous=302, applicant=302)),
+    ("GET", "/candidatures/{application_id}", owner_or_staff()),
+    ("GET", "/candidatures/999999", expect(404, anonymous=302)),
+    (
+        "POST",
+        "/candidatures/{application_id}/auto-evaluation",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    (
+        "POST",
+        "/candidatures/{application_id}/actions/submit",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    ("POST", "/candidatures/{application_id}/actions/declare_admissible", staff_only(302)),
+    ("POST", "/candidatures/{application_id}/actions/inconnue", owner_or_staff(404)),
+    ("GET", "/secretariat/candidatures", staff_only()),
     ("GET", "/autodiagnostic", expect(200)),
     ("POST", "/autodiagnostic", expect(200)),
 ]
@@ -180,6 +197,7 @@ IDS = (
     "published_principle_id",
     "published_criterion_id",
     "assessment_id",
+    "application_id",
 )
 
 
@@ -188,6 +206,7 @@ def world_rows(database_url, tmp_path_factory):
     """One user per role, a structure with a signature and an assessment, a charter draft:
     built once, then restored before each test."""
     from cdess.accounts import services as accounts
+    from cdess.applications import services as applications
     from cdess.assessments import services as assessments
     from cdess.charter import services as charters
     from cdess.structures import services as structures
@@ -227,6 +246,7 @@ def world_rows(database_url, tmp_path_factory):
         signature = charters.sign(structure, "Camille Martin", "Présidente", users["applicant"])
         draft = charters.start_draft(users["secretariat"])
         assessment = assessments.start(structure, users["applicant"])
+        application = applications.create(structure, users["applicant"])
         college = db.session.execute(db.select(College)).scalars().first()
         db.session.commit()
         ids = {
@@ -242,6 +262,7 @@ def world_rows(database_url, tmp_path_factory):
             "published_principle_id": charter.principles[0].id,
             "published_criterion_id": charter.criteria[0].id,
             "assessment_id": assessment.id,
+            "application_id": application.id,
         }
         emails = {role: SimpleNamespace(email=user.email) for role, user in users.items()}
         db.session.remove()

@@ -83,6 +83,13 @@ def test_demo_command_loads_once(app):
     result = runner.invoke(args=["demo"])
     assert "déjà chargées" in result.output
     assert db.session.execute(db.select(db.func.count(Structure.id))).scalar() == 3445
+    # Applications in their first states, made through the workflow (audit chain intact).
+    from cdess.applications.models import Application
+    from cdess.applications.workflow import verify_chain
+
+    states = Counter(a.state.value for a in db.session.execute(db.select(Application)).scalars())
+    assert states == {"submitted": 4, "incomplete": 3, "admissible": 3, "draft": 2}
+    assert verify_chain() == []
 
 
 def test_create_user_command(app):

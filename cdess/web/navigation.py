@@ -14,6 +14,7 @@ ITEMS = (
     ("assessments.quick", _l("Autodiagnostic"), lambda user: not is_staff(user)),
     ("structures.mine", _l("Mes structures"), can_create_structure),
     ("structures.index", _l("Structures"), is_staff),
+    ("applications.queue", _l("Candidatures"), is_staff),
     ("charter.versions", _l("Édition de la charte"), can_edit_charter),
     ("charter.signatures", _l("Signatures"), can_manage_signatures),
     ("admin.users", _l("Utilisateurs"), can_manage_users),

@@ -112,3 +112,17 @@ def test_applicant_registers_signs_and_self_assesses(journey, server):
     path = j.folder / "rapport-auto-evaluation.pdf"
     pdf.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
+
+    # Apply for the label with this assessment, and submit the file.
+    page.get_by_role("link", name="Les Jardins partagés d'Arras").click()
+    page.get_by_role("link", name="Retour à la structure").click()
+    page.get_by_role("button", name="Candidater au label").click()
+    expect(heading(page, "Candidature au label")).to_be_visible()
+    expect(page.get_by_text("Rattachez une auto-évaluation terminée.")).to_be_visible()
+    j.check("candidature brouillon")
+    page.get_by_role("button", name="Joindre cette auto-évaluation").click()
+    expect(page.get_by_text("Le dossier est complet")).to_be_visible()
+    page.get_by_role("button", name="Déposer le dossier").click()
+    expect(page.get_by_text("le dossier est maintenant « déposé »")).to_be_visible()
+    expect(page.get_by_role("list").filter(has_text="brouillon → déposé")).to_be_visible()
+    j.check("candidature deposee")

@@ -32,6 +32,24 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     expect(page.get_by_role("heading", name="Charte et auto-évaluation")).to_be_visible()
     j.check("fiche structure")
 
+    # The applications: counts per state, a submitted file, complements requested.
+    nav(page, "Candidatures")
+    expect(page.get_by_role("table", name="Nombre de dossiers par état")).to_be_visible()
+    page.get_by_label("État").select_option(label="déposé")
+    page.get_by_role("button", name="Filtrer").click()
+    j.check("candidatures deposees")
+    page.locator("tbody a").first.click()
+    expect(heading(page, "Candidature au label")).to_be_visible()
+    j.check("candidature a examiner")
+    page.get_by_role("button", name="Demander des compléments").click()
+    expect(page.get_by_text("Indiquez un motif.")).to_be_visible()
+    page.get_by_label("Message (obligatoire) — Demander des compléments").fill(
+        "Merci de joindre vos statuts signés."
+    )
+    page.get_by_role("button", name="Demander des compléments").click()
+    expect(page.get_by_text("le dossier est maintenant « à compléter »")).to_be_visible()
+    expect(page.get_by_text("Merci de joindre vos statuts signés.")).to_be_visible()
+
     # Invite a council member: the invitation goes out by email.
     nav(page, "Utilisateurs")
     j.check("utilisateurs")

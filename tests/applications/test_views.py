@@ -1,0 +1,67 @@
+"""The application pages through the test client: apply, attach, submit, complements,
+the queue with its counts and filters."""
+
+from cdess.applications.models import Application, State
+from cdess.extensions import db
+from tests.conftest import html
+
+
+def test_apply_submit_complements_resubmit(client, login, ready, people):
+    structure, assessment = ready
+    login(people["applicant"])
+    assert "Candidater au label" in html(client.get(f"/structures/{structure.id}"))
+    response = client.post(f"/structures/{structure.id}/candidatures")
+    application = db.session.execute(db.select(Application)).scalar_one()
+    assert response.headers["Location"].endswith(f"/candidatures/{application.id}")
+    page = html(client.get(f"/candidatures/{application.id}"))
+    assert "Rattachez une auto-évaluation terminée." in page and "brouillon" in page
+
+    # Submitting too early is refused with the reason, nothing changes.
+    client.post(f"/candidatures/{application.id}/actions/submit")
+    db.session.expire_all()
+    assert application.state is State.draft
+    client.post(
+        f"/candidatures/{application.id}/auto-evaluation",
+        data={"assessment_id": str(assessment.id)},
+    )
+    assert "Le dossier est complet" in html(client.get(f"/candidatures/{application.id}"))
+    client.post(f"/candidatures/{application.id}/actions/submit")
+    db.session.expire_all()
+    assert application.state is State.submitted and application.snapshot
+
+    # The secretariat asks for complements with a message the applicant reads.
+    client.post("/compte/deconnexion")
+    login(people["secretariat"])
+    queue = html(client.get("/secretariat/candidatures?state=submitted"))
+    assert structure.name in queue and "1 dossier" in queue
+    client.post(f"/candidatures/{application.id}/actions/request_complements", data={"comment": ""})
+    db.session.expire_all()
+    assert application.state is State.submitted  # a message is required
+    client.post(
+        f"/candidatures/{application.id}/actions/request_complements",
+        data={"comment": "Merci de joindre les statuts signés."},
+    )
+    client.post("/compte/deconnexion")
+    login(people["applicant"])
+    page = html(client.get(f"/candidatures/{application.id}"))
+    assert "Merci de joindre les statuts signés." in page and "à compléter" in page
+    # The applicant cannot declare their own file admissible, even by a crafted post.
+    assert (
+        client.post(f"/candidatures/{application.id}/actions/declare_admissible").status_code == 403
+    )
+    client.post(f"/candidatures/{application.id}/actions/resubmit")
+    db.session.expire_all()
+    assert [e.to_state for e in application.audit] == ["submitted", "incomplete", "submitted"]
+
+
+def test_queue_counts_and_filters(client, login, ready, people):
+    structure, _assessment = ready
+    for state in (State.draft, State.submitted, State.submitted):
+        db.session.add(Application(structure_id=structure.id, state=state))
+    db.session.commit()
+    login(people["secretariat"])
+    page = html(client.get("/secretariat/candidatures"))
+    assert "3 dossiers" in page
+    assert "1 dossier" in html(client.get("/secretariat/candidatures?state=draft"))
+    assert "0 dossier" in html(client.get("/secretariat/candidatures?family=fondation"))
+    assert "3 dossiers" in html(client.get("/secretariat/candidatures?state=%00nimportequoi"))
