@@ -213,6 +213,7 @@ class Journey:
 
     def check(self, name: str) -> None:
         """Audit the page with axe-core (French), then save a full-page screenshot."""
+        self.page.wait_for_load_state("load")  # never audit a page still streaming in
         self.audit(name)
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

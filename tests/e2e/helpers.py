@@ -31,9 +31,10 @@ def heading(page, text: str):
 
 def nav(page, name: str) -> None:
     """Follow a link of the main navigation."""
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name=name, exact=True
-    ).click()
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Navigation principale").get_by_role(
+            "link", name=name, exact=True
+        ).click()
 
 
 def field_error(page, label: str):

@@ -74,6 +74,7 @@ def test_applicant_registers_signs_and_self_assesses(journey, server):
 
     # Self-assess, one page per principle.
     page.get_by_role("link", name="Auto-évaluations").click()
+    expect(heading(page, "Auto-évaluations")).to_be_visible()
     j.check("auto-evaluations historique")
     page.get_by_role("button", name="Commencer une auto-évaluation").click()
 

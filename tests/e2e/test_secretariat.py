@@ -37,6 +37,7 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     expect(page.get_by_role("table", name="Nombre de dossiers par état")).to_be_visible()
     page.get_by_label("État").select_option(label="déposé")
     page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"state=submitted"))
     j.check("candidatures deposees")
     page.locator("tbody a").first.click()
     expect(heading(page, "Candidature au label")).to_be_visible()
