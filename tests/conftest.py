@@ -135,7 +135,7 @@ _APPS: dict[tuple, tuple] = {}
 
 
 @pytest.fixture
-def app(database_url, tmp_path, app_config, tmp_path_factory):
+def app(database_url, tmp_path, app_config, tmp_path_factory, request):
     """The application, built once per configuration (building one costs ~80 ms), with its
     settings and database reset around each test. Rate-limited apps are built afresh: the
     limiter's state belongs to the app it was last set up for."""
@@ -154,7 +154,8 @@ def app(database_url, tmp_path, app_config, tmp_path_factory):
         db.session.commit()
         yield app
         db.session.remove()
-    wipe(app)
+    if request.node.get_closest_marker("keep_database") is None:
+        wipe(app)
 
 
 @pytest.fixture

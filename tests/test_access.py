@@ -268,15 +268,32 @@ def world_rows(database_url, tmp_path_factory):
         db.session.remove()
     rows = snapshot(app)
     wipe(app)
+    _world_intact["yes"] = False
+    yield rows, emails, ids
+    wipe(app)  # the module's tests keep the database: empty it after the last one
     with app.app_context():
         db.engine.dispose()
-    return rows, emails, ids
+
+
+# Restoring the world costs more than most requests: it is restored only after a test that
+# may have changed it (a POST, or a test outside the matrix); GETs leave it as it was.
+pytestmark = pytest.mark.keep_database
+_world_intact = {"yes": False}
+
+
+@pytest.fixture(autouse=True)
+def _track_changes(request):
+    yield
+    callspec = getattr(request.node, "callspec", None)
+    method = callspec.params.get("method") if callspec else None
+    _world_intact["yes"] = method == "GET" and "world" in request.fixturenames
 
 
 @pytest.fixture
 def world(app, world_rows):
     rows, users, ids = world_rows
-    restore(app, rows)
+    if not _world_intact["yes"]:
+        restore(app, rows)
     return users, ids
 
 
