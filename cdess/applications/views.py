@@ -159,23 +159,23 @@ def queue():
         "epci": query_arg("epci"),
         "kind": query_arg("kind"),
     }
+    # The same filters narrow the list and the counts per state (which ignore the state).
+    conditions = []
+    if filters["family"] in {f.value for f in Family}:
+        conditions.append(Structure.family == Family(filters["family"]))
+    if territories.epci(filters["epci"]):
+        conditions.append(Structure.epci_code == filters["epci"])
+    if filters["kind"] in {k.value for k in Kind}:
+        conditions.append(Application.kind == Kind(filters["kind"]))
+    counts_stmt = db.select(Application.state, func.count()).join(Structure).where(*conditions)
+    if filters["state"] in {s.value for s in State}:
+        conditions.append(Application.state == State(filters["state"]))
     stmt = (
         db.select(Application)
         .join(Structure)
+        .where(*conditions)
         .order_by(Application.updated_at.desc(), Application.id.desc())
     )
-    counts_stmt = db.select(Application.state, func.count()).join(Structure)
-    if filters["family"] in {f.value for f in Family}:
-        stmt = stmt.where(Structure.family == Family(filters["family"]))
-        counts_stmt = counts_stmt.where(Structure.family == Family(filters["family"]))
-    if territories.epci(filters["epci"]):
-        stmt = stmt.where(Structure.epci_code == filters["epci"])
-        counts_stmt = counts_stmt.where(Structure.epci_code == filters["epci"])
-    if filters["kind"] in {k.value for k in Kind}:
-        stmt = stmt.where(Application.kind == Kind(filters["kind"]))
-        counts_stmt = counts_stmt.where(Application.kind == Kind(filters["kind"]))
-    if filters["state"] in {s.value for s in State}:
-        stmt = stmt.where(Application.state == State(filters["state"]))
     counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template(
