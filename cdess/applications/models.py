@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User, utcnow
@@ -60,10 +60,29 @@ class Application(db.Model):
     submitted_at: Mapped[datetime | None]
     # The council session the file is attached to at submission (next deadline not passed).
     session_date: Mapped[date | None]
+    # A renewal points at the certified application it renews.
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id", ondelete="SET NULL")
+    )
+    # The label's validity, set when the certificate is issued.
+    label_valid_from: Mapped[date | None]
+    label_valid_until: Mapped[date | None]
+    # The secretariat's admissibility checklist: item key → {"by": name, "at": iso time}.
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict, server_default=db.text("'{}'"))
 
     structure: Mapped[Structure] = relationship()
     assessment: Mapped[Assessment | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+    previous: Mapped["Application | None"] = relationship(remote_side=[id])
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="application", order_by="Document.id", cascade="all, delete-orphan"
+    )
+    objectives: Mapped[list["Objective"]] = relationship(
+        back_populates="application", order_by="Objective.target_date", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list["InternalNote"]] = relationship(
+        back_populates="application", order_by="InternalNote.id", cascade="all, delete-orphan"
+    )
     audit: Mapped[list["AuditEntry"]] = relationship(
         back_populates="application", order_by="AuditEntry.id"
     )
@@ -88,3 +107,91 @@ class AuditEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     application: Mapped[Application] = relationship(back_populates="audit")
+
+
+class DocumentKind(enum.Enum):
+    criterion = "criterion"  # the evidence a criterion asks for
+    statutes = "statutes"
+    minutes = "minutes"  # minutes of the last general assembly
+    accounts = "accounts"  # last annual accounts
+    other = "other"
+
+
+class Document(db.Model):
+    """An uploaded file. The bytes live in the uploads folder under a random name; the
+    original name is only used to offer the download back."""
+
+    __tablename__ = "application_document"
+    __table_args__ = (
+        # One file per slot (a criterion, the statutes…); "other" documents are a free list.
+        Index(
+            "uq_application_document_slot",
+            "application_id",
+            "kind",
+            "criterion_code",
+            unique=True,
+            sqlite_where=db.text("kind != 'other'"),
+            postgresql_where=db.text("kind != 'other'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DocumentKind] = mapped_column(
+        db.Enum(DocumentKind, name="document_kind", native_enum=False, length=20)
+    )
+    # The criterion's code for evidence, "" for the general documents.
+    criterion_code: Mapped[str] = mapped_column(String(20), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class Objective(db.Model):
+    """A progress objective: an unmet criterion the structure means to meet by a date. The
+    renewal application reports on how it went (outcome)."""
+
+    __tablename__ = "application_objective"
+    __table_args__ = (UniqueConstraint("application_id", "criterion_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    criterion_code: Mapped[str] = mapped_column(String(20))
+    target_date: Mapped[date]
+    text: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="objectives")
+
+
+class InternalNote(db.Model):
+    """A note of the secretariat on a file; never shown to the applicant."""
+
+    __tablename__ = "application_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    author_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship(back_populates="notes")

@@ -5,7 +5,32 @@ from cdess.structures.permissions import is_member
 
 
 def can_view_application(user, application) -> bool:
-    return is_staff(user) or is_member(user, application.structure)
+    return (
+        is_staff(user)
+        or is_member(user, application.structure)
+        or on_council_agenda(user, application)
+    )
+
+
+def on_council_agenda(user, application) -> bool:
+    """Council members read the files on the agenda of a session (not a cancelled one)."""
+    from cdess.accounts.models import Role
+    from cdess.extensions import db
+    from cdess.sessions.models import AgendaItem, CouncilSession, SessionStatus
+
+    if not user.is_authenticated or not user.has_role(Role.council_member, Role.president):
+        return False
+    return (
+        db.session.execute(
+            db.select(AgendaItem.id)
+            .join(CouncilSession)
+            .filter(
+                AgendaItem.application_id == application.id,
+                CouncilSession.status != SessionStatus.cancelled,
+            )
+        ).first()
+        is not None
+    )
 
 
 def can_apply_for(user, structure) -> bool:

@@ -1,14 +1,23 @@
 """Creating an application and submitting it: what is missing, the frozen snapshot, the
 session it goes to. States only ever change through `workflow.apply`."""
 
-from datetime import date
+import calendar
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from cdess.accounts.models import User
-from cdess.applications import workflow
-from cdess.applications.models import Application, Kind, State
+from cdess.accounts.models import User, utcnow
+from cdess.applications import evidence, workflow
+from cdess.applications.models import (
+    Application,
+    DocumentKind,
+    InternalNote,
+    Kind,
+    Objective,
+    State,
+)
+from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment
 from cdess.extensions import db
 from cdess.structures.models import Structure
@@ -43,11 +52,21 @@ def open_application(structure: Structure) -> Application | None:
     ).scalar_one_or_none()
 
 
-def create(structure: Structure, actor: User, kind: Kind = Kind.new) -> Application:
+def create(
+    structure: Structure,
+    actor: User,
+    kind: Kind = Kind.new,
+    previous: Application | None = None,
+) -> Application:
     """A draft application; one open application per structure at a time."""
     if open_application(structure) is not None:
         raise ApplicationError(_("La structure a déjà une candidature en cours."))
-    application = Application(structure_id=structure.id, kind=kind, created_by_id=actor.id)
+    application = Application(
+        structure_id=structure.id,
+        kind=kind,
+        created_by_id=actor.id,
+        previous_id=previous.id if previous else None,
+    )
     db.session.add(application)
     db.session.flush()
     return application
@@ -64,11 +83,7 @@ def attach_assessment(application: Application, assessment: Assessment) -> None:
 
 def missing(application: Application) -> list[str]:
     """What still prevents submission, in French (empty when the file can be submitted)."""
-    problems = [p for check in workflow.SUBMIT_CHECKS for p in check(application)]
-    structure = application.structure
-    if not (structure.siret or structure.siren or structure.rna) or not structure.commune_code:
-        problems.append(_("Complétez l'identité de la structure (identifiant et commune)."))
-    return problems
+    return [p for check in workflow.SUBMIT_CHECKS for p in check(application)]
 
 
 def submit(application: Application, actor: User, today: date | None = None) -> None:
@@ -85,4 +100,168 @@ def submit(application: Application, actor: User, today: date | None = None) -> 
         "result": assessment.result,
     }
     application.session_date = next_session(today or date.today())
+    db.session.flush()
+
+
+def editable(application: Application) -> bool:
+    """The applicant may change the file (documents, objectives) only in these states."""
+    return application.state in (State.draft, State.incomplete)
+
+
+def _require_editable(application: Application) -> None:
+    if not editable(application):
+        raise ApplicationError(_("Le dossier n'est plus modifiable."))
+
+
+# --- progress objectives ----------------------------------------------------------------------
+
+UNMET = ("not_met", "partly")
+OBJECTIVE_HORIZON = timedelta(days=3 * 366)
+
+
+def unmet_criteria(application: Application) -> list[dict]:
+    """The attached assessment's criteria not (fully) met: candidates for objectives."""
+    assessment = application.assessment
+    if assessment is None or not assessment.finished:
+        return []
+    return [c for c in assessment.result["criteria"] if c["status"] in UNMET]
+
+
+def add_objective(
+    application: Application, code: str, target_date: date, text: str, today: date | None = None
+) -> Objective:
+    _require_editable(application)
+    today = today or date.today()
+    if code not in {c["code"] for c in unmet_criteria(application)}:
+        raise ApplicationError(_("Choisissez un critère non atteint de l'auto-évaluation."))
+    if any(o.criterion_code == code for o in application.objectives):
+        raise ApplicationError(_("Ce critère a déjà un objectif."))
+    if not today < target_date <= today + OBJECTIVE_HORIZON:
+        raise ApplicationError(_("Choisissez une date d'échéance dans les trois ans à venir."))
+    objective = Objective(criterion_code=code, target_date=target_date, text=text.strip())
+    application.objectives.append(objective)
+    db.session.flush()
+    return objective
+
+
+def remove_objective(application: Application, objective: Objective) -> None:
+    _require_editable(application)
+    application.objectives.remove(objective)
+    db.session.flush()
+
+
+# --- secretariat's notes and checklist --------------------------------------------------------
+
+
+def add_note(application: Application, author: User, text: str) -> InternalNote:
+    note = InternalNote(author_id=author.id, author_name=author.display_name, text=text.strip())
+    application.notes.append(note)
+    db.session.flush()
+    return note
+
+
+def set_checklist(application: Application, ticked: set[str], actor: User) -> None:
+    """Tick and untick the manual items; a kept tick keeps who ticked it and when."""
+    from cdess.applications import review
+
+    if application.state is not State.submitted:
+        raise ApplicationError(_("La vérification se fait sur un dossier déposé."))
+    now = utcnow().isoformat(timespec="minutes")
+    current = dict(application.checklist or {})
+    application.checklist = {
+        key: current.get(key) or {"by": actor.display_name, "at": now}
+        for key in review.MANUAL
+        if key in ticked
+    }
+    db.session.flush()
+
+
+# --- renewal ----------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day so many months later (or the month's last day when it has fewer)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def renewable(application: Application, today: date | None = None) -> bool:
+    """A certified label that has not ended and ends within the renewal window."""
+    today = today or date.today()
+    until = application.label_valid_until
+    if application.state is not State.certified or until is None or until < today:
+        return False
+    if open_application(application.structure) is not None:
+        return False
+    return until <= add_months(today, current_app.config["RENEWAL_WINDOW_MONTHS"])
+
+
+# General documents that do not change from one label to the next: the renewal starts with
+# them and with the criteria's evidence; the yearly ones (minutes, accounts) must be new.
+CARRIED_OVER = (DocumentKind.statutes, DocumentKind.criterion, DocumentKind.other)
+
+
+def renew(previous: Application, actor: User, today: date | None = None) -> Application:
+    """A renewal application prefilled from the last one: a new assessment started from the
+    last answers, the lasting documents copied."""
+    if not renewable(previous, today):
+        raise ApplicationError(
+            _("Le renouvellement s'ouvre dans les six mois qui précèdent la fin du label.")
+        )
+    application = create(previous.structure, actor, Kind.renewal, previous=previous)
+    assessments.start(previous.structure, actor, copy_last=True)
+    for document in previous.documents:
+        if document.kind in CARRIED_OVER:
+            evidence.copy(document, application)
+    db.session.flush()
+    return application
+
+
+def objective_reports(application: Application) -> list[dict]:
+    """For a renewal: each objective of the previous label, the criterion's status then and
+    now (from the attached assessment), and the applicant's report."""
+    previous = application.previous
+    if previous is None:
+        return []
+    before = {c["code"]: c for c in (previous.snapshot or {}).get("result", {}).get("criteria", [])}
+    assessment = application.assessment
+    after = (
+        {c["code"]: c for c in assessment.result["criteria"]}
+        if assessment is not None and assessment.finished
+        else {}
+    )
+    return [
+        {"objective": o, "before": before.get(code), "after": after.get(code)}
+        for o in previous.objectives
+        for code in [o.criterion_code]
+    ]
+
+
+def changes(application: Application) -> list[dict]:
+    """For a renewal: criterion by criterion, how the result moved since the last label."""
+    previous = application.previous
+    assessment = application.assessment
+    if previous is None or not previous.snapshot or assessment is None or not assessment.finished:
+        return []
+    return assessments.compare(previous.snapshot["result"], assessment.result)
+
+
+def report_objective(application: Application, objective: Objective, outcome: str) -> None:
+    """The renewal's report on one objective of the previous label."""
+    _require_editable(application)
+    if objective.application_id != application.previous_id:
+        raise ApplicationError(_("Cet objectif n'appartient pas au label renouvelé."))
+    objective.outcome = outcome.strip()
+    db.session.flush()
+
+
+def certify(application: Application, actor: User, today: date | None = None) -> None:
+    """Certificate issued: the label runs from today for the validity setting."""
+    workflow.apply(application, "certify", actor)
+    start = today or date.today()
+    application.label_valid_from = start
+    application.label_valid_until = add_months(
+        start, 12 * current_app.config["LABEL_VALIDITY_YEARS"]
+    ) - timedelta(days=1)
     db.session.flush()

@@ -1,22 +1,35 @@
 """Applications: the applicant's file and its timeline, the secretariat's queue and review."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func
 
 from cdess import territories
-from cdess.applications import services, workflow
-from cdess.applications.models import Application, Kind, State
+from cdess.applications import evidence, notices, review, services, workflow
+from cdess.applications.forms import NoteForm, ObjectiveForm
+from cdess.applications.models import Application, Document, DocumentKind, Kind, Objective, State
 from cdess.applications.permissions import (
     can_apply_for,
     can_review_applications,
     can_view_application,
 )
 from cdess.assessments.models import Assessment, AssessmentStatus
+from cdess.certificates import services as certificates
 from cdess.extensions import db
 from cdess.structures.models import Family, Structure
+from cdess.web import TOO_LARGE_HANDLERS
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
 
@@ -80,7 +93,15 @@ def create(structure_id: int):
 @bp.get("/candidatures/<int:application_id>")
 @permission_required(authenticated)
 def show(application_id: int):
-    application = _load(application_id)
+    return _page(_load(application_id))
+
+
+def _page(application: Application, status: int = 200, **context):
+    """The application's page; forms that failed come back through `context` with their
+    errors and values."""
+    applicant = can_apply_for(current_user, application.structure)
+    editable = applicant and services.editable(application)
+    staff = can_review_applications(current_user)
     finished = (
         db.session.execute(
             db.select(Assessment)
@@ -89,16 +110,77 @@ def show(application_id: int):
         )
         .scalars()
         .all()
+        if editable
+        else []
     )
+    if editable and "objective_form" not in context:
+        context["objective_form"] = _objective_form(application, formdata=None)
+    if staff and "note_form" not in context:
+        context["note_form"] = NoteForm(prefix="note", formdata=None)
+    complements = next(
+        (e.comment for e in reversed(application.audit) if e.to_state == State.incomplete.value),
+        None,
+    )
+    certificate = certificates.current(application)
     return render_template(
         "applications/show.html",
         application=application,
-        missing=services.missing(application),
+        certificate=certificate,
+        certificate_public=certificates.public_status(certificate) if certificate else None,
+        missing=services.missing(application) if editable else [],
         finished=finished,
         actions=workflow.allowed(current_user, application),
-        editable=can_apply_for(current_user, application.structure)
-        and application.state in (State.draft, State.incomplete),
+        editable=editable,
+        staff=staff,
+        applicant=applicant,
+        slots=evidence.slots(application),
+        find_document=evidence.find,
+        others=[d for d in application.documents if d.kind is DocumentKind.other],
+        total_size=sum(d.size for d in application.documents),
+        limits=current_app.config,
+        complements=complements if application.state is State.incomplete else None,
+        unmet={c["code"]: c for c in services.unmet_criteria(application)},
+        changes=services.changes(application),
+        reports=services.objective_reports(application),
+        renewable=applicant and services.renewable(application),
+        checklist_auto=review.automatic(application) if staff else [],
+        checklist_manual=review.MANUAL,
+        upload_errors=context.pop("upload_errors", {}),
+        upload_values=context.pop("upload_values", {}),
+        outcome_errors=context.pop("outcome_errors", {}),
+        questions=criterion_questions(application),
+        **context,
+    ), status
+
+
+def _objective_form(application: Application, formdata=...) -> ObjectiveForm:
+    kwargs = {} if formdata is ... else {"formdata": formdata}
+    form = ObjectiveForm(prefix="objectif", **kwargs)
+    taken = {o.criterion_code for o in application.objectives}
+    questions = criterion_questions(application)
+    form.criterion.choices = [("", _("— choisir —"))] + [
+        (code, f"{code} — {questions.get(code, '')}"[:140])
+        for code in (c["code"] for c in services.unmet_criteria(application))
+        if code not in taken
+    ]
+    return form
+
+
+def criterion_questions(application: Application) -> dict[str, str]:
+    assessment = application.assessment or (
+        application.previous.assessment if application.previous else None
     )
+    return {c.code: c.question for c in assessment.version.criteria} if assessment else {}
+
+
+def _back(application: Application, anchor: str | None = None):
+    return redirect(url_for("applications.show", application_id=application.id, _anchor=anchor))
+
+
+def _load_editable(application_id: int) -> Application:
+    application = _load(application_id)
+    require(can_apply_for(current_user, application.structure))
+    return application
 
 
 @bp.post("/candidatures/<int:application_id>/auto-evaluation")
@@ -127,6 +209,10 @@ def act(application_id: int, action: str):
     transition = workflow.TRANSITIONS.get(action)
     if transition is None:
         abort(404)
+    if transition.by_vote:
+        abort(403)  # the council decides by its vote in session
+    if action == "certify":  # issuing makes the certificate: its own route, form kept
+        return redirect(url_for("certificates.issue", application_id=application.id), 307)
     require(bool(transition.actors & workflow.actor_kinds(current_user, application)))
     comment = request.form.get("comment", "")[:4000]
     try:
@@ -140,6 +226,7 @@ def act(application_id: int, action: str):
             flash(str(problem), "error")
     else:
         db.session.commit()
+        notices.after_transition(application, action, comment.strip())
         flash(
             _(
                 "C'est fait : le dossier est maintenant « %(state)s ».",
@@ -147,7 +234,217 @@ def act(application_id: int, action: str):
             ),
             "success",
         )
-    return redirect(url_for("applications.show", application_id=application.id))
+    return _back(application)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def _slot(application: Application, key: str) -> tuple[DocumentKind, str]:
+    if key == DocumentKind.other.value:
+        return DocumentKind.other, ""
+    for slot in evidence.slots(application):
+        if slot.key == key:
+            return slot.kind, slot.criterion_code
+    abort(400)
+
+
+@bp.post("/candidatures/<int:application_id>/pieces")
+@permission_required(authenticated)
+def upload(application_id: int):
+    application = _load_editable(application_id)
+    key = request.form.get("slot", "")
+    kind, code = _slot(application, key)
+    title = request.form.get("title", "").replace("\x00", "").strip()
+    if not services.editable(application):
+        flash(_("Le dossier n'est plus modifiable."), "error")
+        return _back(application)
+    try:
+        if kind is DocumentKind.other and not title:
+            raise evidence.UploadError(_("Donnez un intitulé à cette pièce."))
+        document, replaced = evidence.store(
+            application, request.files.get("file"), current_user, kind, code, title
+        )
+    except evidence.UploadError as error:
+        db.session.rollback()
+        return _page(
+            application,
+            status=error.status,
+            upload_errors={key: str(error)},
+            upload_values={"title": title},
+        )
+    db.session.commit()
+    evidence.discard(replaced)
+    flash(_("Pièce « %(name)s » enregistrée.", name=document.original_name), "success")
+    return _back(application, "pieces")
+
+
+def _too_large(application_id: int):
+    """The body was too large to be read at all: the page comes back with the message."""
+    application = _load_editable(application_id)
+    limit = current_app.config["EVIDENCE_MAX_FILE_BYTES"] / (1024 * 1024)
+    message = _("Le fichier dépasse la taille autorisée (%(mb)s Mo).", mb=f"{limit:g}")
+    return _page(application, status=413, upload_errors={"*": message})
+
+
+TOO_LARGE_HANDLERS["applications.upload"] = _too_large
+
+
+def _document(application: Application, document_id: int) -> Document:
+    document = db.get_or_404(Document, document_id)
+    if document.application_id != application.id:
+        abort(404)
+    return document
+
+
+@bp.get("/candidatures/<int:application_id>/pieces/<int:document_id>")
+@permission_required(authenticated)
+def download(application_id: int, document_id: int):
+    document = _document(_load(application_id), document_id)
+    path = evidence.path_of(document)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_name,
+        max_age=0,
+    )
+
+
+@bp.post("/candidatures/<int:application_id>/pieces/<int:document_id>/suppression")
+@permission_required(authenticated)
+def remove_document(application_id: int, document_id: int):
+    application = _load_editable(application_id)
+    document = _document(application, document_id)
+    if not services.editable(application):
+        flash(_("Le dossier n'est plus modifiable."), "error")
+        return _back(application)
+    stored, name = document.stored_name, document.original_name
+    application.documents.remove(document)
+    db.session.commit()
+    evidence.discard([stored])
+    flash(_("Pièce « %(name)s » retirée.", name=name), "success")
+    return _back(application, "pieces")
+
+
+# --- progress objectives ----------------------------------------------------------------------
+
+
+@bp.post("/candidatures/<int:application_id>/objectifs")
+@permission_required(authenticated)
+def add_objective(application_id: int):
+    application = _load_editable(application_id)
+    form = _objective_form(application)
+    if form.validate():
+        try:
+            services.add_objective(
+                application, form.criterion.data, form.target_date.data, form.text.data
+            )
+        except services.ApplicationError as error:
+            db.session.rollback()
+            form.target_date.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Objectif de progrès ajouté."), "success")
+            return _back(application, "objectifs")
+    return _page(application, status=400, objective_form=form)
+
+
+def _objective(application: Application, objective_id: int, owner_id: int) -> Objective:
+    objective = db.get_or_404(Objective, objective_id)
+    if objective.application_id != owner_id:
+        abort(404)
+    return objective
+
+
+@bp.post("/candidatures/<int:application_id>/objectifs/<int:objective_id>/suppression")
+@permission_required(authenticated)
+def remove_objective(application_id: int, objective_id: int):
+    application = _load_editable(application_id)
+    objective = _objective(application, objective_id, application.id)
+    try:
+        services.remove_objective(application, objective)
+    except services.ApplicationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Objectif retiré."), "success")
+    return _back(application, "objectifs")
+
+
+@bp.post("/candidatures/<int:application_id>/objectifs/<int:objective_id>/bilan")
+@permission_required(authenticated)
+def report_objective(application_id: int, objective_id: int):
+    application = _load_editable(application_id)
+    objective = _objective(application, objective_id, application.previous_id or 0)
+    outcome = request.form.get("outcome", "").replace("\x00", "").strip()
+    if not outcome or len(outcome) > 2000:
+        message = _("Écrivez le bilan de cet objectif (2 000 caractères au plus).")
+        return _page(application, status=400, outcome_errors={objective.id: (message, outcome)})
+    try:
+        services.report_objective(application, objective, outcome)
+    except services.ApplicationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Bilan enregistré."), "success")
+    return _back(application, "bilan")
+
+
+# --- renewal ----------------------------------------------------------------------------------
+
+
+@bp.post("/candidatures/<int:application_id>/renouvellement")
+@permission_required(authenticated)
+def renew(application_id: int):
+    previous = _load_editable(application_id)
+    try:
+        application = services.renew(previous, current_user)
+    except (services.ApplicationError, services.assessments.AssessmentError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(previous)
+    db.session.commit()
+    flash(
+        _(
+            "Renouvellement ouvert : l'auto-évaluation reprend vos dernières réponses ; "
+            "mettez-la à jour puis joignez-la au dossier."
+        ),
+        "success",
+    )
+    return _back(application)
+
+
+# --- secretariat ------------------------------------------------------------------------------
+
+
+@bp.post("/candidatures/<int:application_id>/notes")
+@permission_required(can_review_applications)
+def add_note(application_id: int):
+    application = _load(application_id)
+    form = NoteForm(prefix="note")
+    if not form.validate():
+        return _page(application, status=400, note_form=form)
+    services.add_note(application, current_user, form.text.data)
+    db.session.commit()
+    flash(_("Note enregistrée."), "success")
+    return _back(application, "notes")
+
+
+@bp.post("/candidatures/<int:application_id>/verification")
+@permission_required(can_review_applications)
+def checklist(application_id: int):
+    application = _load(application_id)
+    try:
+        services.set_checklist(application, set(request.form.getlist("items")), current_user)
+    except services.ApplicationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Vérification enregistrée."), "success")
+    return _back(application, "verification")
 
 
 @bp.get("/secretariat/candidatures")

@@ -42,9 +42,11 @@ class Transition:
     label: str
     comment_required: bool = False
     preconditions: tuple[Callable[[Application], list[str]], ...] = field(default=())
+    # Decisions of the council: made only by closing the session's vote, never from a page.
+    by_vote: bool = False
 
 
-def _has_finished_assessment(application: Application) -> list[str]:
+def finished_assessment(application: Application) -> list[str]:
     assessment = application.assessment
     if assessment is None or not assessment.finished:
         return [str(_l("Rattachez une auto-évaluation terminée."))]
@@ -53,7 +55,7 @@ def _has_finished_assessment(application: Application) -> list[str]:
     return []
 
 
-def _has_signed_current_charter(application: Application) -> list[str]:
+def signed_current_charter(application: Application) -> list[str]:
     from cdess.charter import services as charter
 
     signature = charter.active_signature(application.structure)
@@ -63,10 +65,50 @@ def _has_signed_current_charter(application: Application) -> list[str]:
     return []
 
 
+def identity_complete(application: Application) -> list[str]:
+    structure = application.structure
+    if not (structure.siret or structure.siren or structure.rna) or not structure.commune_code:
+        return [str(_l("Complétez l'identité de la structure (identifiant et commune)."))]
+    return []
+
+
+def required_documents(application: Application) -> list[str]:
+    from cdess.applications import evidence
+
+    return evidence.missing_documents(application)
+
+
+def objectives_reported(application: Application) -> list[str]:
+    """A renewal reports on each objective of the label it renews."""
+    previous = application.previous
+    if previous is None:
+        return []
+    return [
+        str(_l("Faites le bilan de l'objectif sur le critère %(code)s.", code=o.criterion_code))
+        for o in previous.objectives
+        if not o.outcome.strip()
+    ]
+
+
+def checklist_complete(application: Application) -> list[str]:
+    from cdess.applications import review
+
+    return [
+        str(_l("Vérification non cochée : %(item)s.", item=item))
+        for item in review.unticked(application)
+    ] + required_documents(application)
+
+
 BEFORE_SESSION = frozenset(
     {State.draft, State.submitted, State.incomplete, State.admissible, State.scheduled}
 )
-SUBMIT_CHECKS = (_has_signed_current_charter, _has_finished_assessment)
+SUBMIT_CHECKS = (
+    signed_current_charter,
+    finished_assessment,
+    identity_complete,
+    required_documents,
+    objectives_reported,
+)
 
 TRANSITIONS = {
     t.name: t
@@ -101,6 +143,7 @@ TRANSITIONS = {
             State.admissible,
             frozenset({SECRETARIAT}),
             _l("Déclarer recevable"),
+            preconditions=(checklist_complete,),
         ),
         Transition(
             "schedule",
@@ -123,6 +166,7 @@ TRANSITIONS = {
             State.granted,
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Attribuer le label"),
+            by_vote=True,
         ),
         Transition(
             "refuse",
@@ -131,6 +175,7 @@ TRANSITIONS = {
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Refuser le label"),
             comment_required=True,
+            by_vote=True,
         ),
         Transition(
             "defer",
@@ -139,6 +184,7 @@ TRANSITIONS = {
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Ajourner"),
             comment_required=True,
+            by_vote=True,
         ),
         Transition(
             "certify",
@@ -174,7 +220,11 @@ def actor_kinds(user: User | None, application: Application) -> set[str]:
 def allowed(user: User | None, application: Application) -> list[Transition]:
     """The transitions this person may offer from the application's current state."""
     kinds = actor_kinds(user, application)
-    return [t for t in TRANSITIONS.values() if application.state in t.sources and t.actors & kinds]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if application.state in t.sources and t.actors & kinds and not t.by_vote
+    ]
 
 
 def apply(application: Application, name: str, actor: User, comment: str = "") -> AuditEntry:

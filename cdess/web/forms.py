@@ -17,6 +17,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from cdess.charter.scoring import parse_number
+
 REQUIRED = _l("Ce champ est obligatoire.")
 
 # Demo and test accounts live under the reserved .test domain (RFC 2606), which
@@ -85,16 +87,11 @@ class FrenchDecimalField(DecimalField):
         if not valuelist or valuelist[0] in ("", None):
             self.data = None
             return
-        text = str(valuelist[0]).strip()
-        for space in (" ", "\xa0", "\u202f"):
-            text = text.replace(space, "")
-        try:
-            self.data = decimal.Decimal(text.replace(",", "."))
-            if not self.data.is_finite():
-                raise decimal.InvalidOperation
-        except (decimal.InvalidOperation, ValueError):
+        value = parse_number(str(valuelist[0]))  # one parser of French numbers for the app
+        if value is None:
             self.data = None
-            raise ValueError(_l("Saisissez un nombre, par exemple 12 ou 12,5.")) from None
+            raise ValueError(_l("Saisissez un nombre, par exemple 12 ou 12,5."))
+        self.data = decimal.Decimal(str(value))
 
 
 EMAIL_LABEL = _l("Adresse électronique")

@@ -9,6 +9,7 @@ from cdess.applications import services, workflow
 from cdess.applications.models import State
 from cdess.assessments import services as assessments
 from cdess.extensions import db
+from tests.applications.helpers import add_documents
 
 CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
 
@@ -46,8 +47,11 @@ def test_one_open_application_per_structure(app, ready, people):
 def test_submit_freezes_the_result_and_picks_the_session(app, ready, people):
     structure, assessment = ready
     application = services.create(structure, people["applicant"])
-    assert services.missing(application) == ["Rattachez une auto-évaluation terminée."]
+    missing = services.missing(application)
+    assert missing[0] == "Rattachez une auto-évaluation terminée."
+    assert "Pièce manquante : Statuts." in missing
     services.attach_assessment(application, assessment)
+    add_documents(application, people["applicant"])
     assert services.missing(application) == []
     services.submit(application, people["applicant"], today=date(2026, 11, 22))
     db.session.commit()

@@ -1,12 +1,16 @@
 """The application pages through the test client: apply, attach, submit, complements,
 the queue with its counts and filters."""
 
+import io
+
+from cdess.applications import evidence
 from cdess.applications.models import Application, State
 from cdess.extensions import db
-from tests.conftest import html
+from tests.applications.helpers import PDF
+from tests.conftest import email_text, html, link_in
 
 
-def test_apply_submit_complements_resubmit(client, login, ready, people):
+def test_apply_submit_complements_resubmit(client, login, ready, people, outbox):
     structure, assessment = ready
     login(people["applicant"])
     assert "Candidater au label" in html(client.get(f"/structures/{structure.id}"))
@@ -24,10 +28,23 @@ def test_apply_submit_complements_resubmit(client, login, ready, people):
         f"/candidatures/{application.id}/auto-evaluation",
         data={"assessment_id": str(assessment.id)},
     )
+    page = html(client.get(f"/candidatures/{application.id}"))
+    assert "Pièce manquante : Statuts." in page
+    db.session.expire_all()
+    for slot in evidence.slots(application):
+        response = client.post(
+            f"/candidatures/{application.id}/pieces",
+            data={"slot": slot.key, "file": (io.BytesIO(PDF), f"{slot.key}.pdf")},
+        )
+        assert response.status_code == 302, slot
     assert "Le dossier est complet" in html(client.get(f"/candidatures/{application.id}"))
     client.post(f"/candidatures/{application.id}/actions/submit")
     db.session.expire_all()
     assert application.state is State.submitted and application.snapshot
+    # Acknowledgement to the applicant, news to the secretariat.
+    sent = {(m["To"], m["Subject"]) for m in outbox()}
+    assert (people["applicant"].email, f"Dossier déposé — {structure.name}") in sent
+    assert (people["secretariat"].email, f"Nouveau dossier à vérifier — {structure.name}") in sent
 
     # The secretariat asks for complements with a message the applicant reads.
     client.post("/compte/deconnexion")
@@ -41,6 +58,10 @@ def test_apply_submit_complements_resubmit(client, login, ready, people):
         f"/candidatures/{application.id}/actions/request_complements",
         data={"comment": "Merci de joindre les statuts signés."},
     )
+    complements = outbox()[-1]
+    assert complements["To"] == people["applicant"].email
+    assert "Merci de joindre les statuts signés." in email_text(complements)
+    assert link_in(complements) == f"/candidatures/{application.id}"
     client.post("/compte/deconnexion")
     login(people["applicant"])
     page = html(client.get(f"/candidatures/{application.id}"))

@@ -9,6 +9,7 @@ from cdess.applications import workflow
 from cdess.applications.models import Application, AuditEntry, State
 from cdess.assessments import services as assessments
 from cdess.extensions import db
+from tests.applications.helpers import new_application
 
 EXPECTED = {  # action: (from states, to state, who)
     "submit": ({"draft"}, "submitted", {"applicant"}),
@@ -27,13 +28,6 @@ EXPECTED = {  # action: (from states, to state, who)
         {"applicant"},
     ),
 }
-
-
-def new_application(structure, assessment, state=State.draft):
-    application = Application(structure_id=structure.id, assessment_id=assessment.id, state=state)
-    db.session.add(application)
-    db.session.commit()
-    return application
 
 
 def test_the_table_is_the_one_in_the_design():

@@ -1,0 +1,127 @@
+"""Emails on an application's transitions, to the structure's people and to the secretariat.
+Sent after the transition is committed, never for a transition that did not happen."""
+
+from flask_babel import gettext as _
+
+from cdess.accounts.models import Role, User, UserRole
+from cdess.applications.models import Application
+from cdess.extensions import db
+from cdess.notifications.services import notify
+from cdess.structures.models import Membership
+from cdess.web.urls import external_url
+
+APPLICANT, SECRETARIAT = "applicant", "secretariat"
+
+
+def applicants(application: Application) -> list[User]:
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .filter(Membership.structure_id == application.structure_id, User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def secretariat() -> list[User]:
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .filter(UserRole.role == Role.secretariat, User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def _messages(application: Application, name: str) -> list[tuple[str, str, list[str]]]:
+    """(audience, subject, paragraphs) for each email a transition sends."""
+    structure = application.structure.name
+    session = application.session_date.strftime("%d/%m/%Y") if application.session_date else None
+    if name in ("submit", "resubmit"):
+        received = (
+            _("Les compléments du dossier de %(s)s ont bien été déposés.", s=structure)
+            if name == "resubmit"
+            else _("Le dossier de candidature au label de %(s)s a bien été déposé.", s=structure)
+        )
+        return [
+            (
+                APPLICANT,
+                _("Dossier déposé — %(s)s", s=structure),
+                [
+                    received,
+                    _(
+                        "Le secrétariat vérifie maintenant qu'il est complet ; "
+                        "il sera examiné à la séance du %(d)s.",
+                        d=session,
+                    ),
+                ],
+            ),
+            (
+                SECRETARIAT,
+                _("Nouveau dossier à vérifier — %(s)s", s=structure),
+                [received, _("Il attend la vérification de recevabilité.")],
+            ),
+        ]
+    if name == "request_complements":
+        return [
+            (
+                APPLICANT,
+                _("Des compléments sont demandés — %(s)s", s=structure),
+                [
+                    _("Le secrétariat demande des compléments au dossier de %(s)s :", s=structure),
+                    _("Complétez le dossier puis déposez-le à nouveau depuis votre espace."),
+                ],
+            )
+        ]
+    if name == "declare_admissible":
+        return [
+            (
+                APPLICANT,
+                _("Dossier recevable — %(s)s", s=structure),
+                [
+                    _("Le dossier de %(s)s est complet et recevable.", s=structure),
+                    _("Il sera inscrit à l'ordre du jour de la séance du %(d)s.", d=session),
+                ],
+            )
+        ]
+    if name in ("grant", "refuse", "defer"):
+        decision = {
+            "grant": _("Le conseil a attribué le label à %(s)s.", s=structure),
+            "refuse": _("Le conseil n'a pas attribué le label à %(s)s.", s=structure),
+            "defer": _("Le conseil a ajourné l'examen du dossier de %(s)s.", s=structure),
+        }[name]
+        follow = {
+            "grant": _("Le secrétariat vous enverra le certificat du label."),
+            "refuse": _("Vous pourrez déposer une nouvelle candidature."),
+            "defer": _("Le dossier sera examiné à une séance suivante."),
+        }[name]
+        return [(APPLICANT, _("Décision du conseil — %(s)s", s=structure), [decision, follow])]
+    if name == "withdraw":
+        text = _("La candidature de %(s)s a été retirée.", s=structure)
+        return [
+            (APPLICANT, _("Candidature retirée — %(s)s", s=structure), [text]),
+            (SECRETARIAT, _("Candidature retirée — %(s)s", s=structure), [text]),
+        ]
+    return []
+
+
+def after_transition(application: Application, name: str, comment: str = "") -> int:
+    """Send the emails of a committed transition; the number sent."""
+    link = external_url("applications.show", application_id=application.id)
+    sent = 0
+    for audience, subject, paragraphs in _messages(application, name):
+        people = applicants(application) if audience == APPLICANT else secretariat()
+        for user in people:
+            notify(
+                user.email,
+                subject,
+                "application",
+                user=user,
+                paragraphs=paragraphs,
+                comment=comment,
+                link=link,
+            )
+            sent += 1
+    return sent
