@@ -1,0 +1,1 @@
+"""Council sessions: planning, agenda, attendance, proxies, conflicts, votes and minutes."""

@@ -1,0 +1,393 @@
+"""Planning sessions and their agenda, members' conflicts and proxies. The decisions of a vote
+(quorum, who may vote, the tally) are in `rules`; the live session is in `live`."""
+
+from datetime import date, datetime, time
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from cdess.accounts.models import Role, User, UserRole, utcnow
+from cdess.applications import workflow
+from cdess.applications.models import Application, State
+from cdess.extensions import db
+from cdess.sessions import rules as council_rules
+from cdess.sessions.models import (
+    AgendaItem,
+    Conflict,
+    CouncilRules,
+    CouncilSession,
+    Opinion,
+    Proxy,
+    SessionStatus,
+    VoteStatus,
+)
+from cdess.structures.models import Membership
+
+DEFAULT_PLACE = "Hôtel du Département, rue Ferdinand Buisson, Arras"
+DEFAULT_START = time(14, 0)
+
+
+def bump(session_id: int) -> None:
+    """Tell the live screens something changed."""
+    db.session.execute(
+        update(CouncilSession)
+        .where(CouncilSession.id == session_id)
+        .values(revision=CouncilSession.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+class SessionError(ValueError):
+    """A refused operation; the message is for the user."""
+
+
+# --- the council and its rules ----------------------------------------------------------------
+
+
+def _voting(stmt):
+    return (
+        stmt.join(UserRole, UserRole.user_id == User.id)
+        .filter(
+            UserRole.role.in_([Role.council_member, Role.president]),
+            User.voting_right.is_(True),
+            User.active.is_(True),
+        )
+        .distinct()
+    )
+
+
+def voting_members() -> list[User]:
+    """Active council members (and the president) with a deliberative voice."""
+    stmt = _voting(db.select(User)).order_by(User.display_name, User.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def voting_member_ids():
+    """The same, as a statement selecting ids only."""
+    return _voting(db.select(User.id))
+
+
+def council_members() -> list[User]:
+    """Everyone convened: voting and consultative members."""
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .filter(
+                UserRole.role.in_([Role.council_member, Role.president]),
+                User.active.is_(True),
+            )
+            .distinct()
+            .order_by(User.display_name, User.id)
+        ).scalars()
+    )
+
+
+def president_id() -> int | None:
+    return db.session.execute(
+        db.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .filter(UserRole.role == Role.president, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def president() -> User | None:
+    return db.session.execute(
+        db.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .filter(UserRole.role == Role.president, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def current_rules() -> council_rules.Rules:
+    row = db.session.execute(db.select(CouncilRules).limit(1)).scalar_one_or_none()
+    return council_rules.Rules.from_dict(row.data) if row else council_rules.Rules()
+
+
+def save_rules(new: council_rules.Rules) -> None:
+    row = db.session.execute(db.select(CouncilRules).limit(1)).scalar_one_or_none()
+    if row is None:
+        row = CouncilRules(data={})
+        db.session.add(row)
+    row.data = new.as_dict()
+    row.updated_at = utcnow()
+    db.session.flush()
+
+
+def session_rules(session: CouncilSession) -> council_rules.Rules:
+    """The copy the session took when it opened; the current rules before."""
+    return council_rules.Rules.from_dict(session.rules) if session.rules else current_rules()
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def upcoming() -> list[CouncilSession]:
+    return list(
+        db.session.execute(
+            db.select(CouncilSession)
+            .filter(
+                CouncilSession.status.in_(
+                    [SessionStatus.planned, SessionStatus.convened, SessionStatus.open]
+                )
+            )
+            .order_by(CouncilSession.starts_at)
+        ).scalars()
+    )
+
+
+def _check_dates(starts_at: datetime, deadline: date) -> None:
+    if deadline >= starts_at.date():
+        raise SessionError(_("La date limite de dépôt doit précéder la séance."))
+
+
+def create_session(starts_at: datetime, deadline: date, place: str = "", video_link: str = ""):
+    _check_dates(starts_at, deadline)
+    session = CouncilSession(
+        starts_at=starts_at, deadline=deadline, place=place.strip(), video_link=video_link.strip()
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def default_calendar(year: int) -> list[CouncilSession]:
+    """The year's two sessions from the COUNCIL_CALENDAR setting, where none exists that day."""
+    created = []
+    for deadline_md, session_md in current_app.config["COUNCIL_CALENDAR"]:
+        day = date.fromisoformat(f"{year}-{session_md}")
+        deadline = date.fromisoformat(f"{year}-{deadline_md}")
+        if deadline > day:
+            deadline = deadline.replace(year=year - 1)
+        exists = db.session.execute(
+            db.select(CouncilSession.id).filter(
+                CouncilSession.starts_at >= datetime.combine(day, time.min),
+                CouncilSession.starts_at <= datetime.combine(day, time.max),
+                CouncilSession.status != SessionStatus.cancelled,
+            )
+        ).first()
+        if not exists:
+            created.append(
+                create_session(datetime.combine(day, DEFAULT_START), deadline, DEFAULT_PLACE)
+            )
+    return created
+
+
+def _require_status(session: CouncilSession, *allowed: SessionStatus) -> None:
+    if session.status not in allowed:
+        raise SessionError(
+            _("Ce n'est plus possible : la séance est « %(s)s ».", s=_status(session))
+        )
+
+
+def _status(session: CouncilSession) -> str:
+    from cdess.sessions.labels import SESSION_STATUS
+
+    return str(SESSION_STATUS[session.status])
+
+
+def update_session(session, starts_at: datetime, deadline: date, place: str, video_link: str):
+    """Moved while planned only: once convened, members have the date."""
+    _require_status(session, SessionStatus.planned)
+    _check_dates(starts_at, deadline)
+    session.starts_at, session.deadline = starts_at, deadline
+    session.place, session.video_link = place.strip(), video_link.strip()
+    db.session.flush()
+
+
+def cancel_session(session: CouncilSession, actor: User) -> None:
+    """Cancelled while planned; its items go back to admissible, to be proposed again."""
+    _require_status(session, SessionStatus.planned)
+    for item in list(session.items):
+        remove_item(item, actor, _("Séance annulée."))
+    session.status = SessionStatus.cancelled
+    db.session.flush()
+
+
+def next_open_session(today: date) -> CouncilSession | None:
+    """The first planned session whose submission deadline has not passed."""
+    return db.session.execute(
+        db.select(CouncilSession)
+        .filter(CouncilSession.status == SessionStatus.planned, CouncilSession.deadline >= today)
+        .order_by(CouncilSession.starts_at)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+# --- the agenda -------------------------------------------------------------------------------
+
+
+def proposals(session: CouncilSession) -> list[Application]:
+    """Admissible (or deferred) files not on an agenda yet, oldest submission first."""
+    return list(
+        db.session.execute(
+            db.select(Application)
+            .filter(Application.state.in_([State.admissible, State.deferred]))
+            .order_by(Application.submitted_at, Application.id)
+        ).scalars()
+    )
+
+
+def _member_ids_of(application: Application) -> set[int]:
+    return set(
+        db.session.execute(
+            db.select(Membership.user_id).filter_by(structure_id=application.structure_id)
+        ).scalars()
+    )
+
+
+def add_item(session: CouncilSession, application: Application, actor: User) -> AgendaItem:
+    """Put a file on the agenda (it becomes "scheduled"); members of the structure are recused."""
+    _require_status(session, SessionStatus.planned, SessionStatus.convened)
+    workflow.apply(application, "schedule", actor, _("Séance du %(d)s", d=_day(session)))
+    last = max((i.position for i in session.items), default=0)
+    item = AgendaItem(application_id=application.id, position=last + 1)
+    item.secret = current_rules().secret_by_default
+    session.items.append(item)
+    db.session.flush()
+    members = {m.id for m in council_members()}
+    for user_id in _member_ids_of(application) & members:
+        item.conflicts.append(
+            Conflict(user_id=user_id, reason=_("Membre de la structure candidate."))
+        )
+    db.session.flush()
+    return item
+
+
+def _day(session: CouncilSession) -> str:
+    return session.starts_at.strftime("%d/%m/%Y")
+
+
+def remove_item(item: AgendaItem, actor: User, reason: str) -> None:
+    """Defer a file to a later session before its vote: back to admissible, proposed again."""
+    session = item.session
+    if item.vote_status is not VoteStatus.pending:
+        raise SessionError(_("Le vote sur ce point a commencé : il ne peut plus être retiré."))
+    _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+    if not reason.strip():
+        raise SessionError(_("Indiquez un motif."))
+    workflow.apply(item.application, "unschedule", actor, reason)
+    session.items.remove(item)
+    db.session.flush()
+    renumber(session)
+
+
+def renumber(session: CouncilSession) -> None:
+    for position, item in enumerate(sorted(session.items, key=lambda i: i.position), start=1):
+        item.position = position
+    db.session.flush()
+    db.session.expire(session, ["items"])
+
+
+def move_item(item: AgendaItem, offset: int) -> None:
+    session = item.session
+    _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+    items = sorted(session.items, key=lambda i: i.position)
+    index = items.index(item)
+    target = index + offset
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+        for position, each in enumerate(items, start=1):
+            each.position = position
+        db.session.flush()
+        db.session.expire(session, ["items"])  # reloaded in the new order
+
+
+def recused_ids(item: AgendaItem) -> set[int]:
+    return {c.user_id for c in item.conflicts}
+
+
+def assign_rapporteur(item: AgendaItem, user: User | None) -> None:
+    _require_status(item.session, SessionStatus.planned, SessionStatus.convened)
+    if user is not None:
+        if user.id not in {m.id for m in council_members()}:
+            raise SessionError(_("Le rapporteur doit être membre du conseil."))
+        if user.id in recused_ids(item):
+            raise SessionError(
+                _("%(name)s a un conflit d'intérêts sur ce dossier.", name=user.display_name)
+            )
+    item.rapporteur_id = user.id if user else None
+    db.session.flush()
+
+
+def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) -> None:
+    if item.rapporteur_id != user.id:
+        raise SessionError(_("Seul le rapporteur de ce dossier écrit son rapport."))
+    if item.vote_status is not VoteStatus.pending or item.session.status in (
+        SessionStatus.closed,
+        SessionStatus.cancelled,
+    ):
+        raise SessionError(_("Le rapport ne peut plus être modifié."))
+    item.report, item.opinion = report.strip(), opinion
+    db.session.flush()
+
+
+def set_ballot(item: AgendaItem, secret: bool) -> None:
+    if item.vote_status is not VoteStatus.pending:
+        raise SessionError(_("Le mode de scrutin ne change plus une fois le vote ouvert."))
+    item.secret = secret
+    db.session.flush()
+
+
+# --- members: conflicts and proxies -----------------------------------------------------------
+
+
+def declare_conflict(item: AgendaItem, user: User, reason: str) -> None:
+    if item.vote_status is not VoteStatus.pending:
+        raise SessionError(_("Le vote sur ce point a commencé."))
+    if user.id in recused_ids(item):
+        return
+    if item.rapporteur_id == user.id:
+        item.rapporteur_id = None  # a recused member cannot report on the file
+    item.conflicts.append(Conflict(user_id=user.id, reason=reason.strip()[:500]))
+    bump(item.session_id)
+    db.session.flush()
+
+
+def withdraw_conflict(item: AgendaItem, user: User) -> None:
+    if item.vote_status is not VoteStatus.pending:
+        raise SessionError(_("Le vote sur ce point a commencé."))
+    if user.id in _member_ids_of(item.application):
+        raise SessionError(_("Vous êtes membre de la structure : le conflit est automatique."))
+    for conflict in list(item.conflicts):
+        if conflict.user_id == user.id:
+            item.conflicts.remove(conflict)
+    bump(item.session_id)
+    db.session.flush()
+
+
+def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
+    """Recorded before the session or at check-in; refused where the rules say so."""
+    _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+    voters = {m.id for m in voting_members()}
+    present = {a.user_id for a in session.attendance}
+    proxies = {p.giver_id: p.holder_id for p in session.proxies}
+    proxies[giver.id] = holder.id
+    problems = council_rules.check_proxies(
+        session_rules(session), voters, present, proxies, only=giver.id
+    )
+    if problems:
+        raise SessionError(" ".join(problems))
+    for existing in list(session.proxies):
+        if existing.giver_id == giver.id:
+            session.proxies.remove(existing)
+    db.session.flush()
+    proxy = Proxy(giver_id=giver.id, holder_id=holder.id)
+    session.proxies.append(proxy)
+    bump(session.id)
+    db.session.flush()
+    return proxy
+
+
+def withdraw_proxy(session: CouncilSession, giver: User) -> None:
+    _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+    for existing in list(session.proxies):
+        if existing.giver_id == giver.id:
+            session.proxies.remove(existing)
+    bump(session.id)
+    db.session.flush()

@@ -1,0 +1,618 @@
+"""Sessions: the secretariat's planning and agenda, the council's rules, the members' space."""
+
+from datetime import date, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cdess.accounts.models import Role, User
+from cdess.applications import notices
+from cdess.applications.models import Application
+from cdess.extensions import db
+from cdess.sessions import convocation, live, services
+from cdess.sessions import permissions as can
+from cdess.sessions import rules as council_rules
+from cdess.sessions.forms import ReportForm, RulesForm, SessionForm
+from cdess.sessions.labels import CHOICE, OPINION, SESSION_STATUS, VOTE_STATUS
+from cdess.sessions.models import AgendaItem, Choice, CouncilSession, Opinion, SessionStatus
+from cdess.web.permissions import permission_required, require
+
+bp = Blueprint("sessions", __name__)
+
+
+@bp.app_context_processor
+def labels():
+    return {
+        "session_status": lambda s: str(SESSION_STATUS[s]),
+        "opinion_label": lambda o: str(OPINION[o]) if o else "—",
+        "vote_status_label": lambda v: str(VOTE_STATUS[v]),
+        "choice_label": lambda c: str(CHOICE[c]),
+    }
+
+
+@bp.app_template_filter()
+def wallclock(value: datetime, format: str = "d MMMM y 'à' HH:mm") -> str:
+    """A session's time as the council set it: local wall-clock time, stored without a zone
+    (never shifted like the UTC timestamps of events)."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, format, rebase=False)
+
+
+def _session(session_id: int) -> CouncilSession:
+    return db.get_or_404(CouncilSession, session_id)
+
+
+def _item(item_id: int) -> AgendaItem:
+    return db.get_or_404(AgendaItem, item_id)
+
+
+def _done(message: str, target: str, anchor: str | None = None):
+    flash(message, "success")
+    return redirect(target + (f"#{anchor}" if anchor else ""))
+
+
+def _refused(error: Exception, target: str):
+    db.session.rollback()
+    flash(str(error), "error")
+    return redirect(target)
+
+
+# --- planning (secretariat) -------------------------------------------------------------------
+
+
+@bp.get("/seances")
+@permission_required(can.plan)
+def index(form: SessionForm | None = None, status: int = 200):
+    sessions = db.session.execute(
+        db.select(CouncilSession).order_by(CouncilSession.starts_at.desc())
+    ).scalars()
+    return render_template(
+        "sessions/index.html",
+        sessions=list(sessions),
+        form=form or SessionForm(formdata=None),
+        year=date.today().year + (1 if date.today().month > 10 else 0),
+    ), status
+
+
+def _session_values(form: SessionForm) -> tuple | None:
+    if not form.validate():
+        return None
+    start = form.start_time()
+    if start is None:
+        return None
+    return (
+        datetime.combine(form.day.data, start),
+        form.deadline.data,
+        form.place.data or "",
+        form.video_link.data or "",
+    )
+
+
+@bp.post("/seances")
+@permission_required(can.plan)
+def create():
+    form = SessionForm()
+    values = _session_values(form)
+    if values is None:
+        return index(form, 400)
+    try:
+        session = services.create_session(values[0], values[1], values[2], values[3])
+    except services.SessionError as error:
+        db.session.rollback()
+        form.deadline.errors.append(str(error))
+        return index(form, 400)
+    db.session.commit()
+    return _done(_("Séance créée."), url_for("sessions.show", session_id=session.id))
+
+
+@bp.post("/seances/calendrier")
+@permission_required(can.plan)
+def calendar():
+    year = request.form.get("year", type=int)
+    if year is None or not 2000 <= year <= 2100:
+        abort(400)
+    created = services.default_calendar(year)
+    db.session.commit()
+    return _done(
+        _("%(n)s séance(s) ajoutée(s) pour %(y)s.", n=len(created), y=year),
+        url_for("sessions.index"),
+    )
+
+
+@bp.get("/seances/<int:session_id>")
+@permission_required(can.plan)
+def show(session_id: int, form: SessionForm | None = None, status: int = 200):
+    session = _session(session_id)
+    if form is None:
+        form = SessionForm(
+            formdata=None,
+            day=session.starts_at.date(),
+            start=session.starts_at.strftime("%H:%M"),
+            deadline=session.deadline,
+            place=session.place,
+            video_link=session.video_link,
+        )
+    return render_template(
+        "sessions/show.html",
+        session=session,
+        form=form,
+        proposals=services.proposals(session)
+        if session.status in (SessionStatus.planned, SessionStatus.convened)
+        else [],
+        members=services.council_members(),
+        recused=services.recused_ids,
+    ), status
+
+
+@bp.post("/seances/<int:session_id>")
+@permission_required(can.plan)
+def update(session_id: int):
+    session = _session(session_id)
+    form = SessionForm()
+    values = _session_values(form)
+    if values is None:
+        return show(session_id, form, 400)
+    try:
+        services.update_session(session, *values)
+    except services.SessionError as error:
+        db.session.rollback()
+        form.deadline.errors.append(str(error))
+        return show(session_id, form, 400)
+    db.session.commit()
+    return _done(_("Séance modifiée."), url_for("sessions.show", session_id=session.id))
+
+
+@bp.post("/seances/<int:session_id>/annulation")
+@permission_required(can.plan)
+def cancel(session_id: int):
+    session = _session(session_id)
+    target = url_for("sessions.show", session_id=session.id)
+    try:
+        services.cancel_session(session, current_user)
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(_("Séance annulée ; ses dossiers sont de nouveau proposés."), target)
+
+
+@bp.post("/seances/<int:session_id>/ordre-du-jour")
+@permission_required(can.plan)
+def add_item(session_id: int):
+    session = _session(session_id)
+    target = url_for("sessions.show", session_id=session.id)
+    application = db.session.get(Application, request.form.get("application_id", type=int) or 0)
+    if application is None:
+        abort(400)
+    try:
+        services.add_item(session, application, current_user)
+    except (services.SessionError, services.workflow.TransitionError) as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(
+        _("« %(name)s » inscrit à l'ordre du jour.", name=application.structure.name),
+        target,
+        "ordre-du-jour",
+    )
+
+
+@bp.post("/seances/points/<int:item_id>/deplacer")
+@permission_required(can.plan)
+def move(item_id: int):
+    item = _item(item_id)
+    target = url_for("sessions.show", session_id=item.session_id)
+    offset = {"haut": -1, "bas": 1}.get(request.form.get("direction", ""))
+    if offset is None:
+        abort(400)
+    try:
+        services.move_item(item, offset)
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return redirect(target + "#ordre-du-jour")
+
+
+@bp.post("/seances/points/<int:item_id>/rapporteur")
+@permission_required(can.plan)
+def rapporteur(item_id: int):
+    item = _item(item_id)
+    target = url_for("sessions.show", session_id=item.session_id)
+    user_id = request.form.get("rapporteur_id", type=int)
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(400)
+    try:
+        services.assign_rapporteur(item, user)
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(_("Rapporteur enregistré."), target, "ordre-du-jour")
+
+
+@bp.post("/seances/points/<int:item_id>/scrutin")
+@permission_required(can.plan)
+def ballot(item_id: int):
+    item = _item(item_id)
+    target = url_for("sessions.show", session_id=item.session_id)
+    try:
+        services.set_ballot(item, request.form.get("secret") == "1")
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(_("Mode de scrutin enregistré."), target, "ordre-du-jour")
+
+
+@bp.post("/seances/points/<int:item_id>/retrait")
+@permission_required(can.plan)
+def remove(item_id: int):
+    item = _item(item_id)
+    target = url_for("sessions.show", session_id=item.session_id)
+    try:
+        services.remove_item(item, current_user, request.form.get("reason", "")[:1000])
+    except (services.SessionError, services.workflow.TransitionError) as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(_("Dossier retiré de l'ordre du jour, reporté à une séance suivante."), target)
+
+
+@bp.get("/secretariat/reglement")
+@permission_required(can.plan)
+def rules(form: RulesForm | None = None, status: int = 200):
+    current = services.current_rules()
+    if form is None:
+        form = RulesForm(
+            formdata=None,
+            quorum_percent=round(current.quorum_fraction * 100),
+            proxies_allowed=current.proxies_allowed,
+            max_proxies_held=current.max_proxies_held,
+            secret_by_default=current.secret_by_default,
+            president_casting_vote=current.president_casting_vote,
+        )
+    return render_template("sessions/rules.html", form=form, rules=current), status
+
+
+@bp.post("/secretariat/reglement")
+@permission_required(can.plan)
+def save_rules():
+    form = RulesForm()
+    if not form.validate():
+        return rules(form, 400)
+    from fractions import Fraction
+
+    current = services.current_rules()
+    services.save_rules(
+        council_rules.Rules(
+            **{
+                **current.as_dict(),
+                "quorum_fraction": Fraction(form.quorum_percent.data, 100),
+                "proxies_allowed": form.proxies_allowed.data,
+                "max_proxies_held": form.max_proxies_held.data,
+                "secret_by_default": form.secret_by_default.data,
+                "president_casting_vote": form.president_casting_vote.data,
+            }
+        )
+    )
+    db.session.commit()
+    return _done(
+        _("Règlement enregistré : il s'appliquera aux séances qui ne sont pas encore ouvertes."),
+        url_for("sessions.rules"),
+    )
+
+
+# --- members' space ---------------------------------------------------------------------------
+
+
+@bp.get("/conseil")
+@permission_required(can.sit)
+def members():
+    return render_template("sessions/members.html", sessions=services.upcoming())
+
+
+@bp.get("/conseil/seances/<int:session_id>")
+@permission_required(can.sit)
+def member_session(session_id: int):
+    session = _session(session_id)
+    if session.status is SessionStatus.cancelled:
+        abort(404)
+    proxy_given = next((p for p in session.proxies if p.giver_id == current_user.id), None)
+    held = [p for p in session.proxies if p.holder_id == current_user.id]
+    return render_template(
+        "sessions/member_session.html",
+        session=session,
+        proxy_given=proxy_given,
+        held=held,
+        voters=[m for m in services.voting_members() if m.id != current_user.id],
+        recused=services.recused_ids,
+        is_voter=current_user in services.voting_members(),
+    )
+
+
+@bp.get("/conseil/points/<int:item_id>")
+@permission_required(can.sit)
+def item(item_id: int, form: ReportForm | None = None, status: int = 200):
+    agenda_item = _item(item_id)
+    if agenda_item.session.status is SessionStatus.cancelled:
+        abort(404)
+    if form is None and agenda_item.rapporteur_id == current_user.id:
+        form = ReportForm(
+            formdata=None,
+            report=agenda_item.report,
+            opinion=agenda_item.opinion.value if agenda_item.opinion else "",
+        )
+    application = agenda_item.application
+    return render_template(
+        "sessions/item.html",
+        item=agenda_item,
+        application=application,
+        result=(application.snapshot or {}).get("result"),
+        form=form,
+        recused=current_user.id in services.recused_ids(agenda_item),
+    ), status
+
+
+@bp.post("/conseil/points/<int:item_id>/rapport")
+@permission_required(can.sit)
+def report(item_id: int):
+    agenda_item = _item(item_id)
+    require(agenda_item.rapporteur_id == current_user.id)
+    form = ReportForm()
+    if not form.validate():
+        return item(item_id, form, 400)
+    try:
+        services.write_report(
+            agenda_item, current_user, form.report.data, Opinion(form.opinion.data)
+        )
+    except services.SessionError as error:
+        return _refused(error, url_for("sessions.item", item_id=item_id))
+    db.session.commit()
+    return _done(_("Rapport enregistré."), url_for("sessions.item", item_id=item_id))
+
+
+@bp.post("/conseil/points/<int:item_id>/conflit")
+@permission_required(can.sit)
+def conflict(item_id: int):
+    agenda_item = _item(item_id)
+    target = url_for("sessions.member_session", session_id=agenda_item.session_id)
+    try:
+        if request.form.get("withdraw") == "1":
+            services.withdraw_conflict(agenda_item, current_user)
+            message = _("Déclaration de conflit d'intérêts retirée.")
+        else:
+            services.declare_conflict(agenda_item, current_user, request.form.get("reason", ""))
+            message = _("Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote.")
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(message, target, f"point-{agenda_item.id}")
+
+
+@bp.post("/conseil/seances/<int:session_id>/pouvoir")
+@permission_required(can.vote)
+def proxy(session_id: int):
+    session = _session(session_id)
+    target = url_for("sessions.member_session", session_id=session.id)
+    try:
+        if request.form.get("withdraw") == "1":
+            services.withdraw_proxy(session, current_user)
+            message = _("Pouvoir retiré.")
+        else:
+            holder = db.session.get(User, request.form.get("holder_id", type=int) or 0)
+            if holder is None:
+                raise services.SessionError(_("Choisissez le membre qui votera pour vous."))
+            services.give_proxy(session, current_user, holder)
+            message = _("Pouvoir donné à %(name)s.", name=holder.display_name)
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return _done(message, target, "pouvoir")
+
+
+# --- the live session -------------------------------------------------------------------------
+
+
+@bp.post("/seances/<int:session_id>/convocation")
+@permission_required(can.plan)
+def convene(session_id: int):
+    session = _session(session_id)
+    target = url_for("sessions.show", session_id=session.id)
+    try:
+        live.convene(session, current_user)
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    sent = convocation.send_convocations(session)
+    return _done(_("Conseil convoqué : %(n)s courriel(s) envoyé(s).", n=sent), target)
+
+
+def _live_context(session: CouncilSession) -> dict:
+    item = live.open_item(session)
+    upcoming = next((i for i in session.items if i.vote_status.value == "pending"), None)
+    focus = item or upcoming
+    ballots = []
+    if item is not None and can.vote(current_user):
+        ballots = [
+            {
+                "member": db.session.get(User, member_id),
+                "voted": live.has_voted(item, member_id),
+                "choice": live.my_choice(item, member_id),
+            }
+            for member_id in live.ballots_of(item, current_user)
+        ]
+    present = {a.user_id for a in session.attendance}
+    return {
+        "session": session,
+        "item": item,
+        "focus": focus,
+        "quorum": live.quorum(focus) if focus is not None else None,
+        "ballots": ballots,
+        "present": present,
+        "members": services.council_members(),
+        "checked_in": current_user.id in present,
+        "is_member": can.is_member(current_user),
+        "presides": can.preside(current_user),
+        "is_president": current_user.has_role(Role.president),
+        # The president sees the count live (to close the vote); members see it once closed.
+        "preview": live.preview(item) if item is not None and can.preside(current_user) else None,
+    }
+
+
+def _etag(session: CouncilSession) -> str:
+    db.session.refresh(session, ["revision"])
+    return f"s{session.id}-r{session.revision}-u{current_user.id}"
+
+
+@bp.get("/seances/<int:session_id>/direct")
+@permission_required(can.sit)
+def live_page(session_id: int):
+    session = _session(session_id)
+    if session.status not in (SessionStatus.convened, SessionStatus.open, SessionStatus.closed):
+        abort(404)
+    # Read before the panel is built: the refresh then knows which version it was given.
+    version = _etag(session)
+    return render_template("sessions/live.html", version=version, **_live_context(session))
+
+
+@bp.get("/seances/<int:session_id>/direct/etat")
+@permission_required(can.sit)
+def live_state(session_id: int):
+    """The live panel alone, for the two-second refresh: 304 when nothing changed."""
+    session = _session(session_id)
+    etag = _etag(session)
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.make_response(
+            render_template("sessions/_live_panel.html", **_live_context(session))
+        )
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _back_live(session_id: int, anchor: str = "direct"):
+    return redirect(url_for("sessions.live_page", session_id=session_id) + f"#{anchor}")
+
+
+@bp.post("/seances/<int:session_id>/ouverture")
+@permission_required(can.preside)
+def open_session(session_id: int):
+    session = _session(session_id)
+    try:
+        live.open_session(session, current_user)
+    except services.SessionError as error:
+        return _refused(error, url_for("sessions.live_page", session_id=session.id))
+    db.session.commit()
+    flash(_("Séance ouverte."), "success")
+    return _back_live(session.id)
+
+
+@bp.post("/seances/<int:session_id>/presence")
+@permission_required(can.sit)
+def attendance(session_id: int):
+    """A member checks in (or out) themself; the president or secretariat does it for anyone."""
+    session = _session(session_id)
+    member_id = request.form.get("member_id", type=int) or current_user.id
+    if member_id != current_user.id and not can.preside(current_user):
+        abort(403)
+    member = db.session.get(User, member_id)
+    if member is None:
+        abort(400)
+    try:
+        if request.form.get("leave") == "1":
+            live.check_out(session, member)
+        else:
+            live.check_in(session, member)
+    except services.SessionError as error:
+        return _refused(error, url_for("sessions.live_page", session_id=session.id))
+    db.session.commit()
+    return _back_live(session.id, "presences" if member_id != current_user.id else "direct")
+
+
+@bp.post("/seances/points/<int:item_id>/ouverture-vote")
+@permission_required(can.preside)
+def open_vote(item_id: int):
+    agenda_item = _item(item_id)
+    try:
+        live.open_vote(agenda_item, current_user)
+    except services.SessionError as error:
+        return _refused(error, url_for("sessions.live_page", session_id=agenda_item.session_id))
+    db.session.commit()
+    return _back_live(agenda_item.session_id)
+
+
+@bp.post("/seances/points/<int:item_id>/vote")
+@permission_required(can.vote)
+def vote(item_id: int):
+    agenda_item = _item(item_id)
+    target = url_for("sessions.live_page", session_id=agenda_item.session_id)
+    try:
+        choice = Choice(request.form.get("choice", ""))
+    except ValueError:
+        abort(400)
+    member_id = request.form.get("member_id", type=int) or current_user.id
+    try:
+        live.cast(agenda_item, current_user, member_id, choice)
+    except services.SessionError as error:
+        return _refused(error, target)
+    db.session.commit()
+    flash(_("Vote enregistré : %(c)s.", c=CHOICE[choice]), "success")
+    return _back_live(agenda_item.session_id)
+
+
+@bp.post("/seances/points/<int:item_id>/cloture-vote")
+@permission_required(can.preside)
+def close_vote(item_id: int):
+    agenda_item = _item(item_id)
+    target = url_for("sessions.live_page", session_id=agenda_item.session_id)
+    casting = request.form.get("casting")
+    try:
+        tally = live.close_vote(agenda_item, current_user, Choice(casting) if casting else None)
+    except (ValueError, services.SessionError, services.workflow.TransitionError) as error:
+        return _refused(error, target)
+    if tally.outcome is council_rules.Outcome.pending_casting_vote:
+        flash(tally.explanation, "error")  # the panel now asks the president's deciding vote
+        return _back_live(agenda_item.session_id)
+    db.session.commit()
+    notices.after_transition(
+        agenda_item.application,
+        live.OUTCOME_ACTIONS[tally.outcome.value],
+        tally.explanation,
+    )
+    flash(tally.explanation, "success")
+    return _back_live(agenda_item.session_id)
+
+
+@bp.post("/seances/<int:session_id>/cloture")
+@permission_required(can.preside)
+def close_session(session_id: int):
+    session = _session(session_id)
+    try:
+        live.close_session(session, current_user)
+    except services.SessionError as error:
+        return _refused(error, url_for("sessions.live_page", session_id=session.id))
+    db.session.commit()
+    flash(_("Séance close : le procès-verbal est prêt."), "success")
+    return _back_live(session.id)
+
+
+@bp.get("/seances/<int:session_id>/proces-verbal.pdf")
+@permission_required(can.sit)
+def minutes(session_id: int):
+    session = _session(session_id)
+    if session.minutes_pdf is None:
+        abort(404)
+    response = current_app.response_class(session.minutes_pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="proces-verbal-{session.starts_at:%Y-%m-%d}.pdf"'
+    )
+    return response

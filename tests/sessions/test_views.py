@@ -1,0 +1,192 @@
+"""The session pages through the test client: planning, the members' space, the live page
+and its cheap refresh, votes from members' own sessions, crafted requests, the minutes."""
+
+from datetime import date, timedelta
+
+from cdess.applications.models import State
+from cdess.extensions import db
+from cdess.sessions.models import CouncilSession, SessionStatus, VoteStatus
+from tests.conftest import html
+
+
+def as_user(client, login, user):
+    client.post("/compte/deconnexion")
+    login(user)
+
+
+def test_planning_pages(app, client, login, council, files):
+    login(council["secretariat"])
+    assert "Aucune séance" in html(client.get("/seances"))
+    day = date.today() + timedelta(days=40)
+    bad = client.post(
+        "/seances",
+        data={
+            "day": day.isoformat(),
+            "start": "14:00",
+            "deadline": (day + timedelta(1)).isoformat(),
+        },
+    )
+    assert bad.status_code == 400 and "doit précéder la séance" in html(bad)
+    bad = client.post("/seances", data={"day": "32/13/2027", "start": "9h", "deadline": ""})
+    assert bad.status_code == 400 and "Saisissez une date valide." in html(bad)
+    response = client.post(
+        "/seances",
+        data={
+            "day": day.isoformat(),
+            "start": "09:30",
+            "deadline": (day - timedelta(20)).isoformat(),
+            "place": "Arras",
+        },
+    )
+    session = db.session.execute(db.select(CouncilSession)).scalar_one()
+    assert response.headers["Location"].endswith(f"/seances/{session.id}")
+    assert session.starts_at.hour == 9 and session.starts_at.minute == 30
+    page = html(client.get(f"/seances/{session.id}"))
+    assert "Dossiers recevables proposés" in page and files[0].structure.name in page
+    client.post(f"/seances/{session.id}/ordre-du-jour", data={"application_id": files[0].id})
+    db.session.expire_all()
+    assert files[0].state is State.scheduled and len(session.items) == 1
+    item = session.items[0]
+    client.post(
+        f"/seances/points/{item.id}/rapporteur", data={"rapporteur_id": council["members"][0].id}
+    )
+    client.post(f"/seances/points/{item.id}/scrutin", data={"secret": "1"})
+    db.session.expire_all()
+    assert item.rapporteur_id == council["members"][0].id and item.secret
+    # The calendar adds the two sessions of a year once.
+    client.post("/seances/calendrier", data={"year": "2031"})
+    client.post("/seances/calendrier", data={"year": "2031"})
+    assert db.session.execute(db.select(db.func.count(CouncilSession.id))).scalar() == 3
+    # The rules: a bad quorum is refused next to its field.
+    bad = client.post(
+        "/secretariat/reglement", data={"quorum_percent": "150", "max_proxies_held": "1"}
+    )
+    assert bad.status_code == 400 and "Entre 1 et 100." in html(bad)
+    client.post(
+        "/secretariat/reglement",
+        data={"quorum_percent": "60", "max_proxies_held": "1", "proxies_allowed": "y"},
+    )
+    assert "60" in html(client.get("/secretariat/reglement"))
+
+
+def run_to_open(client, login, council, files, planned):
+    from cdess.sessions import live, services
+
+    for application in files[:2]:
+        services.add_item(planned, application, council["secretariat"])
+    for item in planned.items:
+        services.assign_rapporteur(item, council["members"][0])
+    db.session.commit()
+    login(council["secretariat"])
+    client.post(f"/seances/{planned.id}/convocation")
+    client.post(f"/seances/{planned.id}/ouverture")
+    db.session.expire_all()
+    assert planned.status is SessionStatus.open
+    del live
+    return planned.items
+
+
+def test_a_session_in_the_browsers_of_its_members(
+    app, client, login, council, files, planned, outbox
+):
+    items = run_to_open(client, login, council, files, planned)
+    assert any(m["Subject"].startswith("Convocation") for m in outbox())
+    members, president = council["members"], council["president"]
+    # Members read the file (and its evidence) and declare conflicts in their space.
+    as_user(client, login, members[3])
+    page = html(client.get(f"/conseil/seances/{planned.id}"))
+    assert files[0].structure.name in page and "Déclarer un conflit d'intérêts" in page
+    item_page = html(client.get(f"/conseil/points/{items[0].id}"))
+    document = files[0].documents[0]
+    assert f"/candidatures/{files[0].id}/pieces/{document.id}" in item_page
+    download = client.get(f"/candidatures/{files[0].id}/pieces/{document.id}")
+    assert download.status_code == 200
+    download.close()
+    client.post(f"/conseil/points/{items[1].id}/conflit", data={"reason": "Bénévole"})
+    # A member cannot give a proxy to themself.
+    client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": members[3].id})
+    db.session.expire_all()
+    assert planned.proxies == []
+    # Members check themselves in; the president opens the vote.
+    for member in (members[0], members[1], members[2], members[3]):
+        as_user(client, login, member)
+        client.post(f"/seances/{planned.id}/presence")
+    as_user(client, login, president)
+    live_page = html(client.get(f"/seances/{planned.id}/direct"))
+    assert "Quorum atteint." in live_page
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    db.session.expire_all()
+    assert items[0].vote_status is VoteStatus.open
+    # Each member votes from their own session.
+    for member, choice in zip(members[:4], ["pour", "pour", "contre", "abstention"], strict=True):
+        as_user(client, login, member)
+        page = html(client.get(f"/seances/{planned.id}/direct"))
+        assert "Mon vote" in page
+        client.post(f"/seances/points/{items[0].id}/vote", data={"choice": choice})
+    # Crafted: voting for someone else, voting twice into a closed vote, a bad choice.
+    response = client.post(
+        f"/seances/points/{items[0].id}/vote", data={"choice": "pour", "member_id": members[0].id}
+    )
+    assert "ne pouvez pas voter pour ce membre" in html(client.get(f"/seances/{planned.id}/direct"))
+    assert (
+        client.post(f"/seances/points/{items[0].id}/vote", data={"choice": "oui"}).status_code
+        == 400
+    )
+    as_user(client, login, council["consultative"])
+    assert (
+        client.post(f"/seances/points/{items[0].id}/vote", data={"choice": "pour"}).status_code
+        == 403
+    )
+    # Deciding from the application page is not possible: the council votes.
+    as_user(client, login, council["secretariat"])
+    assert client.post(f"/candidatures/{files[0].id}/actions/grant").status_code == 403
+    client.post(f"/seances/points/{items[0].id}/cloture-vote")
+    db.session.expire_all()
+    assert items[0].vote_status is VoteStatus.closed and files[0].state is State.granted
+    assert items[0].result["counts"] == {"pour": 2, "contre": 1, "abstention": 1}
+    decision = [m for m in outbox() if m["Subject"].startswith("Décision du conseil")]
+    assert len(decision) == 1
+    # The second item: member 3 is recused; vote closed with nobody voting → deferred.
+    client.post(f"/seances/points/{items[1].id}/ouverture-vote")
+    client.post(f"/seances/points/{items[1].id}/cloture-vote")
+    client.post(f"/seances/{planned.id}/cloture")
+    db.session.expire_all()
+    assert planned.status is SessionStatus.closed and files[1].state is State.deferred
+    pdf = client.get(f"/seances/{planned.id}/proces-verbal.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    assert pdf.data == planned.minutes_pdf
+    del response
+
+
+def test_live_refresh_is_a_cheap_304(app, client, login, council, files, planned):
+    items = run_to_open(client, login, council, files, planned)
+    url = f"/seances/{planned.id}/direct/etat"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    client.post(f"/seances/{planned.id}/presence", data={"member_id": council["members"][0].id})
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and "1 membre(s) présent(s)" in html(changed)
+    assert "Séance ouverte, 1 présent(s)." in html(changed)  # the summary screen readers hear
+    del items
+
+
+def test_proxies_and_conflicts_reach_the_live_screens(app, client, login, council, files, planned):
+    """A proxy or a conflict changes quorum and ballots: the live panel must not answer 304."""
+    items = run_to_open(client, login, council, files, planned)
+    url = f"/seances/{planned.id}/direct/etat"
+    giver, holder = council["members"][1], council["members"][2]
+    as_user(client, login, giver)
+    steps = [
+        (f"/conseil/seances/{planned.id}/pouvoir", {"holder_id": holder.id}),
+        (f"/conseil/seances/{planned.id}/pouvoir", {"withdraw": "1"}),
+        (f"/conseil/points/{items[0].id}/conflit", {"reason": "Je siège à son bureau."}),
+        (f"/conseil/points/{items[0].id}/conflit", {"withdraw": "1"}),
+    ]
+    etag = client.get(url).headers["ETag"]
+    for action, form in steps:
+        assert client.post(action, data=form).status_code == 302
+        response = client.get(url, headers={"If-None-Match": etag})
+        assert response.status_code == 200, action
+        etag = response.headers["ETag"]
