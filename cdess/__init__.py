@@ -36,7 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.accounts.views import bp as accounts_bp
     from cdess.applications.views import bp as applications_bp
     from cdess.assessments.views import bp as assessments_bp
+    from cdess.certificates.views import bp as certificates_bp
     from cdess.charter.views import bp as charter_bp
+    from cdess.sessions.views import bp as sessions_bp
     from cdess.structures.views import bp as structures_bp
     from cdess.territories.views import bp as territories_bp
     from cdess.web import setup_web
@@ -51,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         charter_bp,
         assessments_bp,
         applications_bp,
+        sessions_bp,
+        certificates_bp,
     ):
         app.register_blueprint(blueprint)
     setup_web(app)
@@ -80,6 +84,9 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config.setdefault("OUTBOX_DIR", None)
     app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(Path(app.instance_path) / "outbox")
+    app.config["UPLOAD_DIR"] = app.config.get("UPLOAD_DIR") or str(
+        Path(app.instance_path) / "uploads"
+    )
 
     if app.config["PRODUCTION"]:
         if app.debug:

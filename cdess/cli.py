@@ -64,6 +64,19 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"Journal altéré : {len(problems)} problème(s).")
         click.echo(f"Journal intact : {count} entrée(s) vérifiée(s).")
 
+    @app.cli.command("reminders")
+    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Jour de référence (tests).")
+    def reminders_command(today):
+        """Daily: remind structures whose label ends in 90 and 30 days (once each), then mark
+        the labels past their end as expired."""
+        from datetime import date
+
+        from cdess.certificates.services import send_reminders
+
+        day = today.date() if today else date.today()
+        sent, expired = send_reminders(day)
+        click.echo(f"Rappels envoyés : {sent} ; labels arrivés à échéance : {expired}.")
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option(

@@ -31,8 +31,20 @@ class Defaults:
     COUNCIL_CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-    # Request bodies: evidence files are up to 10 MB each; the rest is small.
-    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+    # Evidence files: size limits per file and per application; UPLOAD_DIR unset means
+    # instance/uploads. A request body above MAX_CONTENT_LENGTH is cut off unread (413); one
+    # between the two limits is read, so that the form comes back with its values.
+    EVIDENCE_MAX_FILE_BYTES = 10 * 1024 * 1024
+    EVIDENCE_MAX_APPLICATION_BYTES = 50 * 1024 * 1024
+    UPLOAD_DIR = None
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # A label is valid for this many years; renewal opens this many months before it ends.
+    LABEL_VALIDITY_YEARS = 2
+    RENEWAL_WINDOW_MONTHS = 6
+
+    # The public verification form reads at most this much of an uploaded PDF.
+    VERIFY_MAX_BYTES = 5 * 1024 * 1024
 
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"

@@ -8,7 +8,7 @@ applicant accounts for the first structures. Deterministic: the same seed gives 
 
 import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert
@@ -212,6 +212,16 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
 
+def _people(rng: random.Random) -> Iterator[str]:
+    """Distinct names, so that no two demo accounts (two voters on a screen) look alike."""
+    seen: set[str] = set()
+    while True:
+        name = _person(rng)
+        if name not in seen:
+            seen.add(name)
+            yield name
+
+
 def _families(rng: random.Random) -> list[Family]:
     counts = [round(STRUCTURE_COUNT * share) for _, share in SHARES]
     counts[0] += STRUCTURE_COUNT - sum(counts)
@@ -313,17 +323,18 @@ def load(seed: int = 62) -> list[str]:
         college=colleges[1],
         voting_right=True,
     )
+    people = _people(rng)
     for i in range(1, MEMBER_COUNT + 1):
         account(
             f"membre{i:02d}",
-            _person(rng),
+            next(people),
             {Role.council_member},
             college=colleges[(i - 1) % len(colleges)],
             # Representatives of the State sit with a consultative voice only.
             voting_right=(i - 1) % len(colleges) != 0 or i > 36,
         )
     applicants = [
-        account(f"structure{i:04d}", _person(rng), {Role.applicant})
+        account(f"structure{i:04d}", next(people), {Role.applicant})
         for i in range(1, APPLICANT_COUNT + 1)
     ]
     db.session.flush()
@@ -423,19 +434,115 @@ def _charter_activity(rng: random.Random, applicants: list[User]) -> tuple[int, 
     return signed, assessed
 
 
-# States of the demo applications, in order, for the structures of structure0003… accounts.
+# States of the demo applications, in order, for the structures of structure0003… accounts:
+# every state of the life of a file (structure0020's label ends within six months: renewable).
 DEMO_APPLICATION_STATES = (
-    ["submitted"] * 4 + ["incomplete"] * 3 + ["admissible"] * 3 + ["draft"] * 2
+    ["submitted"] * 4
+    + ["incomplete"] * 3
+    + ["admissible"] * 3
+    + ["draft"] * 2
+    + ["scheduled"] * 2
+    + ["granted", "refused", "deferred", "certified-ending", "certified", "withdrawn"]
 )
+# The transitions after submission that lead to each state (secretariat, then council).
+_PATHS = {
+    "incomplete": ["request_complements"],
+    "admissible": ["declare_admissible"],
+    # Scheduled files go on the upcoming session's agenda; decided ones were voted on at the
+    # past session (see _sessions); the ending label predates the sessions kept here.
+    "scheduled": ["declare_admissible"],
+    "granted": ["declare_admissible"],
+    "refused": ["declare_admissible"],
+    "deferred": ["declare_admissible"],
+    "certified": ["declare_admissible"],
+    "certified-ending": ["declare_admissible", "schedule", "grant"],
+    "withdrawn": ["withdraw"],
+}
+_COMMENTS = {
+    "request_complements": "Merci de joindre le procès-verbal signé de la dernière assemblée "
+    "générale.",
+    "refuse": "Les statuts ne prévoient pas de gouvernance démocratique (GOV-01).",
+    "defer": "Le conseil attend les comptes de l'exercice clos pour se prononcer.",
+}
+
+
+def demo_pdf(title: str, subtitle: str) -> bytes:
+    """A small, valid one-page PDF standing for a document the structure would upload."""
+
+    def text(value: str) -> str:
+        raw = value.encode("cp1252", "replace").decode("latin-1")
+        return raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    stream = (
+        f"BT /F1 20 Tf 72 760 Td ({text(title)}) Tj ET\n"
+        f"BT /F1 12 Tf 72 730 Td ({text(subtitle)}) Tj ET\n"
+        "BT /F1 10 Tf 72 700 Td (Document de démonstration - cdess) Tj ET"
+    ).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _documents(application, user: User) -> None:
+    """A file in every required slot, named as a structure would name it."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from cdess.applications import evidence
+
+    names = {"statutes": "statuts", "minutes": "pv-assemblee-generale", "accounts": "comptes"}
+    for slot in evidence.slots(application):
+        name = names.get(slot.key) or f"justificatif-{slot.key.lower()}"
+        content = demo_pdf(slot.label[:60], application.structure.name)
+        storage = FileStorage(io.BytesIO(content), filename=f"{name}.pdf")
+        evidence.store(application, storage, user, slot.kind, slot.criterion_code)
+
+
+def _objectives(application, today: date) -> None:
+    from cdess.applications import services
+
+    for i, criterion in enumerate(services.unmet_criteria(application)[:2]):
+        services.add_objective(
+            application,
+            criterion["code"],
+            services.add_months(today, 12 * (i + 1)),
+            "Inscrire ce point à l'ordre du jour de la prochaine assemblée générale et "
+            "désigner un référent.",
+            today=today,
+        )
 
 
 def _applications(applicants: list[User], agent: User) -> int:
-    """Applications in the first states of their life, made through the workflow."""
-    from cdess.applications import services, workflow
+    """Applications in every state of their life, made through the workflow."""
+    from cdess.applications import review, services, workflow
     from cdess.assessments.models import Assessment, AssessmentStatus
+    from cdess.certificates import services as certificates
 
     today = date.today()
+    president = db.session.execute(
+        db.select(User).filter_by(email=f"president@{DEMO_DOMAIN}")
+    ).scalar_one()
     filed = 0
+    by_state: dict[str, list] = {}
     for user, state in zip(applicants[2:], DEMO_APPLICATION_STATES, strict=False):
         structure = user.memberships[0].structure
         assessment = db.session.execute(
@@ -448,18 +555,120 @@ def _applications(applicants: list[User], agent: User) -> int:
             continue
         application = services.create(structure, user)
         filed += 1
+        by_state.setdefault(state, []).append(application)
         services.attach_assessment(application, assessment)
+        _documents(application, user)
+        _objectives(application, today)
         if state == "draft":
             continue
         services.submit(application, user, today)
-        if state == "incomplete":
-            workflow.apply(
+        for action in _PATHS.get(state, []):
+            if action == "declare_admissible":
+                application.checklist = {
+                    key: {"by": agent.display_name, "at": utcnow().isoformat(timespec="minutes")}
+                    for key in review.MANUAL
+                }
+            actor = {"withdraw": user, "grant": president, "refuse": president}.get(action, agent)
+            workflow.apply(application, action, actor, _COMMENTS.get(action, ""))
+        if state == "certified-ending":
+            # Issued 21 months ago: its renewal is open.
+            certificates.issue(application, agent, today=services.add_months(today, -21))
+        if state == "submitted":
+            services.add_note(
                 application,
-                "request_complements",
                 agent,
-                "Merci de joindre le procès-verbal de la dernière assemblée générale.",
+                "Vérifier au répertoire SIRENE que le siège n'a pas changé depuis la signature.",
             )
-        elif state == "admissible":
-            workflow.apply(application, "declare_admissible", agent)
     db.session.flush()
+    if by_state:
+        _sessions(by_state, agent, president, today)
     return filed
+
+
+def _utc(day: date, at):
+    """A wall-clock time of the département as the naive UTC time events are stored in."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    local = datetime.combine(day, at, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sessions(by_state: dict[str, list], agent: User, president: User, today: date) -> None:
+    """A past session, closed with its votes and minutes, and the upcoming one, convened
+    with its agenda, rapporteurs and reports; a planned one after it, to be prepared."""
+    from datetime import datetime, time
+
+    from cdess.applications import services as applications
+    from cdess.certificates import services as certificates
+    from cdess.sessions import live
+    from cdess.sessions import services as sessions
+    from cdess.sessions.models import Choice, Opinion
+
+    members = [m for m in sessions.voting_members() if m.id != president.id]
+    place = sessions.DEFAULT_PLACE
+
+    def report(item, rapporteur, opinion):
+        sessions.assign_rapporteur(item, rapporteur)
+        sessions.write_report(
+            item,
+            rapporteur,
+            "La structure respecte les principes de l'ESS ; sa gouvernance associe ses membres "
+            "et ses excédents restent dans le projet. Points d'attention : voir les objectifs "
+            "de progrès.",
+            opinion,
+        )
+
+    # The past session: four files voted on, one of them by secret ballot.
+    day = applications.add_months(today, -6)
+    past = sessions.create_session(
+        datetime.combine(day, time(14)), applications.add_months(day, -2), place
+    )
+    decided = [
+        (by_state["granted"][0], Opinion.favourable, False, "pour"),
+        (by_state["refused"][0], Opinion.unfavourable, False, "contre"),
+        (by_state["deferred"][0], Opinion.reserved, True, "tie"),
+        (by_state["certified"][0], Opinion.favourable, False, "pour"),
+    ]
+    for n, (application, opinion, secret, _result) in enumerate(decided):
+        item = sessions.add_item(past, application, agent)
+        item.secret = secret
+        report(item, members[n], opinion)
+    live.convene(past, agent)
+    live.open_session(past, agent, at=_utc(day, time(14, 5)))
+    present = [president, *members[:40]]
+    for giver, holder in zip(members[50:54], members[:4], strict=True):
+        sessions.give_proxy(past, giver, holder)
+    for member in present:
+        live.check_in(past, member)
+    for item, (_application, _opinion, _secret, result) in zip(past.items, decided, strict=True):
+        live.open_vote(item, president)
+        for n, ballot in enumerate(live.ballots_of_all(item)):
+            if result == "tie":
+                choice = (Choice.pour, Choice.contre)[n % 2] if n < 20 else Choice.abstention
+            else:
+                majority = Choice(result)
+                other = Choice.contre if majority is Choice.pour else Choice.pour
+                choice = majority if n % 5 else (other if n % 10 else Choice.abstention)
+            live.cast(item, db.session.get(User, ballot.holder), ballot.member, choice)
+        live.close_vote(item, president)
+    live.close_session(past, agent, at=_utc(day, time(16, 30)))
+    certificates.issue(
+        by_state["certified"][0],
+        agent,
+        today=day,
+        recommendations="Ouvrir le conseil d'administration aux salariés d'ici au renouvellement.",
+    )
+
+    # The upcoming session, convened, and the one after, planned.
+    upcoming_day = applications.next_session(today + timedelta(days=1))
+    upcoming = sessions.create_session(datetime.combine(upcoming_day, time(14)), today, place)
+    for n, application in enumerate(by_state["scheduled"]):
+        item = sessions.add_item(upcoming, application, agent)
+        report(item, members[10 + n], (Opinion.favourable, Opinion.reserved)[n % 2])
+    live.convene(upcoming, agent)
+    following = applications.next_session(upcoming_day + timedelta(days=1))
+    sessions.create_session(
+        datetime.combine(following, time(14)), applications.add_months(following, -2), place
+    )
+    db.session.flush()

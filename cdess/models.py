@@ -1,8 +1,18 @@
 """Every model, imported once so that metadata and migrations see the whole schema."""
 
 from cdess.accounts.models import College, Role, User, UserRole
-from cdess.applications.models import Application, AuditEntry, Kind, State
+from cdess.applications.models import (
+    Application,
+    AuditEntry,
+    Document,
+    DocumentKind,
+    InternalNote,
+    Kind,
+    Objective,
+    State,
+)
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
+from cdess.certificates.models import Certificate, CertificateCounter, CertificateStatus
 from cdess.charter.models import (
     AnswerType,
     CharterSignature,
@@ -14,30 +24,63 @@ from cdess.charter.models import (
     Principle,
     SignatureStatus,
 )
+from cdess.sessions.models import (
+    AgendaItem,
+    Attendance,
+    BallotReceipt,
+    Choice,
+    Conflict,
+    CouncilRules,
+    CouncilSession,
+    Opinion,
+    Proxy,
+    SessionStatus,
+    Vote,
+    VoteStatus,
+)
 from cdess.structures.models import Family, Membership, Structure
 
 __all__ = [
+    "AgendaItem",
     "Answer",
     "AnswerType",
     "Application",
     "Assessment",
     "AssessmentStatus",
+    "Attendance",
     "AuditEntry",
+    "BallotReceipt",
+    "Certificate",
+    "CertificateCounter",
+    "CertificateStatus",
     "CharterSignature",
     "CharterStatus",
     "CharterVersion",
+    "Choice",
     "College",
+    "Conflict",
+    "CouncilRules",
+    "CouncilSession",
     "Criterion",
     "CriterionBand",
     "CriterionOption",
+    "Document",
+    "DocumentKind",
     "Family",
+    "InternalNote",
     "Kind",
     "Membership",
+    "Objective",
+    "Opinion",
     "Principle",
+    "Proxy",
     "Role",
+    "SessionStatus",
     "SignatureStatus",
     "State",
     "Structure",
     "User",
     "UserRole",
+    "Vote",
+    "VoteStatus",
 ]

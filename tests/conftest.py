@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from cdess import create_app
@@ -21,6 +22,12 @@ from cdess.structures.models import Family
 
 PASSWORD = "mot-de-passe-solide-62"
 PG_URL = os.environ.get("CDESS_TEST_DATABASE_URL")
+
+# The same examples on every run, so that CI is never red by chance; explore with
+# `pytest --hypothesis-profile=explore` (new random examples on each run).
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("default")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -145,7 +152,9 @@ def app(database_url, tmp_path, app_config, tmp_path_factory, request):
         _APPS[key] = (built, dict(built.config))
     app, config = _APPS[key]
     app.config.clear()
-    app.config.update(config, OUTBOX_DIR=str(tmp_path / "outbox"))
+    app.config.update(
+        config, OUTBOX_DIR=str(tmp_path / "outbox"), UPLOAD_DIR=str(tmp_path / "uploads")
+    )
     from cdess.extensions import limiter
 
     limiter.enabled = app.config["RATELIMIT_ENABLED"]  # one limiter object serves every app
@@ -285,3 +294,35 @@ def html(response) -> str:
     import html as html_module
 
     return html_module.unescape(response.get_data(as_text=True))
+
+
+# --- applications: the people involved, a structure ready to apply -------------------------
+
+
+@pytest.fixture
+def people(create_user):
+    return {
+        "applicant": create_user(Role.applicant),
+        "other": create_user(Role.applicant),
+        "secretariat": create_user(Role.secretariat),
+        "president": create_user(Role.president, roles={Role.president, Role.council_member}),
+        "member": create_user(Role.council_member),
+    }
+
+
+@pytest.fixture
+def ready(charter, create_structure, people):
+    """A structure that signed the charter and finished an assessment: it may apply."""
+    from cdess.assessments import services as assessments
+    from cdess.charter import services as charters
+    from tests.assessments.test_assessments import best_answer
+
+    structure = create_structure(owner=people["applicant"])
+    charters.sign(structure, "Camille Martin", "Présidente", people["applicant"])
+    assessment = assessments.start(structure, people["applicant"])
+    for criterion in assessment.version.criteria:
+        if not criterion.families or structure.family.value in criterion.families:
+            assessments.save_answer(assessment, criterion, best_answer(criterion))
+    assessments.finish(assessment)
+    db.session.commit()
+    return structure, assessment

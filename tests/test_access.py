@@ -3,12 +3,15 @@
 `test_matrix_covers_every_endpoint` fails when a route is added without its row here.
 """
 
+from datetime import date, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from cdess.accounts.models import College, Role
 from cdess.extensions import db
+from tests.applications.helpers import PDF, upload
 from tests.conftest import PASSWORD, make_app, restore, snapshot, valid_siret, wipe
 
 ROLES = (
@@ -37,6 +40,15 @@ def staff_only(ok: int = 200) -> dict[str, int]:
 
 def owner_or_staff(ok: int = 200) -> dict[str, int]:
     return expect(403, anonymous=302, applicant=ok, secretariat=ok, admin=ok)
+
+
+def sitting(ok: int = 200) -> dict[str, int]:
+    """Council members, the president and the secretariat."""
+    return expect(403, anonymous=302, council_member=ok, president=ok, secretariat=ok, admin=ok)
+
+
+def presiding(ok: int = 200) -> dict[str, int]:
+    return expect(403, anonymous=302, president=ok, secretariat=ok, admin=ok)
 
 
 LOGGED_IN_REDIRECTS = expect(302, anonymous=200)
@@ -179,9 +191,101 @@ MATRIX = [
     ),
     ("POST", "/candidatures/{application_id}/actions/declare_admissible", staff_only(302)),
     ("POST", "/candidatures/{application_id}/actions/inconnue", owner_or_staff(404)),
+    # Documents and objectives: the structure's people, while the file is editable.
+    ("POST", "/candidatures/{application_id}/pieces", expect(403, anonymous=302, applicant=400)),
+    ("GET", "/candidatures/{application_id}/pieces/{document_id}", owner_or_staff()),
+    ("GET", "/candidatures/{application_id}/pieces/999999", owner_or_staff(404)),
+    (
+        "POST",
+        "/candidatures/{application_id}/pieces/{document_id}/suppression",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    (
+        "POST",
+        "/candidatures/{application_id}/objectifs",
+        expect(403, anonymous=302, applicant=400),
+    ),
+    (
+        "POST",
+        "/candidatures/{application_id}/objectifs/{objective_id}/suppression",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    # Not an objective of the label this file renews.
+    (
+        "POST",
+        "/candidatures/{application_id}/objectifs/{objective_id}/bilan",
+        expect(403, anonymous=302, applicant=404),
+    ),
+    (
+        "POST",
+        "/candidatures/{application_id}/renouvellement",
+        expect(403, anonymous=302, applicant=302),
+    ),
+    # The secretariat's own: notes never shown to the applicant, the checklist.
+    ("POST", "/candidatures/{application_id}/notes", staff_only(400)),
+    ("POST", "/candidatures/{application_id}/verification", staff_only(302)),
     ("GET", "/secretariat/candidatures", staff_only()),
     ("GET", "/autodiagnostic", expect(200)),
     ("POST", "/autodiagnostic", expect(200)),
+    # Sessions: the secretariat plans; members sit; voting members vote; the president (or
+    # the secretariat) runs the live session. The world's session is planned, not open.
+    ("GET", "/seances", staff_only()),
+    ("POST", "/seances", staff_only(400)),
+    ("POST", "/seances/calendrier", staff_only(400)),
+    ("GET", "/seances/{session_id}", staff_only()),
+    ("GET", "/seances/999999", expect(403, anonymous=302, secretariat=404, admin=404)),
+    ("POST", "/seances/{session_id}", staff_only(400)),
+    ("POST", "/seances/{session_id}/annulation", staff_only(302)),
+    ("POST", "/seances/{session_id}/ordre-du-jour", staff_only(400)),
+    ("POST", "/seances/points/{item_id}/deplacer", staff_only(400)),
+    ("POST", "/seances/points/{item_id}/rapporteur", staff_only(302)),
+    ("POST", "/seances/points/{item_id}/scrutin", staff_only(302)),
+    ("POST", "/seances/points/{item_id}/retrait", staff_only(302)),
+    ("POST", "/seances/{session_id}/convocation", staff_only(302)),
+    ("GET", "/secretariat/reglement", staff_only()),
+    ("POST", "/secretariat/reglement", staff_only(400)),
+    ("GET", "/conseil", sitting()),
+    ("GET", "/conseil/seances/{session_id}", sitting()),
+    ("GET", "/conseil/points/{item_id}", sitting()),
+    # Only the item's rapporteur (the council member here) writes the report.
+    ("POST", "/conseil/points/{item_id}/rapport", expect(403, anonymous=302, council_member=400)),
+    ("POST", "/conseil/points/{item_id}/conflit", sitting(302)),
+    (
+        "POST",
+        "/conseil/seances/{session_id}/pouvoir",
+        expect(403, anonymous=302, council_member=302, president=302),
+    ),
+    ("GET", "/seances/{session_id}/direct", sitting(404)),  # not convened yet
+    ("GET", "/seances/{session_id}/direct/etat", sitting()),
+    ("POST", "/seances/{session_id}/ouverture", presiding(302)),
+    ("POST", "/seances/{session_id}/presence", sitting(302)),
+    ("POST", "/seances/points/{item_id}/ouverture-vote", presiding(302)),
+    (
+        "POST",
+        "/seances/points/{item_id}/vote",
+        expect(403, anonymous=302, council_member=400, president=400),
+    ),
+    ("POST", "/seances/points/{item_id}/cloture-vote", presiding(302)),
+    ("POST", "/seances/{session_id}/cloture", presiding(302)),
+    ("GET", "/seances/{session_id}/proces-verbal.pdf", sitting(404)),  # no minutes yet
+    # Certificates: the secretariat issues and manages; the structure downloads its own;
+    # anyone verifies and reads the registry.
+    ("GET", "/certificats", staff_only()),
+    ("POST", "/candidatures/{application_id}/certificat", staff_only(302)),  # not granted
+    ("POST", "/seances/{session_id}/certificats", staff_only(302)),  # nothing granted
+    ("GET", "/seances/{session_id}/certificats.zip", staff_only(404)),  # none issued
+    ("GET", "/certificats/{number}", staff_only()),
+    ("GET", "/certificats/CDESS-62-1999-0001", staff_only(404)),
+    ("POST", "/certificats/{number}/statut", staff_only(400)),
+    ("POST", "/certificats/{number}/reedition", staff_only(400)),
+    ("GET", "/certificats/{number}.pdf", owner_or_staff()),
+    ("GET", "/verification", expect(200)),
+    ("POST", "/verification", expect(400)),
+    ("GET", "/verification/{number}", expect(200)),
+    ("GET", "/verification/CDESS-62-1999-0001", expect(404)),
+    ("GET", "/registre", expect(200)),
+    ("GET", "/registre.csv", expect(200)),
+    ("GET", "/registre.json", expect(200)),
 ]
 
 IDS = (
@@ -198,6 +302,11 @@ IDS = (
     "published_criterion_id",
     "assessment_id",
     "application_id",
+    "document_id",
+    "objective_id",
+    "session_id",
+    "item_id",
+    "number",
 )
 
 
@@ -206,9 +315,13 @@ def world_rows(database_url, tmp_path_factory):
     """One user per role, a structure with a signature and an assessment, a charter draft:
     built once, then restored before each test."""
     from cdess.accounts import services as accounts
+    from cdess.applications import evidence
     from cdess.applications import services as applications
+    from cdess.applications.models import Application, DocumentKind, Objective, State
     from cdess.assessments import services as assessments
+    from cdess.certificates import services as certificates
     from cdess.charter import services as charters
+    from cdess.sessions import services as sessions
     from cdess.structures import services as structures
     from cdess.structures.models import Family
 
@@ -247,7 +360,23 @@ def world_rows(database_url, tmp_path_factory):
         draft = charters.start_draft(users["secretariat"])
         assessment = assessments.start(structure, users["applicant"])
         application = applications.create(structure, users["applicant"])
+        document, _replaced = evidence.store(
+            application, upload(), users["applicant"], DocumentKind.statutes
+        )
+        application.objectives.append(
+            Objective(criterion_code="GOV-03", target_date=date(2027, 6, 30), text="AG ouverte")
+        )
         college = db.session.execute(db.select(College)).scalars().first()
+        users["council_member"].voting_right = users["president"].voting_right = True
+        scheduled = Application(structure_id=structure.id, state=State.admissible)
+        db.session.add(scheduled)
+        session = sessions.create_session(datetime(2027, 5, 20, 14), date(2027, 3, 31), "Arras")
+        item = sessions.add_item(session, scheduled, users["secretariat"])
+        item.rapporteur_id = users["council_member"].id
+        granted = Application(structure_id=structure.id, state=State.granted)
+        db.session.add(granted)
+        db.session.flush()
+        certificate = certificates.issue(granted, users["secretariat"])
         db.session.commit()
         ids = {
             "applicant_id": users["applicant"].id,
@@ -263,6 +392,11 @@ def world_rows(database_url, tmp_path_factory):
             "published_criterion_id": charter.criteria[0].id,
             "assessment_id": assessment.id,
             "application_id": application.id,
+            "document_id": document.id,
+            "objective_id": application.objectives[0].id,
+            "session_id": session.id,
+            "item_id": item.id,
+            "number": certificate.number,
         }
         emails = {role: SimpleNamespace(email=user.email) for role, user in users.items()}
         db.session.remove()
@@ -294,6 +428,10 @@ def world(app, world_rows):
     rows, users, ids = world_rows
     if not _world_intact["yes"]:
         restore(app, rows)
+    uploads = Path(app.config["UPLOAD_DIR"])  # a folder per test
+    uploads.mkdir(parents=True, exist_ok=True)
+    for document in rows["application_document"]:
+        (uploads / document["stored_name"]).write_bytes(PDF)
     return users, ids
 
 
@@ -304,6 +442,7 @@ def test_access(client, login, world, method, url, codes, role):
     if role != "anonymous":
         login(users[role])
     response = client.open(url.format(**ids), method=method, data={})
+    response.close()  # a file download is streamed
     assert response.status_code == codes[role], response.get_data(as_text=True)[:500]
 
 

@@ -59,7 +59,7 @@ def test_forbidden_page_is_a_403_not_a_redirect(client, create_user, login):
 def test_oversized_body_gets_413_page(client):
     response = client.post(
         "/compte/inscription",
-        data=b"x" * (12 * 1024 * 1024),
+        data=b"x" * (17 * 1024 * 1024),
         content_type="application/octet-stream",
     )
     assert response.status_code == 413

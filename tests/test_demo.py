@@ -83,13 +83,41 @@ def test_demo_command_loads_once(app):
     result = runner.invoke(args=["demo"])
     assert "déjà chargées" in result.output
     assert db.session.execute(db.select(db.func.count(Structure.id))).scalar() == 3445
-    # Applications in their first states, made through the workflow (audit chain intact).
-    from cdess.applications.models import Application
+    # Applications in every state, made through the workflow (audit chain intact), each
+    # with its documents on disk; one certified label is open for renewal.
+    from cdess.applications import evidence, services
+    from cdess.applications.models import Application, State
     from cdess.applications.workflow import verify_chain
 
-    states = Counter(a.state.value for a in db.session.execute(db.select(Application)).scalars())
-    assert states == {"submitted": 4, "incomplete": 3, "admissible": 3, "draft": 2}
+    applications = list(db.session.execute(db.select(Application)).scalars())
+    states = Counter(a.state.value for a in applications)
+    assert set(states) == {s.value for s in State}
+    assert states["submitted"] == 4 and states["certified"] == 2
     assert verify_chain() == []
+    for application in applications:
+        assert evidence.missing_documents(application) == []
+        assert all(
+            evidence.path_of(d).read_bytes().startswith(b"%PDF-") for d in application.documents
+        )
+    assert sum(services.renewable(a) for a in applications) == 1
+    # A past session closed with its votes and minutes; the next one convened, with reports.
+    from cdess.sessions.models import CouncilSession, SessionStatus
+
+    sessions = list(db.session.execute(db.select(CouncilSession).order_by("starts_at")).scalars())
+    assert [s.status for s in sessions] == [
+        SessionStatus.closed,
+        SessionStatus.convened,
+        SessionStatus.planned,
+    ]
+    past, upcoming = sessions[0], sessions[1]
+    assert past.minutes_pdf.startswith(b"%PDF-") and all(i.result for i in past.items)
+    assert {i.application.state for i in past.items} == {
+        State.granted,
+        State.refused,
+        State.deferred,
+        State.certified,
+    }
+    assert upcoming.items and all(i.report and i.rapporteur_id for i in upcoming.items)
 
 
 def test_create_user_command(app):

@@ -31,6 +31,9 @@ ERRORS = {
         _l("Une erreur inattendue s'est produite. Réessayez plus tard."),
     ),
 }
+# endpoint → view that answers a too-large upload itself (the form comes back with the error)
+TOO_LARGE_HANDLERS: dict = {}
+
 CSRF_MESSAGE = _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
 
 CSP = (
@@ -48,6 +51,8 @@ def setup_web(app: Flask) -> None:
 
     def handle_error(error: HTTPException):
         code = error.code if isinstance(error, HTTPException) else 500
+        if code == 413 and request.endpoint in TOO_LARGE_HANDLERS:
+            return TOO_LARGE_HANDLERS[request.endpoint](**(request.view_args or {}))
         title, message = ERRORS.get(code, ERRORS[500])
         if isinstance(error, CSRFError):
             message = CSRF_MESSAGE
@@ -78,7 +83,8 @@ def setup_web(app: Flask) -> None:
     def globals_for_templates():
         return {
             "get_locale": get_locale,
-            "nav_items": navigation(current_user),
+            # No signed-in user outside a request (an email sent from the command line).
+            "nav_items": navigation(current_user) if current_user else [],
             "Role": Role,
             "Family": Family,
             "territories": territories,

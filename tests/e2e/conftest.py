@@ -80,15 +80,21 @@ class Server:
             self.env["CDESS_DATABASE_URL"] = url
         self.process = None
 
-    def flask(self, *args: str) -> None:
-        subprocess.run(
+    def flask(self, *args: str) -> str:
+        """Run a `flask` command on the server's database and instance; its output."""
+        result = subprocess.run(
             [sys.executable, "-m", "flask", *args],
             env=self.env,
             cwd=ROOT,
-            check=True,
             capture_output=True,
+            text=True,
             timeout=300,
         )
+        if result.returncode:
+            raise AssertionError(
+                f"flask {' '.join(args)} → exit {result.returncode}\n{result.stdout}{result.stderr}"
+            )
+        return result.stdout
 
     def start(self) -> None:
         self.flask("init-db")

@@ -1,18 +1,33 @@
-"""Journey 1 (applicant): register, confirm the email, create the structure with the commune
-search, sign the charter, self-assess principle by principle, finish, get the PDF report."""
+"""Journey 1 (applicant, then the secretariat on the same file): register, confirm the email,
+create the structure with the commune search, sign the charter, self-assess principle by
+principle, finish, get the PDF report; then apply with evidence files (a disguised text file
+refused first), add a progress objective and submit. The secretariat, in its own browser,
+leaves an internal note and asks for complements; the applicant reads the message (not the
+note), replaces the statutes, adds a piece and resubmits; the secretariat ticks its checklist
+and declares the file admissible. The timeline shows every round, the emails are in the
+outbox and `flask audit verify` finds the chain intact."""
 
 import re
+from datetime import date, timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from tests.conftest import valid_siret
-from tests.e2e.helpers import answer_questions, field_error, heading, nav
+from tests.e2e.helpers import (
+    answer_questions,
+    field_error,
+    heading,
+    nav,
+    pdf_file,
+    png_file,
+)
 
 EMAIL = "camille.leroy@asso-exemple.fr"
 PASSWORD = "un-mot-de-passe-solide"
 
 
-def test_applicant_registers_signs_and_self_assesses(journey, server):
+def test_applicant_self_assesses_applies_and_is_declared_admissible(journey, server):
     j = journey("applicant")
     page = j.page
 
@@ -114,16 +129,142 @@ def test_applicant_registers_signs_and_self_assesses(journey, server):
     pdf.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
 
-    # Apply for the label with this assessment, and submit the file.
+    apply_with_evidence(j, journey, server)
+
+
+def apply_with_evidence(j, journey, server) -> None:
+    """Apply with this assessment: upload a file for every slot (one refused first), add an
+    objective, submit; the secretariat asks for complements, the applicant answers and
+    resubmits, the secretariat ticks its checklist and declares the file admissible."""
+    page = j.page
     page.get_by_role("link", name="Les Jardins partagés d'Arras").click()
     page.get_by_role("link", name="Retour à la structure").click()
     page.get_by_role("button", name="Candidater au label").click()
     expect(heading(page, "Candidature au label")).to_be_visible()
     expect(page.get_by_text("Rattachez une auto-évaluation terminée.")).to_be_visible()
     j.check("candidature brouillon")
+    url = page.url.split("#")[0]
     page.get_by_role("button", name="Joindre cette auto-évaluation").click()
+    expect(page.get_by_text("Pièce manquante : Statuts.")).to_be_visible()
+
+    # A text file renamed « .pdf » is refused next to its field; the page keeps working.
+    page.get_by_label("Fichier pour « Statuts »").set_input_files(
+        {"name": "statuts.pdf", "mimeType": "application/pdf", "buffer": b"Statuts (brouillon)"}
+    )
+    page.get_by_role("button", name=re.compile(r"^Déposer\W+Statuts$")).click()
+    expect(field_error(page, "Fichier pour « Statuts »")).to_have_text(
+        "Ce type de fichier n'est pas accepté : déposez un PDF, PNG, JPEG, ODT ou DOCX."
+    )
+    expect(page.get_by_label("Fichier pour « Statuts »")).to_have_attribute("aria-invalid", "true")
+    j.check("piece refusee")
+
+    # One file per slot: the three general documents, then each criterion's evidence.
+    pieces = page.get_by_role("table", name="Pièces obligatoires et justificatifs des critères")
+    rows = pieces.locator("tbody tr")
+    codes = [header.split(" ")[0] for header in rows.get_by_role("rowheader").all_inner_texts()]
+    assert codes[:3] == ["Statuts", "Procès-verbal", "Derniers"] and len(codes) > 3, codes
+    statutes = pdf_file("statuts.pdf", "Statuts de l'association")
+    uploads = [statutes, pdf_file("pv-ag-2025.pdf"), pdf_file("comptes-2025.pdf")]
+    uploads += [pdf_file(f"{code}.pdf") for code in codes[3:-1]] + [png_file(f"{codes[-1]}.png")]
+    for i, upload in enumerate(uploads):
+        row = rows.nth(i)
+        row.get_by_label(re.compile("^Fichier pour « ")).set_input_files(upload)
+        row.get_by_role("button", name=re.compile("^Déposer")).click()
+        expect(page.get_by_text(f"Pièce « {upload['name']} » enregistrée.")).to_be_visible()
+    expect(pieces.get_by_text("manquante")).to_have_count(0)
+
+    # A progress objective on a criterion the assessment shows as not met.
+    page.get_by_label("Critère à atteindre").select_option(index=1)
+    page.get_by_label("Échéance").fill((date.today() + timedelta(days=365)).isoformat())
+    page.get_by_label("Ce que la structure va faire").fill(
+        "Ouvrir le conseil d'administration à deux représentants des salariés."
+    )
+    page.get_by_role("button", name="Ajouter l'objectif").click()
+    expect(page.get_by_text("Objectif de progrès ajouté.")).to_be_visible()
     expect(page.get_by_text("Le dossier est complet")).to_be_visible()
+    j.check("candidature complete")
     page.get_by_role("button", name="Déposer le dossier").click()
     expect(page.get_by_text("le dossier est maintenant « déposé »")).to_be_visible()
-    expect(page.get_by_role("list").filter(has_text="brouillon → déposé")).to_be_visible()
     j.check("candidature deposee")
+
+    # The secretariat, in its own browser: an internal note, then complements requested.
+    review_and_admit(journey("applicant-secretariat"), j, url, statutes["buffer"])
+
+    # Every round is on the timeline; the emails went out; the audit chain holds.
+    timeline = page.get_by_role("region", name="Historique du dossier")
+    for step in ("brouillon → déposé", "déposé → à compléter", "à compléter → déposé"):
+        expect(timeline.get_by_text(step)).to_be_visible()
+    mails = server.emails_to(EMAIL)
+    subjects = [str(m["Subject"]) for m in mails]
+    name = "Les Jardins partagés d'Arras"
+    assert subjects.count(f"Dossier déposé — {name}") == 2, subjects
+    assert f"Dossier recevable — {name}" in subjects, subjects
+    request = next(m for m in mails if str(m["Subject"]).startswith("Des compléments sont"))
+    assert COMPLEMENTS in request.get_body(preferencelist=("plain",)).get_content()
+    assert any(
+        str(m["Subject"]) == f"Nouveau dossier à vérifier — {name}"
+        for m in server.emails_to("secretariat@demo.cdess.test")
+    )
+    assert "Journal intact" in server.flask("audit", "verify")
+
+
+COMPLEMENTS = "Merci de joindre les statuts signés par la présidente."
+NOTE = "Statuts non signés : appeler la présidente avant de relancer."
+
+
+def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
+    page = sec.page
+    sec.login("secretariat@demo.cdess.test")
+    sec.goto(url, "dossier depose vu du secretariat")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="statuts.pdf").click()
+    assert Path(download.value.path()).read_bytes() == statutes
+    page.get_by_label("Note interne (jamais montrée au candidat)").fill(NOTE)
+    page.get_by_role("button", name="Ajouter la note").click()
+    expect(page.get_by_text("Note enregistrée.")).to_be_visible()
+    page.get_by_label("Message (obligatoire) — Demander des compléments").fill(COMPLEMENTS)
+    page.get_by_role("button", name="Demander des compléments").click()
+    expect(page.get_by_text("le dossier est maintenant « à compléter »")).to_be_visible()
+
+    # The applicant reads the message (and never the note), replaces the statutes, adds a
+    # piece and resubmits.
+    a = applicant.page
+    applicant.goto(url)
+    message = a.get_by_role("region", name=re.compile("Message du secrétariat"))
+    expect(message).to_contain_text(COMPLEMENTS)
+    expect(a.get_by_text(NOTE)).to_have_count(0)
+    expect(a.get_by_role("heading", name="Notes internes du secrétariat")).to_have_count(0)
+    applicant.check("complements demandes")
+    a.get_by_label("Fichier pour « Statuts »").set_input_files(
+        pdf_file("statuts-signes.pdf", "Statuts signes")
+    )
+    a.get_by_role("button", name=re.compile(r"^Remplacer\W+Statuts$")).click()
+    expect(a.get_by_text("Pièce « statuts-signes.pdf » enregistrée.")).to_be_visible()
+    expect(a.get_by_role("link", name="statuts.pdf", exact=True)).to_have_count(0)
+    a.get_by_label("Intitulé de la pièce").fill("Délibération du bureau sur les statuts")
+    a.get_by_label("Fichier de la pièce").set_input_files(png_file("deliberation.png"))
+    a.get_by_role("button", name="Ajouter la pièce").click()
+    expect(a.get_by_role("link", name="Délibération du bureau sur les statuts")).to_be_visible()
+    a.get_by_role("button", name="Déposer les compléments").click()
+    expect(a.get_by_text("le dossier est maintenant « déposé »")).to_be_visible()
+
+    # Admissible only once every point of the checklist is ticked.
+    sec.goto(url)
+    expect(page.get_by_role("link", name="statuts-signes.pdf")).to_be_visible()
+    page.get_by_role("button", name="Déclarer recevable").click()
+    expect(page.get_by_text("Vérification non cochée").first).to_be_visible()
+    checklist = page.get_by_role("group", name="Points vérifiés à la lecture du dossier")
+    for box in checklist.get_by_role("checkbox").all():
+        box.check()
+    sec.check("verification cochee")
+    page.get_by_role("button", name="Enregistrer la vérification").click()
+    expect(page.get_by_text("Vérification enregistrée.")).to_be_visible()
+    page.get_by_role("button", name="Déclarer recevable").click()
+    expect(page.get_by_text("le dossier est maintenant « recevable »")).to_be_visible()
+    timeline = page.get_by_role("region", name="Historique du dossier")
+    expect(timeline.get_by_role("listitem")).to_have_count(5)  # created + four transitions
+    expect(timeline.get_by_text("déposé → recevable")).to_be_visible()
+    expect(timeline.get_by_text(COMPLEMENTS)).to_be_visible()
+    expect(page.get_by_role("region", name="Notes internes du secrétariat")).to_contain_text(NOTE)
+    sec.check("dossier recevable")
+    applicant.goto(url, "candidature recevable")

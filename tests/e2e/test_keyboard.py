@@ -1,9 +1,14 @@
 """Keyboard only, no mouse: log in, open a structure, start a self-assessment, answer with the
-arrow keys and save. Every focused control must show a visible focus."""
+arrow keys and save; a council member checks in to the live session and votes. Every focused
+control must show a visible focus."""
+
+import re
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import check_in_for_quorum
 
 FOCUSED = """() => {
     const e = document.activeElement;
@@ -74,3 +79,77 @@ def test_keyboard_only_self_assessment(journey):
     expect(page.get_by_text("Réponses enregistrées.")).to_be_visible()
     expect(page.locator("#c-GOV-01-1")).to_be_checked()
     j.check("clavier enregistre")
+
+
+def open_a_vote(sec, skip: set[str]) -> str:
+    """Set-up, by the secretariat in its own browser, on a session of its own (the demo's
+    sessions belong to the council journeys): created, one proposed file on its agenda with a
+    rapporteur, convened, opened, enough members marked present for the quorum (not those in
+    `skip`), the vote open. Returns the path of its live page."""
+    page = sec.page
+    sec.login("secretariat@demo.cdess.test")
+    sec.goto("/seances")
+    day = date.today() + timedelta(days=3 * 365)
+    page.get_by_label("Date de la séance").fill(day.isoformat())
+    page.get_by_label("Date limite de dépôt des dossiers").fill(
+        (day - timedelta(days=60)).isoformat()
+    )
+    page.get_by_label("Lieu").fill("Maison de l'ESS, Lens")
+    page.get_by_role("button", name="Créer la séance").click()
+    expect(page.get_by_role("status")).to_have_text("Séance créée.")
+    page.get_by_role("button", name=re.compile("^Inscrire ")).last.click()
+    expect(page.get_by_role("status")).to_contain_text("inscrit à l'ordre du jour")
+    page.get_by_label(re.compile("^Rapporteur pour ")).select_option(index=1)
+    page.get_by_role("button", name=re.compile("^Désigner le rapporteur")).click()
+    expect(page.get_by_role("status")).to_have_text("Rapporteur enregistré.")
+    page.get_by_role("button", name="Convoquer le conseil").click()
+    page.get_by_role("link", name="Conduire la séance").click()
+    page.get_by_role("button", name="Ouvrir la séance").click()
+    expect(page.get_by_role("status")).to_have_text("Séance ouverte.")
+    check_in_for_quorum(page, skip)
+    page.get_by_role("button", name=re.compile("^Ouvrir le vote sur")).click()
+    expect(page.get_by_role("heading", name=re.compile("^Vote en cours"))).to_be_visible()
+    sec.check("vote ouvert")
+    return page.url.split("#")[0].removeprefix(sec.server.url)
+
+
+def test_keyboard_only_vote(journey):
+    """A council member, keyboard only: to the live session, check in, vote."""
+    j = journey("keyboard-vote")
+    page = j.page
+    j.goto("/compte/connexion")
+    tab_to(page, lambda f: f["id"] == "email")
+    page.keyboard.type("membre08@demo.cdess.test")
+    tab_to(page, lambda f: f["id"] == "password")
+    page.keyboard.type(DEMO_PASSWORD)
+    press_enter_and_wait(page)
+    j.goto("/compte/")
+    name = page.get_by_label("Nom et prénom").input_value()
+
+    live = open_a_vote(journey("keyboard-vote-secretariat"), skip={name})
+
+    tab_to(page, lambda f: f["tag"] == "A" and f["text"] == "Espace du conseil")
+    press_enter_and_wait(page)
+    tab_to(
+        page,
+        lambda f: (
+            f["text"] == "Rejoindre la séance en direct"
+            and page.evaluate("document.activeElement.getAttribute('href')") == live
+        ),
+    )
+    press_enter_and_wait(page)
+    expect(page.get_by_role("heading", name=re.compile("^Vote en cours"))).to_be_visible()
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Je suis présent(e)")
+    press_enter_and_wait(page)
+    expect(page.get_by_text("Vous êtes enregistré(e) comme présent(e).")).to_be_visible()
+    j.check("clavier seance en direct")
+
+    # Into « Mon vote », past « Quitter la séance »: Space presses « Pour ».
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Pour")
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    expect(page.get_by_role("status")).to_have_text("Vote enregistré : pour.")
+    expect(page.get_by_role("group", name="Mon vote")).to_contain_text(
+        re.compile(r"Vote (secret )?enregistré")
+    )
+    j.check("clavier vote enregistre")

@@ -49,7 +49,11 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     )
     page.get_by_role("button", name="Demander des compléments").click()
     expect(page.get_by_text("le dossier est maintenant « à compléter »")).to_be_visible()
-    expect(page.get_by_text("Merci de joindre vos statuts signés.")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Historique du dossier").get_by_text(
+            "Merci de joindre vos statuts signés."
+        )
+    ).to_be_visible()
 
     # Invite a council member: the invitation goes out by email.
     nav(page, "Utilisateurs")

@@ -1,0 +1,365 @@
+"""Certificates: the secretariat issues and manages them; anyone verifies one and reads the
+registry of labelled structures and its open data."""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from cdess import territories
+from cdess.accounts.permissions import is_staff
+from cdess.applications.models import Application, State
+from cdess.applications.permissions import can_view_application
+from cdess.certificates import services
+from cdess.certificates.forms import ReissueForm, StatusForm, VerifyForm
+from cdess.certificates.models import Certificate
+from cdess.certificates.models import CertificateStatus as Status
+from cdess.extensions import db, limiter
+from cdess.sessions.models import CouncilSession
+from cdess.structures.models import Family, Structure
+from cdess.web.permissions import authenticated, permission_required, require
+from cdess.web.queries import query_arg
+from cdess.web.urls import external_url
+
+bp = Blueprint("certificates", __name__)
+
+STATUS = {
+    Status.valid: _l("valide"),
+    Status.suspended: _l("suspendu"),
+    Status.revoked: _l("révoqué"),
+    Status.superseded: _l("remplacé"),
+    Status.expired: _l("expiré"),
+}
+
+
+@bp.app_context_processor
+def labels():
+    return {"certificate_status": lambda status: STATUS[status]}
+
+
+def _certificate(number: str) -> Certificate:
+    certificate = services.by_number(number)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _pdf_response(certificate: Certificate):
+    response = current_app.response_class(certificate.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    return response
+
+
+def _zip_response(certificates: list[Certificate], name: str):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            archive.writestr(f"{certificate.number}.pdf", certificate.pdf)
+    response = current_app.response_class(buffer.getvalue(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- secretariat ------------------------------------------------------------------------------
+
+
+@bp.get("/certificats")
+@permission_required(is_staff)
+def index():
+    status = query_arg("statut")
+    stmt = db.select(Certificate).join(Structure).order_by(Certificate.id.desc())
+    if status in {s.value for s in Status}:
+        stmt = stmt.filter(Certificate.status == Status(status))
+    stmt = services.search(stmt, query_arg("q"))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    waiting = db.session.execute(
+        db.select(Application)
+        .filter(Application.state == State.granted)
+        .order_by(Application.updated_at)
+    ).scalars()
+    sessions = db.session.execute(
+        db.select(CouncilSession).order_by(CouncilSession.starts_at.desc()).limit(6)
+    ).scalars()
+    return render_template(
+        "certificates/index.html",
+        page=page,
+        waiting=list(waiting),
+        sessions=[
+            s for s in sessions if any(i.application.state is State.granted for i in s.items)
+        ],
+        filters={"statut": status, "q": query_arg("q")},
+        statuses=list(Status),
+    )
+
+
+@bp.post("/candidatures/<int:application_id>/certificat")
+@permission_required(is_staff)
+def issue(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    try:
+        certificate = services.issue(
+            application,
+            current_user,
+            recommendations=request.form.get("recommendations", "")[:2000],
+        )
+    except services.CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("applications.show", application_id=application.id))
+    db.session.commit()
+    services.notify_issued([certificate])
+    flash(_("Certificat %(n)s délivré.", n=certificate.number), "success")
+    return redirect(url_for("certificates.show", number=certificate.number))
+
+
+@bp.post("/seances/<int:session_id>/certificats")
+@permission_required(is_staff)
+def issue_session(session_id: int):
+    session = db.get_or_404(CouncilSession, session_id)
+    try:
+        issued = services.issue_session(session, current_user)
+    except services.CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("certificates.index"))
+    db.session.commit()
+    services.notify_issued(issued)
+    return _zip_response(issued, f"certificats-seance-{session.starts_at:%Y-%m-%d}.zip")
+
+
+@bp.get("/seances/<int:session_id>/certificats.zip")
+@permission_required(is_staff)
+def session_zip(session_id: int):
+    session = db.get_or_404(CouncilSession, session_id)
+    ids = [item.application_id for item in session.items]
+    certificates = (
+        db.session.execute(
+            db.select(Certificate)
+            .filter(Certificate.application_id.in_(ids), Certificate.status != Status.superseded)
+            .order_by(Certificate.sequence)
+        )
+        .scalars()
+        .all()
+    )
+    if not certificates:
+        abort(404)
+    return _zip_response(certificates, f"certificats-seance-{session.starts_at:%Y-%m-%d}.zip")
+
+
+@bp.get("/certificats/<number>")
+@permission_required(is_staff)
+def show(number: str, status_form=None, reissue_form=None, code: int = 200):
+    certificate = _certificate(number)
+    return render_template(
+        "certificates/show.html",
+        certificate=certificate,
+        public=services.public_status(certificate),
+        status_form=status_form or StatusForm(formdata=None, on=date.today()),
+        reissue_form=reissue_form or ReissueForm(formdata=None),
+    ), code
+
+
+@bp.post("/certificats/<number>/statut")
+@permission_required(is_staff)
+def change_status(number: str):
+    certificate = _certificate(number)
+    form = StatusForm()
+    if not form.validate():
+        return show(number, status_form=form, code=400)
+    try:
+        services.change_status(
+            certificate, form.change.data, current_user, form.reason.data, form.on.data
+        )
+    except services.CertificateError as error:
+        db.session.rollback()
+        form.change.errors.append(str(error))
+        return show(number, status_form=form, code=400)
+    db.session.commit()
+    flash(_("Le certificat est maintenant « %(s)s ».", s=STATUS[certificate.status]), "success")
+    return redirect(url_for("certificates.show", number=number))
+
+
+@bp.post("/certificats/<number>/reedition")
+@permission_required(is_staff)
+def reissue(number: str):
+    certificate = _certificate(number)
+    form = ReissueForm()
+    if not form.validate():
+        return show(number, reissue_form=form, code=400)
+    try:
+        new = services.reissue(certificate, current_user, form.reason.data)
+    except services.CertificateError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        return show(number, reissue_form=form, code=400)
+    db.session.commit()
+    services.notify_issued([new])
+    flash(_("Nouvelle édition : certificat %(n)s.", n=new.number), "success")
+    return redirect(url_for("certificates.show", number=new.number))
+
+
+@bp.get("/certificats/<number>.pdf")
+@permission_required(authenticated)
+def download(number: str):
+    """The PDF, for the secretariat and the structure's own people: always the stored bytes."""
+    certificate = _certificate(number)
+    require(is_staff(current_user) or can_view_application(current_user, certificate.application))
+    return _pdf_response(certificate)
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+@bp.get("/verification")
+def verify_form(form: VerifyForm | None = None, found=None, checked: bool = False, code=200):
+    number = query_arg("numero", 60)
+    if number:
+        return redirect(url_for("certificates.verify", number=number))
+    return render_template(
+        "certificates/verify.html",
+        form=form or VerifyForm(formdata=None),
+        found=found,
+        checked=checked,
+        public=services.public_status(found) if found else None,
+    ), code
+
+
+@bp.post("/verification")
+@limiter.limit("30 per minute")
+def verify_upload():
+    form = VerifyForm()
+    if not form.validate():
+        return verify_form(form, code=400)
+    upload = form.pdf.data
+    if upload is None or not getattr(upload, "filename", ""):
+        form.pdf.errors.append(_("Choisissez le fichier PDF du certificat."))
+        return verify_form(form, code=400)
+    limit = current_app.config["VERIFY_MAX_BYTES"]
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        form.pdf.errors.append(_("Ce fichier est bien trop grand pour être un certificat cdess."))
+        return verify_form(form, code=400)
+    if not content.startswith(b"%PDF-"):
+        form.pdf.errors.append(_("Ce fichier n'est pas un PDF."))
+        return verify_form(form, code=400)
+    return verify_form(form, found=services.by_pdf(content), checked=True)
+
+
+@bp.get("/verification/<path:number>")
+def verify(number: str):
+    certificate = services.by_number(number)
+    if certificate is None:
+        return render_template("certificates/status.html", certificate=None, number=number), 404
+    return render_template(
+        "certificates/status.html",
+        certificate=certificate,
+        number=certificate.number,
+        public=services.public_status(certificate),
+    )
+
+
+def _registry_query():
+    filters = {
+        "q": query_arg("q"),
+        "epci": query_arg("epci", 9),
+        "commune": query_arg("commune", 5),
+        "famille": query_arg("famille", 30),
+    }
+    family = Family(filters["famille"]) if filters["famille"] in {f.value for f in Family} else None
+    stmt = services.search(
+        services.labelled(), filters["q"], filters["epci"], filters["commune"], family
+    ).order_by(Structure.name, Certificate.id)
+    return stmt, filters
+
+
+@bp.get("/registre")
+def registry():
+    stmt, filters = _registry_query()
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    communes = services.labelled_communes()
+    return render_template(
+        "certificates/registry.html",
+        page=page,
+        filters={k: v for k, v in filters.items() if v},
+        values=filters,
+        communes=sorted((c for c in map(territories.commune, communes) if c), key=lambda c: c.name),
+        families=list(Family),
+    )
+
+
+def _open_data_rows():
+    stmt, _filters = _registry_query()
+    for certificate in db.session.execute(stmt).scalars():
+        structure = certificate.structure
+        commune, epci = structure.commune, structure.epci
+        yield {
+            "numero": certificate.number,
+            "structure": structure.name,
+            "siren": structure.siren or "",
+            "siret": structure.siret or "",
+            "rna": structure.rna or "",
+            "code_commune": structure.commune_code,
+            "commune": commune.name if commune else "",
+            "code_epci": structure.epci_code or "",
+            "epci": epci.name if epci else "",
+            "famille": structure.family.value,
+            "date_debut": certificate.valid_from.isoformat(),
+            "date_fin": certificate.valid_until.isoformat(),
+            "statut": "valide",
+            "url_verification": external_url("certificates.verify", number=certificate.number),
+        }
+
+
+FIELDS = (
+    "numero",
+    "structure",
+    "siren",
+    "siret",
+    "rna",
+    "code_commune",
+    "commune",
+    "code_epci",
+    "epci",
+    "famille",
+    "date_debut",
+    "date_fin",
+    "statut",
+    "url_verification",
+)
+
+
+@bp.get("/registre.csv")
+def registry_csv():
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so that spreadsheets open it as UTF-8
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(_open_data_rows())
+    response = current_app.response_class(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="registre-label-ess.csv"'
+    return response
+
+
+@bp.get("/registre.json")
+def registry_json():
+    body = json.dumps(
+        {"generated_on": date.today().isoformat(), "data": list(_open_data_rows())},
+        ensure_ascii=False,
+        indent=1,
+    )
+    return current_app.response_class(body, mimetype="application/json")

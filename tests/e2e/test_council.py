@@ -1,0 +1,332 @@
+"""Journey 3 (council sessions). The secretariat prepares the planned session — two admissible
+files on the agenda, reordered, rapporteurs, a secret ballot — and convenes it: every member
+gets the convocation with its calendar event. Then the upcoming convened session is run live,
+each person in their own browser: members read a file and its report, one gives a proxy,
+one declares a conflict of interest; the president opens the session, members check in and
+the secretariat marks the others present until the quorum; the president opens each vote and
+the members vote from their own screens (the proxy holder twice, the recused member not at
+all); the other screens follow without reloading; the president closes the votes and the
+session, and the minutes are a PDF. Refused actions say why in French."""
+
+import io
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.e2e.helpers import check_in_for_quorum, heading, nav
+
+SECRETARIAT = "secretariat@demo.cdess.test"
+PRESIDENT = "president@demo.cdess.test"
+LIVE = 8_000  # ms: the live page asks for news every two seconds
+
+
+def status(page):
+    """The flash messages of the page (role status)."""
+    return page.get_by_role("status")
+
+
+def member(journey, name: str, account: str):
+    """A council member in their own browser, logged in; (journey, display name)."""
+    j = journey(name)
+    j.login(f"{account}@demo.cdess.test")
+    j.goto("/compte/")
+    return j, j.page.get_by_label("Nom et prénom").input_value()
+
+
+def test_secretariat_prepares_and_convenes_a_session(journey, server):
+    j = journey("council-planning")
+    page = j.page
+    j.login(SECRETARIAT)
+    nav(page, "Séances")
+    expect(heading(page, "Séances du conseil")).to_be_visible()
+    j.check("seances")
+
+    # The council's rules, as they stand.
+    page.get_by_role("link", name="Règlement intérieur : quorum, pouvoirs, scrutin").click()
+    expect(heading(page, "Règlement intérieur du conseil")).to_be_visible()
+    expect(page.get_by_label("Quorum (en % des membres votants")).to_have_value("50")
+    expect(page.get_by_label("Les pouvoirs (procurations) sont admis")).to_be_checked()
+    j.check("reglement interieur")
+    page.get_by_role("link", name="Séances du conseil").click()
+
+    # The planned session: two of the admissible files proposed go on its agenda.
+    page.get_by_role("row").filter(has_text="planifiée").last.get_by_role("link").click()
+    expect(page.get_by_text("Aucun dossier inscrit.")).to_be_visible()
+    j.check("seance planifiee")
+    proposed = page.get_by_role("listitem").filter(
+        has=page.get_by_role("button", name=re.compile("^Inscrire "))
+    )
+    first, second = proposed.get_by_role("link").all_inner_texts()[:2]
+    for name in (first, second):
+        page.get_by_role("button", name=f"Inscrire {name}", exact=True).click()
+        expect(status(page)).to_have_text(f"« {name} » inscrit à l'ordre du jour.")
+    agenda = page.get_by_role("table", name="Dossiers inscrits, dans l'ordre d'examen")
+    expect(agenda.get_by_role("rowheader")).to_have_text([first, second])
+
+    # The second file is examined first.
+    page.get_by_role("button", name=f"monter {second}", exact=True).click()
+    expect(agenda.get_by_role("rowheader")).to_have_text([second, first])
+    expect(page.get_by_role("button", name=f"monter {second}", exact=True)).to_be_disabled()
+
+    # A rapporteur for each, and a secret ballot on the second point.
+    rapporteurs = []
+    for n, name in enumerate((second, first)):
+        choice = page.get_by_label(f"Rapporteur pour {name}")
+        choice.select_option(index=n + 3)
+        rapporteurs.append(choice.locator("option:checked").inner_text())
+        page.get_by_role("button", name=f"Désigner le rapporteur pour {name}").click()
+        expect(status(page)).to_have_text("Rapporteur enregistré.")
+        expect(choice.locator("option:checked")).to_have_text(rapporteurs[-1])
+    page.get_by_role("button", name=f"passer en scrutin secret — {first}").click()
+    expect(status(page)).to_have_text("Mode de scrutin enregistré.")
+    expect(agenda.get_by_role("row").filter(has_text=first)).to_contain_text("secret")
+    expect(agenda.get_by_role("row").filter(has_text=second)).to_contain_text("public")
+    j.check("ordre du jour prepare")
+
+    # Convened: the convocation goes to every member, with the event for their calendar.
+    page.get_by_role("button", name="Convoquer le conseil").click()
+    expect(status(page)).to_have_text(re.compile(r"Conseil convoqué : \d+ courriel\(s\) envoyé"))
+    expect(page.get_by_role("link", name="Conduire la séance")).to_be_visible()
+    expect(page.get_by_role("button", name="Convoquer le conseil")).to_have_count(0)
+    j.check("seance convoquee")
+
+    convocation = next(
+        m
+        for m in reversed(server.emails_to("membre02@demo.cdess.test"))
+        if str(m["Subject"]).startswith("Convocation — séance du CDESS")
+    )
+    body = convocation.get_body(preferencelist=("plain",)).get_content()
+    assert f"1. {second} — rapporteur : {rapporteurs[0]}" in body, body
+    assert f"2. {first} — rapporteur : {rapporteurs[1]}" in body, body
+    (event,) = [
+        part
+        for part in convocation.iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    assert event.get_filename().endswith(".ics")
+    ics = event.get_content()
+    assert "BEGIN:VEVENT" in ics and "DTSTART;TZID=Europe/Paris" in ics, ics
+    assert second in ics.replace("\r\n ", ""), ics  # the agenda, in a folded description
+
+
+def test_council_runs_a_session_live(journey, server):
+    sec = journey("council-secretariat")
+    sec.login(SECRETARIAT)
+    pres = journey("council-president")
+    pres.login(PRESIDENT)
+    reader, reader_name = member(journey, "council-reader", "membre02")
+    holder, holder_name = member(journey, "council-proxy-holder", "membre03")
+    giver, giver_name = member(journey, "council-proxy-giver", "membre04")
+    recused, recused_name = member(journey, "council-recused", "membre05")
+
+    # A member finds the convened session in the members' space, reads a file and its report.
+    r = reader.page
+    nav(r, "Espace du conseil")
+    expect(heading(r, "Espace des membres du conseil")).to_be_visible()
+    reader.check("espace du conseil")
+    r.get_by_role("listitem").filter(has_text="convoquée").first.get_by_role(
+        "link", name=re.compile("^Séance du")
+    ).click()
+    session_url = r.url
+    agenda = r.get_by_role("region", name="Ordre du jour").get_by_role("listitem")
+    point1 = agenda.nth(0).get_by_role("link").inner_text()
+    point2 = agenda.nth(1).get_by_role("link").inner_text()
+    reader.check("seance vue par un membre")
+    r.get_by_role("link", name=point1).click()
+    expect(heading(r, f"Point 1 — {point1}")).to_be_visible()
+    report = r.get_by_role("region", name="Rapport")
+    expect(report.get_by_role("blockquote")).not_to_be_empty()
+    expect(report.get_by_role("textbox")).to_have_count(0)  # only the rapporteur writes it
+    reader.check("dossier et rapport")
+    with r.expect_download() as download:
+        r.get_by_role("region", name="Pièces").get_by_role("link").first.click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+    # A member who cannot come gives a proxy to another.
+    g = giver.page
+    giver.goto(session_url)
+    g.get_by_label("Membre qui votera pour moi").select_option(label=holder_name)
+    g.get_by_role("button", name="Donner mon pouvoir").click()
+    expect(status(g)).to_have_text(f"Pouvoir donné à {holder_name}.")
+    expect(g.get_by_text(f"Vous avez donné pouvoir à {holder_name}.")).to_be_visible()
+    giver.check("pouvoir donne")
+    h = holder.page
+    holder.goto(session_url)
+    expect(h.get_by_text(f"Vous détenez le pouvoir de {giver_name}.")).to_be_visible()
+    holder.check("pouvoir detenu")
+
+    # Another is linked to the first structure: recused on its point.
+    d = recused.page
+    recused.goto(session_url)
+    d.get_by_label(f"Lien avec {point1} (facultatif)").fill("Je siège à son bureau.")
+    d.get_by_role("button", name=f"Déclarer un conflit d'intérêts — {point1}").click()
+    expect(status(d)).to_have_text(
+        "Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote."
+    )
+    expect(d.get_by_text("Vous êtes en conflit d'intérêts sur ce dossier.")).to_be_visible()
+    recused.check("conflit declare")
+
+    # The secretariat sees the conflict and asks for a secret ballot on the second point.
+    s = sec.page
+    nav(s, "Séances")
+    s.get_by_role("row").filter(has_text="convoquée").last.get_by_role("link").click()
+    prepared = s.get_by_role("table", name="Dossiers inscrits, dans l'ordre d'examen")
+    expect(prepared.get_by_role("row").filter(has_text=point1)).to_contain_text(
+        f"Conflits : {recused_name}"
+    )
+    s.get_by_role("button", name=f"passer en scrutin secret — {point2}").click()
+    expect(status(s)).to_have_text("Mode de scrutin enregistré.")
+    sec.check("seance avant ouverture")
+    s.get_by_role("link", name="Conduire la séance").click()
+    expect(s.get_by_text("Séance convoquée")).to_be_visible()
+    live_url = s.url.split("#")[0]
+
+    # Everyone on the live page; the president opens the session, the screens follow.
+    p = pres.page
+    for person in (reader, holder, recused):
+        person.goto(live_url)
+        expect(person.page.get_by_text("La séance n'est pas encore ouverte.")).to_be_visible()
+    reader.check("direct avant ouverture")
+    pres.goto(live_url)
+    pres.check("direct president avant ouverture")
+    p.get_by_role("button", name="Ouvrir la séance").click()
+    expect(status(p)).to_have_text("Séance ouverte.")
+    for person in (reader, holder, recused, pres):
+        person.page.get_by_role("button", name="Je suis présent(e)").click(timeout=LIVE)
+        expect(person.page.get_by_text("Vous êtes enregistré(e) comme présent(e).")).to_be_visible()
+    quorum = p.get_by_role("region", name="Quorum — point 1")
+    expect(quorum).to_contain_text(
+        re.compile(r"3 présents, 1 représentés, sur \d+ membres votants non récusés")
+    )
+    expect(quorum).to_contain_text("Quorum non atteint.")
+    pres.check("direct quorum non atteint")
+
+    # Without quorum no vote opens.
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
+    expect(status(p)).to_contain_text(
+        "Quorum non atteint pour ce point : 4 présents ou représentés"
+    )
+
+    # The secretariat marks the members in the room present (not our four).
+    expect(s.get_by_text("Séance ouverte")).to_be_visible(timeout=LIVE)
+    marked = check_in_for_quorum(s, skip={reader_name, holder_name, recused_name, giver_name})
+    expect(quorum).to_contain_text(f"{3 + marked} présents, 1 représentés", timeout=LIVE)
+    expect(quorum).to_contain_text("Quorum atteint.")
+    sec.check("emargement quorum atteint")
+
+    # The first vote: open ballot. The secretariat's screen will not be reloaded from here on.
+    s.evaluate("window.notReloaded = true")
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
+    expect(p.get_by_role("heading", name=f"Vote en cours — point 1 : {point1}")).to_be_visible()
+    preview = s.get_by_text(re.compile(r"^Bulletins reçus"))
+
+    vote(r, "Mon vote", "Pour")
+    expect(status(r)).to_have_text("Vote enregistré : pour.")
+    expect(preview).to_have_text("Bulletins reçus : 1.", timeout=LIVE)
+    reader.check("vote public exprime")
+    expect(h.get_by_role("group", name=f"Vote pour {giver_name} (pouvoir)")).to_be_visible()
+    vote(h, "Mon vote", "Pour")
+    vote(h, f"Vote pour {giver_name} (pouvoir)", f"Abstention — {giver_name}")
+    expect(h.get_by_role("group", name=f"Vote pour {giver_name} (pouvoir)")).to_contain_text(
+        "Vote enregistré : abstention."
+    )
+    holder.check("vote avec pouvoir")
+    expect(d.get_by_text("Vous ne votez pas sur ce point")).to_be_visible(timeout=LIVE)
+    expect(d.get_by_role("button", name="Pour")).to_have_count(0)
+    recused.check("membre recuse")
+    vote(p, "Mon vote", "Pour")
+    expect(preview).to_have_text("Bulletins reçus : 4.", timeout=LIVE)
+
+    # An open vote can be changed until it closes.
+    vote(r, "Mon vote", "Contre")
+    expect(r.get_by_role("group", name="Mon vote")).to_contain_text("Vote enregistré : contre.")
+    # The member hesitates on « Pour » (the focus keeps the panel as it is) while the vote closes.
+    r.get_by_role("group", name="Mon vote").get_by_role("button", name="Pour").focus()
+
+    p.get_by_role("button", name="Clôturer le vote").click()
+    expect(status(p)).to_have_text(
+        "Majorité des suffrages exprimés (2 pour, 1 contre, 1 abstention) : "
+        "la demande de label est accordée."
+    )
+    for screen in (s, d):  # the result reaches the screens that were not reloaded
+        expect(result_cells(screen, point1)).to_have_text(
+            ["1", "vote clos", "2", "1", "1", "label attribué"], timeout=LIVE
+        )
+    # Screen readers hear the decision on a screen that was not reloaded, without the panel.
+    expect(d.locator("#direct-annonce")).to_contain_text(
+        "Dernier vote clos : point 1, label attribué.", timeout=LIVE
+    )
+    pres.check("vote clos decision")
+    r.keyboard.press("Enter")  # too late
+    expect(status(r)).to_have_text("Le vote sur ce point n'est pas ouvert.")
+    reader.check("vote refuse apres cloture")
+
+    # The second vote, secret: once cast, final — even from a second screen.
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point2} »").click()
+    expect(p.get_by_text("Scrutin secret : un vote exprimé est définitif.")).to_be_visible()
+    phone = reader.context.new_page()
+    phone.goto(live_url)
+    expect(r.get_by_role("heading", name=f"Vote en cours — point 2 : {point2}")).to_be_visible(
+        timeout=LIVE
+    )
+    phone.get_by_role("group", name="Mon vote").get_by_role("button", name="Contre").focus()
+    vote(r, "Mon vote", "Pour")
+    expect(r.get_by_role("group", name="Mon vote")).to_have_text(
+        re.compile(r"Vote secret enregistré\.")
+    )
+    expect(r.get_by_role("group", name="Mon vote").get_by_role("button")).to_have_count(0)
+    reader.check("vote secret exprime")
+    phone.keyboard.press("Enter")
+    expect(status(phone)).to_have_text(
+        "Ce vote a déjà été enregistré : un vote secret est définitif."
+    )
+    phone.close()
+    vote(h, "Mon vote", "Pour")
+    vote(h, f"Vote pour {giver_name} (pouvoir)", f"Pour — {giver_name}")
+    vote(d, "Mon vote", "Contre")
+    vote(p, "Mon vote", "Abstention")
+    expect(preview).to_have_text("Bulletins reçus : 5.", timeout=LIVE)
+    p.get_by_role("button", name="Clôturer le vote").click()
+    expect(status(p)).to_have_text(
+        "Majorité des suffrages exprimés (3 pour, 1 contre, 1 abstention) : "
+        "la demande de label est accordée."
+    )
+
+    # The president closes the session; the minutes are ready for everyone.
+    p.get_by_role("button", name="Clore la séance et établir le procès-verbal").click()
+    expect(status(p)).to_have_text("Séance close : le procès-verbal est prêt.")
+    pres.check("seance close")
+    minutes = d.get_by_role("link", name="Procès-verbal (PDF)")
+    expect(minutes).to_be_visible(timeout=LIVE)
+    recused.check("seance close vue par un membre")
+    assert s.evaluate("window.notReloaded") is True
+    sec.check("seance close secretariat")
+    response = d.request.get(minutes.get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    text = " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(response.body())).pages
+    )
+    assert f"{giver_name} a donné pouvoir à {holder_name}" in text, text
+    assert f"ne prenant pas part au vote : {recused_name}." in text, text
+    assert "Scrutin secret — pour : 3, contre : 1, abstentions : 1" in text, text
+
+
+def vote(page, ballot: str, choice: str) -> None:
+    """Press a choice in one ballot (« Mon vote », or a proxy's) of the live page."""
+    group = page.get_by_role("group", name=ballot)
+    with page.expect_navigation():
+        group.get_by_role("button", name=choice, exact=True).click(timeout=LIVE)
+
+
+def result_cells(page, name: str):
+    """The cells of a point's row in the results table of the live page."""
+    table = page.get_by_role("table", name="Points de l'ordre du jour et résultats")
+    return (
+        table.get_by_role("row")
+        .filter(has=page.get_by_role("rowheader", name=name, exact=True))
+        .get_by_role("cell")
+    )
