@@ -18,7 +18,7 @@
 
   function summary() {
     var node = panel.querySelector("[data-live-summary]");
-    return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+    return node ? node.getAttribute("data-live-summary").replace(/\s+/g, " ") : "";
   }
 
   function version(response) {

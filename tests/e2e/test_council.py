@@ -180,7 +180,7 @@ def test_council_runs_a_session_live(journey, server):
     expect(status(s)).to_have_text("Mode de scrutin enregistré.")
     sec.check("seance avant ouverture")
     s.get_by_role("link", name="Conduire la séance").click()
-    expect(s.get_by_text("Séance convoquée")).to_be_visible()
+    expect(s.get_by_text("Séance convoquée", exact=True)).to_be_visible()
     live_url = s.url.split("#")[0]
 
     # Everyone on the live page; the president opens the session, the screens follow.
@@ -210,7 +210,7 @@ def test_council_runs_a_session_live(journey, server):
     )
 
     # The secretariat marks the members in the room present (not our four).
-    expect(s.get_by_text("Séance ouverte")).to_be_visible(timeout=LIVE)
+    expect(s.get_by_text("Séance ouverte", exact=True)).to_be_visible(timeout=LIVE)
     marked = check_in_for_quorum(s, skip={reader_name, holder_name, recused_name, giver_name})
     expect(quorum).to_contain_text(f"{3 + marked} présents, 1 représentés", timeout=LIVE)
     expect(quorum).to_contain_text("Quorum atteint.")
