@@ -25,9 +25,12 @@ c) The registry. One valid certificate per structure (3,445) is inserted directl
    serves the database with several workers. From 16 client threads, bursts of GET /registre,
    /registre?q=asso, /registre?page=30 and /registre.csv (the full export) alternate with
    bursts of the trivial /sante, at the same concurrency: p50/p99 latency and the ratio to
-   /sante. Target: /registre within 3× of /sante. Then every certificate gets a PDF of a real
-   certificate's size (the one of (a), about 26 kB) and /registre?page=30 and /registre.csv are
-   measured again: the difference is what reading the PDF column along with the rows costs.
+   /sante. Target: /registre within 3× of /sante. These are visitors' requests, which the
+   registry's cache serves (cdess/certificates/cache.py); the server is then restarted with
+   the cache off (CDESS_REGISTRY_CACHE_SECONDS=0, as signed-in people get the pages) and
+   /registre, /registre?page=30 and the export are measured again; finally every certificate
+   gets a PDF of a real certificate's size (the one of (a), about 26 kB) and the page and the
+   export once more: lists must not read the PDF column.
 
 (a) and (b) run once, on the first database; (c) on each. A summary table ends the run.
 """
@@ -68,9 +71,17 @@ REGISTRY = (
     ("/registre?page=30", "/registre?page=30", 10),
     ("/registre.csv", "/registre.csv", 2),
 )
-# The same registry once every certificate's PDF has the size of a real one: pages that read
-# many rows show what loading the PDF column with them costs.
-REAL_SIZE = (("/registre?page=30", "/registre?page=30", 5), ("/registre.csv", "/registre.csv", 1))
+# The same pages built for every request, as signed-in people get them (the cache turned off).
+UNCACHED = (
+    ("/registre, no cache", "/registre", 5),
+    ("/registre?page=30, no cache", "/registre?page=30", 5),
+    ("/registre.csv, no cache", "/registre.csv", 1),
+)
+# Then every certificate's PDF gets the size of a real one: lists must not read that column.
+REAL_SIZE = (
+    ("/registre?page=30, no cache", "/registre?page=30", 5),
+    ("/registre.csv, no cache", "/registre.csv", 1),
+)
 
 
 def flask(url: str, instance: Path, *args: str) -> None:
@@ -349,57 +360,65 @@ def give_real_pdfs(url: str, pdf: bytes) -> None:
 
 
 def registry(url: str, label: str, instance: Path, workers: int, labelled: int, pdf: bytes):
-    """(c) against a running server: the pages with small PDFs, then some with real-size ones."""
-    server, port = serve(url, instance, workers)
+    """(c) against a running server: the pages as visitors get them (cached), then built for
+    each request (the cache off), then the same once the PDFs have a real size."""
     results = []
-    try:
-        with ThreadPoolExecutor(THREADS) as pool:
 
-            def burst(path: str, count: int) -> list[float]:
-                answers = list(pool.map(lambda _n: get(port, path), range(count)))
-                assert all(status == 200 for _t, status, _b in answers), (path, answers[0][1])
-                return [elapsed for elapsed, _s, _b in answers]
+    def measure(port: int, pool, name: str, path: str, rounds: int) -> None:
+        def burst(path: str, count: int) -> list[float]:
+            answers = list(pool.map(lambda _n: get(port, path), range(count)))
+            assert all(status == 200 for _t, status, _b in answers), (path, answers[0][1])
+            return [elapsed for elapsed, _s, _b in answers]
 
-            def measure(name: str, path: str, rounds: int) -> None:
-                burst(path, 2 * workers)  # every worker has loaded its templates and data
-                burst("/sante", 2 * workers)
-                page, trivial = [], []
-                for _ in range(rounds):
-                    page += burst(path, 2 * THREADS)
-                    trivial += burst("/sante", 2 * THREADS)
-                p50, p99 = percentile(page, 50), percentile(page, 99)
-                t50, t99 = percentile(trivial, 50), percentile(trivial, 99)
-                results.append(
-                    {
-                        "database": label,
-                        "page": name,
-                        "requests": len(page),
-                        "p50_ms": p50 * 1000,
-                        "p99_ms": p99 * 1000,
-                        "sante_p50_ms": t50 * 1000,
-                        "sante_p99_ms": t99 * 1000,
-                        "ratio_p50": p50 / t50,
-                        "ratio_p99": p99 / t99,
-                    }
-                )
-                print(
-                    f"c) {label:10} {name:30} {len(page):3} requests | p50 {p50 * 1000:7.1f} ms, "
-                    f"p99 {p99 * 1000:7.1f} ms | /sante p50 {t50 * 1000:.1f} ms, "
-                    f"p99 {t99 * 1000:.1f} ms | ratio p50 {p50 / t50:.2f}×, p99 {p99 / t99:.2f}×",
-                    flush=True,
-                )
+        burst(path, 2 * workers)  # every worker has loaded its templates and data
+        burst("/sante", 2 * workers)
+        page, trivial = [], []
+        for _ in range(rounds):
+            page += burst(path, 2 * THREADS)
+            trivial += burst("/sante", 2 * THREADS)
+        p50, p99 = percentile(page, 50), percentile(page, 99)
+        t50, t99 = percentile(trivial, 50), percentile(trivial, 99)
+        results.append(
+            {
+                "database": label,
+                "page": name,
+                "requests": len(page),
+                "p50_ms": p50 * 1000,
+                "p99_ms": p99 * 1000,
+                "sante_p50_ms": t50 * 1000,
+                "sante_p99_ms": t99 * 1000,
+                "ratio_p50": p50 / t50,
+                "ratio_p99": p99 / t99,
+            }
+        )
+        print(
+            f"c) {label:10} {name:38} {len(page):3} requests | p50 {p50 * 1000:7.1f} ms, "
+            f"p99 {p99 * 1000:7.1f} ms | /sante p50 {t50 * 1000:.1f} ms, "
+            f"p99 {t99 * 1000:.1f} ms | ratio p50 {p50 / t50:.2f}×, p99 {p99 / t99:.2f}×",
+            flush=True,
+        )
 
-            _t, _s, export = get(port, "/registre.csv")
-            rows = export.decode("utf-8-sig").count("\r\n") - 1
-            assert rows == labelled, f"the export has {rows} rows, not {labelled}"
-            for name, path, rounds in REGISTRY:
-                measure(name, path, rounds)
-            give_real_pdfs(url, pdf)
-            for name, path, rounds in REAL_SIZE:
-                measure(f"{name}, {len(pdf) // 1024} kB PDFs", path, rounds)
-    finally:
-        server.terminate()
-        server.wait(10)
+    for cache_seconds in ("60", "0"):
+        os.environ["CDESS_REGISTRY_CACHE_SECONDS"] = cache_seconds
+        server, port = serve(url, instance, workers)
+        try:
+            with ThreadPoolExecutor(THREADS) as pool:
+                if cache_seconds != "0":
+                    _t, _s, export = get(port, "/registre.csv")
+                    rows = export.decode("utf-8-sig").count("\r\n") - 1
+                    assert rows == labelled, f"the export has {rows} rows, not {labelled}"
+                    for name, path, rounds in REGISTRY:
+                        measure(port, pool, name, path, rounds)
+                    continue
+                for name, path, rounds in UNCACHED:
+                    measure(port, pool, name, path, rounds)
+                give_real_pdfs(url, pdf)
+                for name, path, rounds in REAL_SIZE:
+                    measure(port, pool, f"{name}, {len(pdf) // 1024} kB PDFs", path, rounds)
+        finally:
+            server.terminate()
+            server.wait(10)
+    del os.environ["CDESS_REGISTRY_CACHE_SECONDS"]
     return results
 
 

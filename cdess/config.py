@@ -45,6 +45,9 @@ class Defaults:
 
     # The public verification form reads at most this much of an uploaded PDF.
     VERIFY_MAX_BYTES = 5 * 1024 * 1024
+    # Visitors without an account get the registry's pages from a cache at most this old when
+    # only structures changed (a certificate's change shows at once); 0 turns the cache off.
+    REGISTRY_CACHE_SECONDS = 60
 
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"

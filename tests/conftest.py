@@ -90,10 +90,12 @@ def make_app(url: str, instance: Path, **overrides):
 
 
 def wipe(app) -> None:
-    """Empty every table but Alembic's, keeping the schema (and forget cached charters)."""
+    """Empty every table but Alembic's, keeping the schema (and forget cached charters and
+    registry pages: emptying the database behind the application's back is no real change)."""
     from cdess.charter import services as charter_services
 
     charter_services._scoring_cache.clear()
+    app.extensions.pop("registry_cache", None)
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with app.app_context(), db.engine.begin() as conn:
         # DELETE, children first: on small tables much faster than TRUNCATE on PostgreSQL.

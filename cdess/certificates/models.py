@@ -57,12 +57,15 @@ class Certificate(db.Model):
     valid_from: Mapped[date]
     valid_until: Mapped[date]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Any change of the row: the public registry's cache knows from it that it is out of date.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     issued_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     # Everything the PDF shows, as plain data: rendering it again gives the same PDF.
-    snapshot: Mapped[dict] = mapped_column(JSON)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when read: lists of certificates (the registry) never carry the documents.
+    snapshot: Mapped[dict] = mapped_column(JSON, deferred=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     # The last change of status: suspension, revocation, reinstatement, supersession.
     status_reason: Mapped[str] = mapped_column(Text, default="")

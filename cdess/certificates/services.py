@@ -374,7 +374,7 @@ def expire(today: date) -> int:
     result = db.session.execute(
         update(Certificate)
         .where(Certificate.status == Status.valid, Certificate.valid_until < today)
-        .values(status=Status.expired, status_date=today, status_reason="")
+        .values(status=Status.expired, status_date=today, status_reason="", updated_at=utcnow())
     )
     return result.rowcount
 

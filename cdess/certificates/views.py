@@ -25,7 +25,7 @@ from cdess import territories
 from cdess.accounts.permissions import is_staff
 from cdess.applications.models import Application, State
 from cdess.applications.permissions import can_view_application
-from cdess.certificates import services
+from cdess.certificates import cache, services
 from cdess.certificates.forms import ReissueForm, StatusForm, VerifyForm
 from cdess.certificates.models import Certificate
 from cdess.certificates.models import CertificateStatus as Status
@@ -288,6 +288,7 @@ def _registry_query():
 
 
 @bp.get("/registre")
+@cache.for_visitors
 def registry():
     stmt, filters = _registry_query()
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
@@ -344,6 +345,7 @@ FIELDS = (
 
 
 @bp.get("/registre.csv")
+@cache.for_visitors
 def registry_csv():
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that spreadsheets open it as UTF-8
@@ -356,6 +358,7 @@ def registry_csv():
 
 
 @bp.get("/registre.json")
+@cache.for_visitors
 def registry_json():
     body = json.dumps(
         {"generated_on": date.today().isoformat(), "data": list(_open_data_rows())},

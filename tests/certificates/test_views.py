@@ -276,3 +276,81 @@ def test_json_export(client, registry):
     assert set(body["data"][0]) == set(
         __import__("cdess.certificates.views").certificates.views.FIELDS
     )
+
+
+# --- the registry's cache for visitors ----------------------------------------------------------
+
+
+def _rename(name: str, new: str) -> None:
+    from cdess.structures.models import Structure
+
+    db.session.execute(db.update(Structure).filter_by(name=name).values(name=new))
+    db.session.commit()
+
+
+def test_visitors_get_a_cached_registry_that_certificate_changes_refresh(
+    app, client, registry, people, monkeypatch
+):
+    from cdess.certificates import cache
+
+    def csv_text():
+        return client.get("/registre.csv").data.decode("utf-8-sig")
+
+    assert "Recyclerie du Ternois" in client.get("/registre").text
+    assert "Recyclerie du Ternois" in csv_text()
+    _rename("Recyclerie du Ternois", "Ressourcerie du Ternois")
+    # Visitors keep the page they were given for up to REGISTRY_CACHE_SECONDS …
+    assert "Recyclerie du Ternois" in client.get("/registre").text
+    assert "Recyclerie du Ternois" in csv_text()
+    # … other addresses are other pages …
+    assert "Ressourcerie du Ternois" in client.get("/registre?q=ternois").text
+    # … and a change of any certificate shows at once.
+    lens = db.session.execute(
+        db.select(Certificate).join(Certificate.structure).filter_by(name="Coopérative de Lens")
+    ).scalar_one()
+    services.change_status(lens, "suspend", people["secretariat"], "Contrôle")
+    db.session.commit()
+    page = client.get("/registre").text
+    assert "Ressourcerie du Ternois" in page and "1 structure labellisée" in page
+    # Without a change of certificate, a structure's change shows once the time is up.
+    _rename("Ressourcerie du Ternois", "Recyclerie du Ternois")
+    assert "Ressourcerie du Ternois" in client.get("/registre").text
+    later = cache.time.monotonic() + app.config["REGISTRY_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+    assert "Recyclerie du Ternois" in client.get("/registre").text
+
+
+def test_signed_in_people_and_pending_messages_always_get_a_fresh_registry(
+    app, client, login, registry, people
+):
+    assert "Recyclerie du Ternois" in client.get("/registre").text  # cached for visitors
+    _rename("Recyclerie du Ternois", "Ressourcerie du Ternois")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Message pour ce visiteur seul")]
+    page = client.get("/registre").text
+    assert "Message pour ce visiteur seul" in page and "Ressourcerie du Ternois" in page
+    assert "Message pour ce visiteur seul" not in client.get("/registre").text  # not cached
+    login(people["applicant"])
+    assert "Ressourcerie du Ternois" in client.get("/registre").text
+
+
+def test_the_cache_keeps_a_bounded_number_of_pages(app, client, registry, monkeypatch):
+    from cdess.certificates import cache
+
+    monkeypatch.setattr(cache, "ENTRIES", 3)
+    for n in range(6):
+        assert client.get("/registre", query_string={"q": f"visiteur {n}"}).status_code == 200
+    pages = app.extensions["registry_cache"]
+    assert len(pages) == 3 and all("visiteur+" in key[0] for key in pages)
+    assert client.get("/registre.csv").headers["Content-Disposition"].startswith("attachment")
+    cached = client.get("/registre.csv")  # from the cache: the same answer, headers included
+    assert cached.headers["Content-Disposition"] == 'attachment; filename="registre-label-ess.csv"'
+    assert cached.content_type == "text/csv; charset=utf-8"
+
+
+def test_no_cache_when_turned_off(app, client, registry, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_CACHE_SECONDS", 0)
+    client.get("/registre")
+    _rename("Recyclerie du Ternois", "Ressourcerie du Ternois")
+    assert "Ressourcerie du Ternois" in client.get("/registre").text
+    assert "registry_cache" not in app.extensions
