@@ -10,6 +10,7 @@ session, and the minutes are a PDF. Refused actions say why in French."""
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -302,6 +303,20 @@ def test_council_runs_a_session_live(journey, server):
     expect(minutes).to_be_visible(timeout=LIVE)
     recused.check("seance close vue par un membre")
     assert s.evaluate("window.notReloaded") is True
+
+    # The secretariat issues the session's certificates at once: a ZIP, one PDF a granted file.
+    day = re.match(r"Séance du (.+) à", s.get_by_role("heading", level=1).inner_text()).group(1)
+    nav(s, "Certificats")
+    with s.expect_download() as download:
+        s.get_by_role("button", name=f"Délivrer tous les certificats de la séance du {day}").click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    texts = [PdfReader(archive.open(name)).pages[0].extract_text() for name in archive.namelist()]
+    assert len(texts) == 2, archive.namelist()
+    for point in (point1, point2):
+        assert sum(point in text for text in texts) == 1, point
+    sec.goto("/certificats", "certificats de la seance")
+    for point in (point1, point2):
+        expect(s.get_by_role("row").filter(has_text=point).first).to_contain_text("valide")
     sec.check("seance close secretariat")
     response = d.request.get(minutes.get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
