@@ -98,7 +98,7 @@ def index():
     return render_template(
         "certificates/index.html",
         page=page,
-        waiting=list(waiting),
+        waiting=[(application, services.decision(application)[1]) for application in waiting],
         sessions=[
             s for s in sessions if any(i.application.state is State.granted for i in s.items)
         ],

@@ -5,6 +5,7 @@ import csv
 import html
 import io
 import json
+import re
 import zipfile
 from datetime import date
 
@@ -68,6 +69,9 @@ def test_batch_issue_of_a_session_downloads_a_zip(client, login, closed_session,
     login(people["secretariat"])
     page = client.get("/certificats").get_data(as_text=True)
     assert "Délivrer tous les certificats de la séance du 20 mai 2026" in page
+    # Each file waits with the day of the council's vote, not of its last change.
+    rows = re.findall(r"Structure votée \d</a></th>\s*<td>([^<]+)</td>", page)
+    assert rows == ["20 mai 2026", "20 mai 2026"]
     response = client.post(f"/seances/{closed_session.id}/certificats")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
