@@ -86,6 +86,19 @@ def missing(application: Application) -> list[str]:
     return [p for check in workflow.SUBMIT_CHECKS for p in check(application)]
 
 
+def withdraw(application: Application, actor: User, comment: str = "") -> None:
+    """The structure withdraws its file before the session; on an agenda, the file leaves it."""
+    from cdess.sessions import services as sessions  # sessions build on applications
+
+    scheduled = application.state is State.scheduled
+    workflow.apply(application, "withdraw", actor, comment)
+    if scheduled:
+        try:
+            sessions.drop_withdrawn(application)
+        except sessions.SessionError as error:
+            raise workflow.TransitionError(str(error)) from error
+
+
 def submit(application: Application, actor: User, today: date | None = None) -> None:
     """Freeze the assessment's result and send the file to the next session."""
     if problems := missing(application):

@@ -209,8 +209,8 @@ def act(application_id: int, action: str):
     transition = workflow.TRANSITIONS.get(action)
     if transition is None:
         abort(404)
-    if transition.by_vote:
-        abort(403)  # the council decides by its vote in session
+    if transition.made_by:
+        abort(403)  # the council decides by its vote; the agenda is planned with the session
     if action == "certify":  # issuing makes the certificate: its own route, form kept
         return redirect(url_for("certificates.issue", application_id=application.id), 307)
     require(bool(transition.actors & workflow.actor_kinds(current_user, application)))
@@ -218,6 +218,8 @@ def act(application_id: int, action: str):
     try:
         if action in ("submit", "resubmit"):
             services.submit(application, current_user)
+        elif action == "withdraw":
+            services.withdraw(application, current_user, comment)
         else:
             workflow.apply(application, action, current_user, comment)
     except workflow.TransitionError as error:

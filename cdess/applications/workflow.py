@@ -42,8 +42,10 @@ class Transition:
     label: str
     comment_required: bool = False
     preconditions: tuple[Callable[[Application], list[str]], ...] = field(default=())
-    # Decisions of the council: made only by closing the session's vote, never from a page.
-    by_vote: bool = False
+    # Made elsewhere than on the application's page: the council's decisions by closing the
+    # session's vote ("vote"), putting on and taking off an agenda by the session's planning
+    # ("agenda"). The page neither offers nor accepts them.
+    made_by: str = ""
 
 
 def finished_assessment(application: Application) -> list[str]:
@@ -151,6 +153,7 @@ TRANSITIONS = {
             State.scheduled,
             frozenset({SECRETARIAT}),
             _l("Inscrire à l'ordre du jour"),
+            made_by="agenda",
         ),
         Transition(
             "unschedule",
@@ -159,6 +162,7 @@ TRANSITIONS = {
             frozenset({SECRETARIAT}),
             _l("Retirer de l'ordre du jour"),
             comment_required=True,
+            made_by="agenda",
         ),
         Transition(
             "grant",
@@ -166,7 +170,7 @@ TRANSITIONS = {
             State.granted,
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Attribuer le label"),
-            by_vote=True,
+            made_by="vote",
         ),
         Transition(
             "refuse",
@@ -175,7 +179,7 @@ TRANSITIONS = {
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Refuser le label"),
             comment_required=True,
-            by_vote=True,
+            made_by="vote",
         ),
         Transition(
             "defer",
@@ -184,7 +188,7 @@ TRANSITIONS = {
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Ajourner"),
             comment_required=True,
-            by_vote=True,
+            made_by="vote",
         ),
         Transition(
             "certify",
@@ -223,7 +227,7 @@ def allowed(user: User | None, application: Application) -> list[Transition]:
     return [
         t
         for t in TRANSITIONS.values()
-        if application.state in t.sources and t.actors & kinds and not t.by_vote
+        if application.state in t.sources and t.actors & kinds and not t.made_by
     ]
 
 

@@ -200,12 +200,17 @@ def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
         raise CertificateError(_("Indiquez la correction qui justifie la nouvelle édition."))
     if old.status not in (Status.valid, Status.suspended):
         raise CertificateError(_("Seul un certificat en vigueur peut être réédité."))
+    # A suspension is the council's decision: the new edition stays suspended, for the same
+    # reason, until the council lifts it.
+    standing = (old.status, old.status_reason, old.status_date, old.status_changed_by_id)
     _change(old, Status.superseded, actor, reason)
     db.session.flush()  # the old one steps aside before the new one takes its place
     issued_at = utcnow()
     sequence, number = next_number(issued_at.year)
     data = snapshot(old.application, number, issued_at, old.snapshot.get("recommendations", ""))
     new = _store(old.application, actor, data, document.render(data), sequence)
+    if standing[0] is Status.suspended:
+        new.status, new.status_reason, new.status_date, new.status_changed_by_id = standing
     old.superseded_by = new
     return new
 
@@ -251,11 +256,10 @@ def public_status(certificate: Certificate, today: date | None = None) -> Status
 
 
 def by_number(number: str) -> Certificate | None:
-    if len(number) > 40:
+    number = number.strip().upper()
+    if len(number) > 40 or "\x00" in number:  # no such number (PostgreSQL refuses a NUL)
         return None
-    return db.session.execute(
-        db.select(Certificate).filter_by(number=number.strip().upper())
-    ).scalar_one_or_none()
+    return db.session.execute(db.select(Certificate).filter_by(number=number)).scalar_one_or_none()
 
 
 def by_pdf(content: bytes) -> Certificate | None:

@@ -20,11 +20,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from cdess import territories
 from cdess.accounts.permissions import is_staff
 from cdess.applications.models import Application, State
 from cdess.applications.permissions import can_view_application
+from cdess.applications.workflow import TransitionError
 from cdess.certificates import cache, services
 from cdess.certificates.forms import ReissueForm, StatusForm, VerifyForm
 from cdess.certificates.models import Certificate
@@ -107,6 +109,16 @@ def index():
     )
 
 
+# Issuing refused: by the rules, or because another agent issued the same certificate first.
+REFUSED = (services.CertificateError, TransitionError, IntegrityError)
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, services.CertificateError):
+        return str(error)
+    return _("Un autre agent vient de délivrer ce certificat : rechargez la page.")
+
+
 @bp.post("/candidatures/<int:application_id>/certificat")
 @permission_required(is_staff)
 def issue(application_id: int):
@@ -117,9 +129,9 @@ def issue(application_id: int):
             current_user,
             recommendations=request.form.get("recommendations", "")[:2000],
         )
-    except services.CertificateError as error:
+    except REFUSED as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(_refusal(error), "error")
         return redirect(url_for("applications.show", application_id=application.id))
     db.session.commit()
     services.notify_issued([certificate])
@@ -133,9 +145,9 @@ def issue_session(session_id: int):
     session = db.get_or_404(CouncilSession, session_id)
     try:
         issued = services.issue_session(session, current_user)
-    except services.CertificateError as error:
+    except REFUSED as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(_refusal(error), "error")
         return redirect(url_for("certificates.index"))
     db.session.commit()
     services.notify_issued(issued)

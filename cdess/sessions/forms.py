@@ -28,7 +28,11 @@ class SessionForm(Form):
     place = StringField(_l("Lieu"), validators=[Length(max=300)])
     video_link = StringField(
         _l("Lien de visioconférence"),
-        validators=[Optional(), URL(message=_l("Saisissez une adresse web complète (https://…)."))],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("L'adresse ne doit pas dépasser 500 caractères.")),
+            URL(message=_l("Saisissez une adresse web complète (https://…).")),
+        ],
     )
 
     def start_time(self):

@@ -317,7 +317,13 @@ def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> 
             for v in sorted(item.votes, key=lambda v: v.member.display_name)
         ]
     )
-    _lock_open(item, vote_status=VoteStatus.closed, vote_closed_at=utcnow(), casting_vote=casting)
+    # The vote that broke a tie, if one did: a deciding vote sent without a tie is not recorded.
+    _lock_open(
+        item,
+        vote_status=VoteStatus.closed,
+        vote_closed_at=utcnow(),
+        casting_vote=Choice(tally.deciding_vote.value) if tally.deciding_vote else None,
+    )
     db.session.expire(item, ["vote_status", "vote_closed_at", "casting_vote"])
     item.result = {
         "counts": {choice.value: n for choice, n in counts(item).items()},

@@ -275,6 +275,35 @@ def remove_item(item: AgendaItem, actor: User, reason: str) -> None:
     session.items.remove(item)
     db.session.flush()
     renumber(session)
+    bump(session.id)
+
+
+def drop_withdrawn(application: Application) -> None:
+    """A scheduled file withdrawn by its structure leaves the agenda: possible until the
+    session opens (DESIGN: "withdrawn by the applicant before the session")."""
+    item = (
+        db.session.execute(
+            db.select(AgendaItem)
+            .join(AgendaItem.session)
+            .filter(
+                AgendaItem.application_id == application.id,
+                CouncilSession.status.in_(
+                    (SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+                ),
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if item is None:
+        return
+    session = item.session
+    if session.status is SessionStatus.open:
+        raise SessionError(_("La séance a commencé : le dossier ne peut plus être retiré."))
+    session.items.remove(item)
+    db.session.flush()
+    renumber(session)
+    bump(session.id)
 
 
 def renumber(session: CouncilSession) -> None:
@@ -294,6 +323,7 @@ def move_item(item: AgendaItem, offset: int) -> None:
         items[index], items[target] = items[target], items[index]
         for position, each in enumerate(items, start=1):
             each.position = position
+        bump(session.id)
         db.session.flush()
         db.session.expire(session, ["items"])  # reloaded in the new order
 
@@ -344,7 +374,9 @@ def declare_conflict(item: AgendaItem, user: User, reason: str) -> None:
         return
     if item.rapporteur_id == user.id:
         item.rapporteur_id = None  # a recused member cannot report on the file
-    item.conflicts.append(Conflict(user_id=user.id, reason=reason.strip()[:500]))
+    item.conflicts.append(
+        Conflict(user_id=user.id, reason=reason.replace("\x00", "").strip()[:500])
+    )
     bump(item.session_id)
     db.session.flush()
 

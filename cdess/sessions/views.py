@@ -180,7 +180,7 @@ def cancel(session_id: int):
     target = url_for("sessions.show", session_id=session.id)
     try:
         services.cancel_session(session, current_user)
-    except services.SessionError as error:
+    except (services.SessionError, services.workflow.TransitionError) as error:
         return _refused(error, target)
     db.session.commit()
     return _done(_("Séance annulée ; ses dossiers sont de nouveau proposés."), target)

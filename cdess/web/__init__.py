@@ -68,8 +68,11 @@ def setup_web(app: Flask) -> None:
 
     def handle_error(error: HTTPException):
         code = error.code if isinstance(error, HTTPException) else 500
-        if code == 413 and request.endpoint in TOO_LARGE_HANDLERS:
-            return TOO_LARGE_HANDLERS[request.endpoint](**(request.view_args or {}))
+        if code == 413 and request.endpoint in TOO_LARGE_HANDLERS and current_user.is_authenticated:
+            try:
+                return TOO_LARGE_HANDLERS[request.endpoint](**(request.view_args or {}))
+            except HTTPException:
+                pass  # not a page this person may see: the plain error page
         title, message = ERRORS.get(code, ERRORS[500])
         if isinstance(error, CSRFError):
             message = CSRF_MESSAGE

@@ -169,6 +169,32 @@ def test_oversized_file_keeps_the_form(app, client, draft):
     assert documents() == [] and stored_files(app) == []
 
 
+def test_body_too_large_for_a_file_one_may_not_see_gets_the_plain_page(
+    app, client, draft, login, people, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    body = PDF + b"%" * 10000
+
+    def refused(application_id: int) -> None:
+        # As in production: the CSRF check reads the body before the view checks access.
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+        response = client.post(
+            f"/candidatures/{application_id}/pieces",
+            data={"slot": "statutes", "file": (io.BytesIO(body), "enorme.pdf")},
+        )
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+        assert response.status_code == 413
+        page = html(response)
+        assert "Envoi trop volumineux" in page and "Pièces du dossier" not in page
+
+    client.post("/compte/deconnexion")
+    login(people["other"])  # signed in, not a member of the structure
+    refused(draft.id)
+    refused(999999)
+    client.post("/compte/deconnexion")
+    refused(draft.id)  # nobody signed in
+
+
 def test_body_too_large_to_read_still_answers_with_the_page(app, client, draft):
     app.config["MAX_CONTENT_LENGTH"] = 4096
     response = post(client, draft, PDF + b"%" * 10000, "enorme.pdf")

@@ -124,6 +124,18 @@ def test_revocation_through_the_form_and_its_errors(client, login, certificate, 
     assert "Révoqué" in public and "Décision du conseil" in public
 
 
+def test_a_suspended_certificate_reissued_stays_suspended(client, login, certificate, people):
+    services.change_status(certificate, "suspend", people["secretariat"], "Contrôle en cours")
+    db.session.commit()
+    new = services.reissue(certificate, people["secretariat"], "Nom corrigé")
+    db.session.commit()
+    assert certificate.status is Status.superseded and new.status is Status.suspended
+    assert new.status_reason == "Contrôle en cours"
+    page = html.unescape(client.get(f"/verification/{new.number}").get_data(as_text=True))
+    assert "Suspendu" in page and "Contrôle en cours" in page
+    assert new.number not in client.get("/registre.csv").data.decode("utf-8-sig")
+
+
 def test_reissue_through_the_form(client, login, certificate, people):
     login(people["secretariat"])
     url = f"/certificats/{certificate.number}/reedition"

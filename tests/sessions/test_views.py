@@ -190,3 +190,100 @@ def test_proxies_and_conflicts_reach_the_live_screens(app, client, login, counci
         response = client.get(url, headers={"If-None-Match": etag})
         assert response.status_code == 200, action
         etag = response.headers["ETag"]
+
+
+# --- files that leave the agenda, and other crafted requests ------------------------------------
+
+
+def test_a_scheduled_file_withdrawn_before_the_session_leaves_the_agenda(
+    app, client, login, council, files, planned, people
+):
+    from cdess.sessions import services
+
+    for application in files[:2]:
+        services.add_item(planned, application, council["secretariat"])
+    db.session.commit()
+    login(people["applicant"])
+    client.post(f"/candidatures/{files[0].id}/actions/withdraw")
+    db.session.expire_all()
+    assert files[0].state is State.withdrawn
+    assert [(i.position, i.application_id) for i in planned.items] == [(1, files[1].id)]
+    # The session can still be cancelled: its remaining file is proposed again.
+    as_user(client, login, council["secretariat"])
+    client.post(f"/seances/{planned.id}/annulation")
+    db.session.expire_all()
+    assert planned.status is SessionStatus.cancelled and files[1].state is State.admissible
+
+
+def test_once_the_session_is_open_a_file_cannot_be_withdrawn(
+    app, client, login, council, files, planned, people
+):
+    items = run_to_open(client, login, council, files, planned)
+    as_user(client, login, people["applicant"])
+    page = html(client.post(f"/candidatures/{files[0].id}/actions/withdraw", follow_redirects=True))
+    assert "La séance a commencé : le dossier ne peut plus être retiré." in page
+    db.session.expire_all()
+    assert files[0].state is State.scheduled and items[0] in planned.items
+
+
+def test_the_agenda_is_changed_only_from_the_session(app, client, login, council, files, planned):
+    from cdess.sessions import services
+
+    services.add_item(planned, files[0], council["secretariat"])
+    db.session.commit()
+    login(council["secretariat"])
+    page = html(client.get(f"/candidatures/{files[0].id}"))
+    assert "Retirer de l'ordre du jour" not in page
+    assert "Inscrire à l'ordre du jour" not in html(client.get(f"/candidatures/{files[1].id}"))
+    for application, action in ((files[0], "unschedule"), (files[1], "schedule")):
+        response = client.post(
+            f"/candidatures/{application.id}/actions/{action}", data={"comment": "x"}
+        )
+        assert response.status_code == 403
+    db.session.expire_all()
+    assert files[0].state is State.scheduled and files[1].state is State.admissible
+
+
+def test_a_deciding_vote_without_a_tie_is_not_recorded(app, client, login, council, files, planned):
+    items = run_to_open(client, login, council, files, planned)
+    for member in council["members"][:4]:
+        client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
+    client.post(f"/seances/{planned.id}/presence", data={"member_id": council["president"].id})
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    for member, choice in zip(council["members"][:3], ["pour", "pour", "contre"], strict=True):
+        as_user(client, login, member)
+        client.post(f"/seances/points/{items[0].id}/vote", data={"choice": choice})
+    as_user(client, login, council["president"])
+    client.post(f"/seances/points/{items[0].id}/cloture-vote", data={"casting": "contre"})
+    db.session.expire_all()
+    assert items[0].vote_status is VoteStatus.closed and files[0].state is State.granted
+    assert items[0].casting_vote is None
+
+
+def test_nul_characters_and_long_links_are_refused_cleanly(
+    app, client, login, council, files, planned
+):
+    from cdess.sessions import services
+
+    services.add_item(planned, files[0], council["secretariat"])
+    db.session.commit()
+    login(council["members"][1])
+    item = planned.items[0]
+    client.post(f"/conseil/points/{item.id}/conflit", data={"reason": "a\x00b"})
+    db.session.expire_all()
+    assert [c.reason for c in item.conflicts if c.user_id == council["members"][1].id] == ["ab"]
+    assert client.get("/verification/AB%00CD").status_code == 404
+    assert client.get("/certificats/AB%00CD.pdf").status_code == 404
+    as_user(client, login, council["secretariat"])
+    day = date.today() + timedelta(days=40)
+    response = client.post(
+        "/seances",
+        data={
+            "day": day.isoformat(),
+            "start": "14:00",
+            "deadline": (day - timedelta(days=20)).isoformat(),
+            "video_link": "https://visio.example.fr/" + "a" * 600,
+        },
+    )
+    assert response.status_code == 400
+    assert "L'adresse ne doit pas dépasser 500 caractères." in html(response)
