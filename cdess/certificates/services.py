@@ -149,6 +149,9 @@ def _store(application: Application, actor: User, data: dict, pdf: bytes, sequen
     return certificate
 
 
+RECOMMENDATIONS_MAX = 400  # what the certificate's page holds beside the scores
+
+
 def issue(
     application: Application,
     actor: User,
@@ -163,6 +166,14 @@ def issue(
             _("Seul un dossier dont le label a été attribué reçoit un certificat.")
             if application.state is not State.certified
             else _("Le certificat de ce dossier a déjà été délivré.")
+        )
+    if len(recommendations.strip()) > RECOMMENDATIONS_MAX:
+        raise CertificateError(
+            _(
+                "Les recommandations du conseil tiennent en %(n)s caractères au plus sur le "
+                "certificat.",
+                n=RECOMMENDATIONS_MAX,
+            )
         )
     applications.certify(application, actor, today=today)
     issued_at = utcnow()

@@ -127,7 +127,7 @@ def issue(application_id: int):
         certificate = services.issue(
             application,
             current_user,
-            recommendations=request.form.get("recommendations", "")[:2000],
+            recommendations=request.form.get("recommendations", "")[:4000],
         )
     except REFUSED as error:
         db.session.rollback()

@@ -47,6 +47,22 @@ def test_the_secretariat_issues_from_the_application_page(client, login, grant, 
     assert db.session.execute(db.select(db.func.count(Certificate.id))).scalar_one() == 1
 
 
+def test_recommendations_longer_than_the_certificate_holds_are_refused(
+    client, login, grant, people
+):
+    application = grant(name="Les Jardins d'Arras")
+    login(people["secretariat"])
+    response = client.post(
+        f"/candidatures/{application.id}/certificat",
+        data={"recommendations": "Ouvrir le CA. " * 40},
+        follow_redirects=True,
+    )
+    assert "tiennent en 400 caractères au plus" in html.unescape(response.text)
+    assert db.session.execute(db.select(Certificate)).first() is None
+    db.session.expire_all()
+    assert application.state is State.granted
+
+
 def test_the_workflow_action_leads_to_the_certificate(client, login, grant, people):
     application = grant()
     login(people["secretariat"])
