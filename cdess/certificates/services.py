@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import contains_eager
 
 from cdess.accounts.models import User, utcnow
 from cdess.applications import services as applications
@@ -294,17 +294,17 @@ def labelled(today: date | None = None):
     """The query of standing labels: valid certificates within their dates, with structures;
     the latest one only when a renewed label overlaps the last weeks of the previous one."""
     today = today or date.today()
-    newer = aliased(Certificate)
-    renewed = (
-        db.select(newer.id)
-        .filter(newer.structure_id == Certificate.structure_id, newer.id > Certificate.id)
-        .filter(newer.status == Status.valid, newer.valid_from <= today, newer.valid_until >= today)
+    # One pass over the standing certificates, whatever the planner knows of the table.
+    latest = (
+        db.select(func.max(Certificate.id))
+        .filter(*_standing(today))
+        .group_by(Certificate.structure_id)
     )
     return (
         db.select(Certificate)
         .join(Structure, Structure.id == Certificate.structure_id)
         .options(contains_eager(Certificate.structure))
-        .filter(*_standing(today), ~renewed.exists())
+        .filter(Certificate.id.in_(latest))
     )
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -352,6 +352,22 @@ def test_visitors_get_a_cached_registry_that_certificate_changes_refresh(
     assert "Recyclerie du Ternois" in client.get("/registre").text
 
 
+def test_a_change_made_by_another_worker_shows_within_a_second(app, client, registry, monkeypatch):
+    from cdess.certificates import cache
+
+    assert "2 structures labellisées" in client.get("/registre").text
+    with db.engine.begin() as other_worker:  # outside this process's session: no event
+        other_worker.execute(
+            db.update(Certificate)
+            .where(Certificate.status == Status.valid)
+            .values(status=Status.suspended, updated_at=datetime(2099, 1, 1))
+        )
+    assert "2 structures labellisées" in client.get("/registre").text
+    later = cache.time.monotonic() + cache.VERSION_SECONDS
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+    assert "Aucune structure labellisée" in client.get("/registre").text
+
+
 def test_signed_in_people_and_pending_messages_always_get_a_fresh_registry(
     app, client, login, registry, people
 ):
@@ -372,7 +388,7 @@ def test_the_cache_keeps_a_bounded_number_of_pages(app, client, registry, monkey
     monkeypatch.setattr(cache, "ENTRIES", 3)
     for n in range(6):
         assert client.get("/registre", query_string={"q": f"visiteur {n}"}).status_code == 200
-    pages = app.extensions["registry_cache"]
+    pages = app.extensions["registry_cache"]["pages"]
     assert len(pages) == 3 and all("visiteur+" in key[0] for key in pages)
     assert client.get("/registre.csv").headers["Content-Disposition"].startswith("attachment")
     cached = client.get("/registre.csv")  # from the cache: the same answer, headers included
