@@ -225,7 +225,8 @@ def renew(previous: Application, actor: User, today: date | None = None) -> Appl
     application = create(previous.structure, actor, Kind.renewal, previous=previous)
     assessments.start(previous.structure, actor, copy_last=True)
     for document in previous.documents:
-        if document.kind in CARRIED_OVER:
+        # A file lost from the disk is not carried over: the applicant uploads it again.
+        if document.kind in CARRIED_OVER and evidence.path_of(document).is_file():
             evidence.copy(document, application)
     db.session.flush()
     return application

@@ -247,6 +247,24 @@ def test_renewal_opens_six_months_before_the_end(app, ready, months, days, expec
     assert services.renewable(certified(ready, until)) is expected
 
 
+def test_a_file_lost_from_the_disk_is_not_carried_over(app, ready, people):
+    previous = certified(ready, date.today() + timedelta(days=60))
+    for title in ("Rapport", "Perdu"):
+        evidence.store(
+            previous,
+            upload(name=f"{title}.pdf"),
+            people["applicant"],
+            DocumentKind.other,
+            title=title,
+        )
+    db.session.commit()
+    lost = next(d for d in previous.documents if d.title == "Perdu")
+    evidence.path_of(lost).unlink()
+    renewal = services.renew(previous, people["applicant"])
+    db.session.commit()
+    assert [d.title for d in renewal.documents if d.kind is DocumentKind.other] == ["Rapport"]
+
+
 def test_renewal_prefills_and_reports(app, ready, people, client, login):
     structure, assessment = ready
     previous = certified(ready, date.today() + timedelta(days=60))
