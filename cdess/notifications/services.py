@@ -29,23 +29,35 @@ def build_message(to: str, subject: str, template: str, **context) -> EmailMessa
     return message
 
 
-def send(message: EmailMessage) -> None:
-    """Deliver by SMTP when MAIL_SERVER is set, otherwise write it to the outbox folder."""
+def send(message: EmailMessage) -> bool:
+    """Deliver by SMTP when MAIL_SERVER is set, otherwise write it to the outbox folder.
+    Emails go out after the change they tell of is committed: when the SMTP server fails, the
+    message is kept in outbox/non-envoyes/ for a person to send, the error is logged, and the
+    change stands (False is returned)."""
     config = current_app.config
-    if config.get("MAIL_SERVER"):
+    if not config.get("MAIL_SERVER"):
+        _keep(message, Path(config["OUTBOX_DIR"]))
+        return True
+    try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
             if config["MAIL_USE_TLS"]:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
-        return
-    outbox = Path(config["OUTBOX_DIR"])
-    outbox.mkdir(parents=True, exist_ok=True)
+        return True
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("Courriel non envoyé à %s", message["To"])
+        _keep(message, Path(config["OUTBOX_DIR"]) / "non-envoyes")
+        return False
+
+
+def _keep(message: EmailMessage, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    (outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(message))
+    (folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(message))
 
 
-def notify(to: str, subject: str, template: str, **context) -> None:
+def notify(to: str, subject: str, template: str, **context) -> bool:
     """Build and send one email."""
-    send(build_message(to, subject, template, **context))
+    return send(build_message(to, subject, template, **context))

@@ -43,7 +43,7 @@ def ics(session: CouncilSession) -> bytes:
 
 
 def send_convocations(session: CouncilSession) -> int:
-    """Email the convocation to every member and tell the applicants; the number sent."""
+    """Email the convocation to every member and tell the applicants; the number delivered."""
     day = session.starts_at.strftime("%d/%m/%Y à %H:%M")
     agenda = [
         _(
@@ -79,12 +79,11 @@ def send_convocations(session: CouncilSession) -> int:
         message.add_attachment(
             attachment.decode(), subtype="calendar", charset="utf-8", filename="seance-cdess.ics"
         )
-        send(message)
-        sent += 1
+        sent += send(message)
     for item in session.items:
         application = item.application
         for user in notices.applicants(application):
-            send(
+            sent += send(
                 build_message(
                     user.email,
                     _(
@@ -106,5 +105,4 @@ def send_convocations(session: CouncilSession) -> int:
                     link=external_url("applications.show", application_id=application.id),
                 )
             )
-            sent += 1
     return sent

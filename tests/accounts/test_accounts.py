@@ -266,3 +266,29 @@ def test_passwords_are_hashed_with_scrypt_by_default(app):
     user = User(email="x@exemple.fr", display_name="X")
     user.set_password(PASSWORD)
     assert user.password_hash.startswith("scrypt:") and user.check_password(PASSWORD)
+
+
+def test_an_smtp_failure_keeps_the_email_and_the_registration(app, client, monkeypatch):
+    """The account is created even when the mail server is down; the email waits in
+    outbox/non-envoyes/ for a person to send it."""
+    import socket
+    from pathlib import Path
+
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    response = client.post(
+        "/compte/inscription",
+        data={
+            "email": "panne@exemple.fr",
+            "display_name": "Camille Panne",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert db.session.execute(db.select(User).filter_by(email="panne@exemple.fr")).scalar_one()
+    kept = list((Path(app.config["OUTBOX_DIR"]) / "non-envoyes").glob("*.eml"))
+    assert len(kept) == 1 and b"panne@exemple.fr" in kept[0].read_bytes()
