@@ -160,6 +160,7 @@ def open_vote(item: AgendaItem, actor: User) -> None:
         raise SessionError(
             _("Clôturez d'abord le vote sur « %(s)s ».", s=current.application.structure.name)
         )
+    services.recuse_structure_members(item)
     count = quorum(item)
     if not count.reached:
         raise SessionError(

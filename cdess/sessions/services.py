@@ -250,13 +250,19 @@ def add_item(session: CouncilSession, application: Application, actor: User) -> 
     item.secret = current_rules().secret_by_default
     session.items.append(item)
     db.session.flush()
+    recuse_structure_members(item)
+    return item
+
+
+def recuse_structure_members(item: AgendaItem) -> None:
+    """Council members who belong to the structure are recused: when the file is put on the
+    agenda, and again when its vote opens (someone may have joined the structure since)."""
     members = {m.id for m in council_members()}
-    for user_id in _member_ids_of(application) & members:
+    for user_id in (_member_ids_of(item.application) & members) - recused_ids(item):
         item.conflicts.append(
             Conflict(user_id=user_id, reason=_("Membre de la structure candidate."))
         )
     db.session.flush()
-    return item
 
 
 def _day(session: CouncilSession) -> str:
@@ -393,9 +399,16 @@ def withdraw_conflict(item: AgendaItem, user: User) -> None:
     db.session.flush()
 
 
+def _no_vote_open(session: CouncilSession) -> None:
+    """Proxies change between votes, never during one: a ballot cast for a member stands."""
+    if any(item.vote_status is VoteStatus.open for item in session.items):
+        raise SessionError(_("Un vote est en cours : les pouvoirs changent entre deux votes."))
+
+
 def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
     """Recorded before the session or at check-in; refused where the rules say so."""
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+    _no_vote_open(session)
     voters = {m.id for m in voting_members()}
     present = {a.user_id for a in session.attendance}
     proxies = {p.giver_id: p.holder_id for p in session.proxies}
@@ -418,6 +431,7 @@ def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
 
 def withdraw_proxy(session: CouncilSession, giver: User) -> None:
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+    _no_vote_open(session)
     for existing in list(session.proxies):
         if existing.giver_id == giver.id:
             session.proxies.remove(existing)

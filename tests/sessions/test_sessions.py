@@ -68,6 +68,43 @@ def test_members_of_the_structure_are_recused_and_cannot_report(app, planned, fi
     assert item.rapporteur_id is None
 
 
+def test_a_member_who_joined_the_structure_since_is_recused_when_the_vote_opens(
+    app, planned, files, council
+):
+    items = agenda(planned, files, council)
+    members = council["members"]
+    check_in(planned, *members[:4])
+    assert members[3].id not in services.recused_ids(items[0])
+    db.session.add(Membership(user_id=members[3].id, structure_id=files[0].structure_id))
+    db.session.commit()
+    live.open_vote(items[0], council["secretariat"])
+    db.session.commit()
+    assert members[3].id in services.recused_ids(items[0])
+    with pytest.raises(services.SessionError, match="récusé"):
+        live.cast(items[0], members[3], members[3].id, Choice.pour)
+
+
+def test_proxies_change_between_votes_not_during_one(app, planned, files, council):
+    items = agenda(planned, files, council)
+    members = council["members"]
+    check_in(planned, *members[:4])
+    services.give_proxy(planned, members[4], members[1])
+    db.session.commit()
+    live.open_vote(items[0], council["secretariat"])
+    live.cast(items[0], members[1], members[4].id, Choice.pour)
+    db.session.commit()
+    with pytest.raises(services.SessionError, match="entre deux votes"):
+        services.withdraw_proxy(planned, members[4])
+    with pytest.raises(services.SessionError, match="entre deux votes"):
+        services.give_proxy(planned, members[2], members[3])
+    db.session.rollback()
+    live.close_vote(items[0], council["secretariat"])
+    db.session.commit()
+    services.withdraw_proxy(planned, members[4])  # between two votes: fine
+    db.session.commit()
+    assert planned.proxies == []
+
+
 def test_convocation_emails_members_with_an_ics(app, planned, files, council, outbox):
     for application in files[:1]:
         services.add_item(planned, application, council["secretariat"])
