@@ -1,11 +1,7 @@
 """Shared web plumbing: error pages, security headers, template helpers, navigation."""
 
-from datetime import date, datetime
-from functools import lru_cache
-
-from babel.dates import format_date as babel_format_date
 from flask import Flask, render_template, request
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -47,19 +43,6 @@ CSP = (
 )
 
 
-@lru_cache(maxsize=8192)
-def _format_day(day: date, format: str, locale: str) -> str:
-    return babel_format_date(day, format, locale=locale)
-
-
-def dateformat(value, format: str = "medium") -> str:
-    """Flask-Babel's `dateformat` filter, remembered for plain dates: Babel takes about half a
-    millisecond to name a month, and a page of the registry names a hundred."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return _format_day(value, format, str(get_locale()))
-    return format_date(value, format)  # a datetime: shown in the reader's time zone
-
-
 def setup_web(app: Flask) -> None:
     from cdess import territories
     from cdess.accounts.models import Role
@@ -95,7 +78,6 @@ def setup_web(app: Flask) -> None:
     from cdess.structures.identity import LEGAL_FORMS
     from cdess.structures.permissions import is_member
 
-    app.jinja_env.filters["dateformat"] = dateformat
     app.jinja_env.globals.update(
         charter_signature=active_signature, is_member=is_member, legal_forms=LEGAL_FORMS
     )
