@@ -317,6 +317,8 @@ def registry():
 
 def _open_data_rows():
     stmt, _filters = _registry_query()
+    # Numbers are letters, digits and dashes: the address is built once, not once a row.
+    verification = external_url("certificates.verify", number="N").removesuffix("N")
     for certificate in db.session.execute(stmt).scalars():
         structure = certificate.structure
         commune, epci = structure.commune, structure.epci
@@ -334,7 +336,7 @@ def _open_data_rows():
             "date_debut": certificate.valid_from.isoformat(),
             "date_fin": certificate.valid_until.isoformat(),
             "statut": "valide",
-            "url_verification": external_url("certificates.verify", number=certificate.number),
+            "url_verification": verification + certificate.number,
         }
 
 
