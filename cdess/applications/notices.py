@@ -107,21 +107,27 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
     return []
 
 
+def tell(people: list[User], subject: str, paragraphs: list[str], link: str, comment="") -> int:
+    """One email about a file to each of these people; the number delivered."""
+    return sum(
+        notify(
+            user.email,
+            subject,
+            "application",
+            user=user,
+            paragraphs=paragraphs,
+            comment=comment,
+            link=link,
+        )
+        for user in people
+    )
+
+
 def after_transition(application: Application, name: str, comment: str = "") -> int:
-    """Send the emails of a committed transition; the number sent."""
+    """Send the emails of a committed transition; the number delivered."""
     link = external_url("applications.show", application_id=application.id)
     sent = 0
     for audience, subject, paragraphs in _messages(application, name):
         people = applicants(application) if audience == APPLICANT else secretariat()
-        for user in people:
-            notify(
-                user.email,
-                subject,
-                "application",
-                user=user,
-                paragraphs=paragraphs,
-                comment=comment,
-                link=link,
-            )
-            sent += 1
+        sent += tell(people, subject, paragraphs, link, comment)
     return sent

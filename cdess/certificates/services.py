@@ -12,11 +12,11 @@ from sqlalchemy.orm import contains_eager
 from cdess.accounts.models import User, utcnow
 from cdess.applications import services as applications
 from cdess.applications.models import Application, State
+from cdess.applications.notices import applicants, tell
 from cdess.certificates import document
 from cdess.certificates.models import Certificate, CertificateCounter
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
-from cdess.notifications.services import notify
 from cdess.sessions import services as sessions
 from cdess.sessions.models import AgendaItem, CouncilSession
 from cdess.structures.models import Structure
@@ -399,8 +399,6 @@ def expire(today: date) -> int:
 
 def notify_issued(certificates: list[Certificate]) -> int:
     """Tell each structure's people that their certificate is ready (after commit)."""
-    from cdess.applications.notices import applicants
-
     sent = 0
     for certificate in certificates:
         name = certificate.snapshot["structure"]
@@ -419,25 +417,18 @@ def notify_issued(certificates: list[Certificate]) -> int:
             ),
         ]
         link = external_url("applications.show", application_id=certificate.application_id)
-        for user in applicants(certificate.application):
-            notify(
-                user.email,
-                _("Votre certificat de label — %(s)s", s=name),
-                "application",
-                user=user,
-                paragraphs=paragraphs,
-                comment="",
-                link=link,
-            )
-            sent += 1
+        sent += tell(
+            applicants(certificate.application),
+            _("Votre certificat de label — %(s)s", s=name),
+            paragraphs,
+            link,
+        )
     return sent
 
 
 def send_reminders(today: date) -> tuple[int, int]:
     """The daily job: reminders due (90 and 30 days before the end, once each), then the
     labels past their end marked expired. (reminders sent, certificates expired)."""
-    from cdess.applications.notices import applicants
-
     sent = 0
     for certificate, days in due_reminders(today):
         name = certificate.structure.name
@@ -450,17 +441,12 @@ def send_reminders(today: date) -> tuple[int, int]:
             ),
         ]
         link = external_url("applications.show", application_id=certificate.application_id)
-        for user in applicants(certificate.application):
-            notify(
-                user.email,
-                _("Votre label prend fin dans %(n)s jours — %(s)s", n=days, s=name),
-                "application",
-                user=user,
-                paragraphs=paragraphs,
-                comment="",
-                link=link,
-            )
-            sent += 1
+        sent += tell(
+            applicants(certificate.application),
+            _("Votre label prend fin dans %(n)s jours — %(s)s", n=days, s=name),
+            paragraphs,
+            link,
+        )
         now = utcnow()
         certificate.reminded_30_at = now if days == 30 else certificate.reminded_30_at
         certificate.reminded_90_at = certificate.reminded_90_at or now

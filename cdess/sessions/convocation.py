@@ -82,27 +82,18 @@ def send_convocations(session: CouncilSession) -> int:
         sent += send(message)
     for item in session.items:
         application = item.application
-        for user in notices.applicants(application):
-            sent += send(
-                build_message(
-                    user.email,
-                    _(
-                        "Votre dossier sera examiné le %(d)s",
-                        d=session.starts_at.strftime("%d/%m/%Y"),
-                    ),
-                    "application",
-                    user=user,
-                    paragraphs=[
-                        _(
-                            "Le dossier de %(s)s est inscrit à l'ordre du jour de la séance du "
-                            "conseil du %(d)s.",
-                            s=application.structure.name,
-                            d=day,
-                        ),
-                        _("La décision vous sera notifiée à l'issue de la séance."),
-                    ],
-                    comment="",
-                    link=external_url("applications.show", application_id=application.id),
-                )
-            )
+        sent += notices.tell(
+            notices.applicants(application),
+            _("Votre dossier sera examiné le %(d)s", d=session.starts_at.strftime("%d/%m/%Y")),
+            [
+                _(
+                    "Le dossier de %(s)s est inscrit à l'ordre du jour de la séance du "
+                    "conseil du %(d)s.",
+                    s=application.structure.name,
+                    d=day,
+                ),
+                _("La décision vous sera notifiée à l'issue de la séance."),
+            ],
+            external_url("applications.show", application_id=application.id),
+        )
     return sent
