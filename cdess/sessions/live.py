@@ -323,7 +323,7 @@ def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> 
         item,
         vote_status=VoteStatus.closed,
         vote_closed_at=utcnow(),
-        casting_vote=Choice(tally.deciding_vote.value) if tally.deciding_vote else None,
+        casting_vote=tally.deciding_vote,
     )
     db.session.expire(item, ["vote_status", "vote_closed_at", "casting_vote"])
     item.result = {

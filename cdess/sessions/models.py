@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cdess.accounts.models import User, utcnow
 from cdess.applications.models import Application
 from cdess.extensions import db
+from cdess.sessions.rules import Choice  # a ballot holds one of the rules' choices
 
 
 class SessionStatus(enum.Enum):
@@ -41,12 +42,6 @@ class VoteStatus(enum.Enum):
     pending = "pending"
     open = "open"
     closed = "closed"
-
-
-class Choice(enum.Enum):
-    pour = "pour"
-    contre = "contre"
-    abstention = "abstention"
 
 
 def _enum(kind, name: str):
