@@ -30,6 +30,7 @@ from cdess.certificates import services as certificates
 from cdess.extensions import db
 from cdess.structures.models import Family, Structure
 from cdess.web import TOO_LARGE_HANDLERS
+from cdess.web.forms import strip
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
 
@@ -257,7 +258,7 @@ def upload(application_id: int):
     application = _load_editable(application_id)
     key = request.form.get("slot", "")
     kind, code = _slot(application, key)
-    title = request.form.get("title", "").replace("\x00", "").strip()
+    title = strip(request.form.get("title", ""))
     if not services.editable(application):
         flash(_("Le dossier n'est plus modifiable."), "error")
         return _back(application)
@@ -381,7 +382,7 @@ def remove_objective(application_id: int, objective_id: int):
 def report_objective(application_id: int, objective_id: int):
     application = _load_editable(application_id)
     objective = _objective(application, objective_id, application.previous_id or 0)
-    outcome = request.form.get("outcome", "").replace("\x00", "").strip()
+    outcome = strip(request.form.get("outcome", ""))
     if not outcome or len(outcome) > 2000:
         message = _("Écrivez le bilan de cet objectif (2 000 caractères au plus).")
         return _page(application, status=400, outcome_errors={objective.id: (message, outcome)})
