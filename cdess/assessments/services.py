@@ -8,7 +8,7 @@ from cdess.accounts.models import User, utcnow
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
 from cdess.charter import scoring
 from cdess.charter import services as charter_services
-from cdess.charter.models import AnswerType, Criterion
+from cdess.charter.models import AnswerType, CharterVersion, Criterion
 from cdess.extensions import db
 from cdess.structures.models import Structure
 
@@ -225,20 +225,89 @@ def finish(assessment: Assessment) -> dict:
     return data
 
 
-def compare(before: dict, after: dict) -> list[dict]:
-    """Criterion by criterion, how two results differ (codes present in either)."""
+def compare(
+    before: dict,
+    after: dict,
+    before_answers: dict[str, object] | None = None,
+    after_answers: dict[str, object] | None = None,
+    *,
+    before_version: CharterVersion | None = None,
+    after_version: CharterVersion | None = None,
+) -> list[dict]:
+    """Criterion by criterion, how two results differ (codes present in either), for the
+    renewal's « what changed since the last label ».
+
+    With both answers (criterion code → stored value, `answers_by_code`), a row says whether
+    the answer changed, and progress (« better ») or regress (« worse ») is read only where it
+    did: by the status (not met < partly < met), then by the share of the criterion's points
+    earned; an answer changed with neither moving is « changed ». A kept answer is « same »
+    even when its points moved. Separately, `scale_changed` says that the charter's maximum
+    for the criterion differs between the two versions (« barème modifié »). Without the
+    answers (a caller that has only the results), answers are unknown (`answer_changed` is
+    None) and points are compared only where the maximum did not change.
+
+    Each row: code; before and after (the results' criterion rows, or None); change (new,
+    removed, better, worse, changed, same); answer_changed; scale_changed; before_answer and
+    after_answer, the answers as a reader sees them when the versions are given (else "")."""
+    rank = {scoring.NOT_MET: 0, scoring.PARTLY: 1, scoring.MET: 2}
+    known = before_answers is not None and after_answers is not None
+    criteria = (
+        {c.code: c for c in before_version.criteria} if before_version else {},
+        {c.code: c for c in after_version.criteria} if after_version else {},
+    )
+
+    def same_answer(x: object, y: object) -> bool:
+        if isinstance(x, bool) or isinstance(y, bool):
+            return x is y  # True is no number
+        if isinstance(x, int | float) and isinstance(y, int | float):
+            return float(x) == float(y)
+        return x == y
+
+    def direction(a: dict, b: dict) -> str | None:
+        ra, rb = rank.get(a["status"]), rank.get(b["status"])
+        if ra is not None and rb is not None and ra != rb:
+            return "better" if rb > ra else "worse"
+        if a["max_points"] > 0 and b["max_points"] > 0:
+            share_a, share_b = a["points"] / a["max_points"], b["points"] / b["max_points"]
+            if share_a != share_b:
+                return "better" if share_b > share_a else "worse"
+        return None
+
+    def shown(side: int, code: str, answers: dict | None) -> str:
+        criterion = criteria[side].get(code)
+        if criterion is None or answers is None or answers.get(code) is None:
+            return ""
+        return display_value(criterion, answers[code])
+
     old = {c["code"]: c for c in before["criteria"]}
     new = {c["code"]: c for c in after["criteria"]}
     rows = []
     for code in list(new) + [c for c in old if c not in new]:
         a, b = old.get(code), new.get(code)
+        answer_changed: bool | None = None
+        scale_changed = False
         if a is None or b is None:
             change = "new" if a is None else "removed"
-        elif b["points"] > a["points"]:
-            change = "better"
-        elif b["points"] < a["points"]:
-            change = "worse"
         else:
-            change = "same"
-        rows.append({"code": code, "before": a, "after": b, "change": change})
+            applicable = scoring.NOT_APPLICABLE not in (a["status"], b["status"])
+            scale_changed = applicable and a["max_points"] != b["max_points"]
+            if known:
+                answer_changed = not same_answer(before_answers.get(code), after_answers.get(code))
+                change = (direction(a, b) or "changed") if answer_changed else "same"
+            elif scale_changed:
+                change = "same"  # unknown answers under another scale: points tell nothing
+            else:
+                change = direction(a, b) or "same"
+        rows.append(
+            {
+                "code": code,
+                "before": a,
+                "after": b,
+                "change": change,
+                "answer_changed": answer_changed,
+                "scale_changed": scale_changed,
+                "before_answer": shown(0, code, before_answers),
+                "after_answer": shown(1, code, after_answers),
+            }
+        )
     return rows

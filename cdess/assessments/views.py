@@ -150,7 +150,18 @@ def autosave(assessment_id: int):
 def _result_context(assessment: Assessment) -> dict:
     data = services.result_data(assessment)
     previous = services.last_finished(assessment.structure, before=assessment)
-    comparison = services.compare(previous.result, data) if previous else None
+    comparison = (
+        services.compare(
+            previous.result,
+            data,
+            services.answers_by_code(previous),
+            services.answers_by_code(assessment),
+            before_version=previous.version,
+            after_version=assessment.version,
+        )
+        if previous
+        else None
+    )
     criteria = {c.code: c for c in assessment.version.criteria}
     titles = [(p["title"], p["score"]) for p in data["principles"]]
     before = (

@@ -1,7 +1,7 @@
 import math
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -45,6 +45,29 @@ class WithdrawForm(Form):
     reason = TextAreaField(
         _l("Motif (facultatif)"),
         validators=[Optional(), Length(max=2000, message=_l("2000 caractères au plus."))],
+    )
+
+
+VERSION_KINDS = [
+    ("minor", _l("Mineure : seule la rédaction change")),
+    ("major", _l("Majeure : la notation ou l'éligibilité change")),
+]
+
+
+class PublishForm(Form):
+    """The secretariat states the kind of the version it publishes (checked against what
+    actually changed: a major change is never published as minor)."""
+
+    kind = RadioField(
+        _l("Nature de cette version"),
+        choices=options(VERSION_KINDS),
+        validators=[InputRequired(_l("Indiquez si cette version est mineure ou majeure."))],
+        description=_l(
+            "Mineure (titres, questions, aide, libellés, recommandations) : les signatures et "
+            "les demandes en cours continuent. Majeure (critères, points, poids, seuils, "
+            "critères éliminatoires) : chaque signataire est invité par courriel à signer de "
+            "nouveau dans le délai prévu ; sa signature vaut jusque-là."
+        ),
     )
 
 

@@ -5,7 +5,7 @@ signature records the version it used.
 """
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +18,13 @@ class CharterStatus(enum.Enum):
     draft = "draft"
     published = "published"
     archived = "archived"
+
+
+class VersionKind(enum.Enum):
+    """What a published version changes for those who signed an older one (charter/versions.py)."""
+
+    minor = "minor"  # wording only: signatures and running applications carry over
+    major = "major"  # scoring: signatories sign again before the version's resign_deadline
 
 
 class AnswerType(enum.Enum):
@@ -33,6 +40,10 @@ class CharterVersion(db.Model):
         CheckConstraint("threshold >= 0 AND threshold <= 100", name="threshold_range"),
         CheckConstraint("principle_floor >= 0 AND principle_floor <= 100", name="floor_range"),
         CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name="published_dated"),
+        CheckConstraint(
+            "resign_deadline IS NULL OR (kind IS NOT NULL AND kind = 'major')",
+            name="deadline_only_major",
+        ),
         # At most one published version at a time.
         Index(
             "uq_charter_version_one_published",
@@ -55,6 +66,12 @@ class CharterVersion(db.Model):
     commitments: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Set at publication; None for the first version, which changes nothing for anyone.
+    kind: Mapped[VersionKind | None] = mapped_column(
+        db.Enum(VersionKind, name="charter_version_kind", native_enum=False, length=10)
+    )
+    # A major version: signatures of older versions count until this day (excluded).
+    resign_deadline: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -280,10 +280,10 @@ def charter_from_dict(data: dict) -> Charter:
 
 
 def load_default_charter() -> Charter:
-    import yaml  # only this helper reads files
+    """The shipped charter file, read strictly (charter/loading.py), as a scoring model."""
+    from cdess.charter import loading  # only this helper reads files; loading reads us
 
-    path = Path(__file__).with_name("default_charter.yaml")
-    return charter_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return charter_from_dict(loading.read(Path(__file__).with_name("default_charter.yaml")))
 
 
 # --- scoring ---------------------------------------------------------------------------------

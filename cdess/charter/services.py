@@ -1,13 +1,16 @@
 """Charter versions: loading, drafting, editing, publishing; and signatures."""
 
+from datetime import date
 from pathlib import Path
 
-import yaml
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func
+from sqlalchemy.orm import contains_eager, joinedload
 
 from cdess.accounts.models import User, utcnow
-from cdess.charter import scoring
+from cdess.charter import loading, scoring, versions
+from cdess.charter.loading import CharterError
 from cdess.charter.models import (
     AnswerType,
     CharterSignature,
@@ -18,20 +21,18 @@ from cdess.charter.models import (
     CriterionOption,
     Principle,
     SignatureStatus,
+    VersionKind,
 )
 from cdess.extensions import db
-from cdess.structures.models import Structure
+from cdess.notifications.services import notify
+from cdess.structures.models import Membership, Structure
+from cdess.web.urls import external_url
 
 DEFAULT_CHARTER = Path(__file__).parent / "default_charter.yaml"
 
 
-class CharterError(ValueError):
-    """A refused charter operation; `problems` lists what to fix, in French."""
-
-    def __init__(self, problems: list[str] | str):
-        problems = [problems] if isinstance(problems, str) else problems
-        super().__init__(" ".join(problems))
-        self.problems = problems
+class VersionKindError(CharterError):
+    """A major change declared minor: the message goes next to the kind's control."""
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -167,8 +168,11 @@ def version_from_dict(data: dict, actor: User | None = None) -> CharterVersion:
 
 
 def load_file(path: Path | str, actor: User | None = None, publish_it: bool = True):
-    """Load a charter file (YAML) as a new version, published unless asked otherwise."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """Load a charter file (YAML) as a new version, published unless asked otherwise. The
+    file is read strictly (`loading.parse`: CharterError with each problem's line); once
+    published after another version, the new one is classified minor or major from what
+    changed (see `publish`)."""
+    data = loading.read(path)
     version = version_from_dict(data, actor)
     if publish_it:
         publish(version, actor)
@@ -195,14 +199,50 @@ def start_draft(actor: User) -> CharterVersion:
 # --- publishing ------------------------------------------------------------------------------
 
 
-def publish(version: CharterVersion, actor: User | None = None) -> None:
-    """Check the draft, archive the published version, publish this one."""
+def classification(version: CharterVersion) -> versions.Change | None:
+    """Minor or major against the published version (None: nothing published to compare
+    with, or this is the published version)."""
+    published = published_version()
+    if published is None or published.id == version.id:
+        return None
+    return versions.classify(version_to_dict(published), version_to_dict(version))
+
+
+def publish(
+    version: CharterVersion,
+    actor: User | None = None,
+    kind: VersionKind | str | None = None,
+    today: date | None = None,
+) -> versions.Change | None:
+    """Check the draft, archive the published version, publish this one.
+
+    After a published version the new one is classified (`versions.classify`); `kind` is
+    what the secretariat declares, None taking the classification (the command line). A major
+    change declared minor is refused (VersionKindError); a minor one may be declared major.
+    A major version's signatories have CHARTER_RESIGN_GRACE_MONTHS from `today` to sign it:
+    once committed, `send_resign_requests` tells them. Returns the classification (None for
+    a first version, which has no kind)."""
     ensure_draft(version)
     problems = scoring.validate_charter(scoring.charter_from_dict(version_to_dict(version)))
     if not version.principles:
         problems.insert(0, _("La charte n'a aucun principe."))
     if problems:
         raise CharterError(problems)
+    change = classification(version)
+    declared = VersionKind(kind) if kind is not None else None
+    if change is not None:
+        declared = declared or VersionKind(change.kind)
+        if change.major and declared is VersionKind.minor:
+            raise VersionKindError(
+                [
+                    _(
+                        "Cette version change la notation ou l'éligibilité : elle est majeure "
+                        "et les signataires devront la signer de nouveau. Ce qui change : "
+                        "%(reasons)s.",
+                        reasons="; ".join(change.reasons),
+                    )
+                ]
+            )
     now = utcnow()
     previous = published_version()
     if previous is not None:
@@ -210,7 +250,13 @@ def publish(version: CharterVersion, actor: User | None = None) -> None:
         db.session.flush()  # the one-published index must see the archive first
     version.status = CharterStatus.published
     version.published_at = now
+    version.kind = declared if previous is not None else None
+    version.resign_deadline = None
+    if version.kind is VersionKind.major:
+        months = current_app.config["CHARTER_RESIGN_GRACE_MONTHS"]
+        version.resign_deadline = versions.add_months(today or date.today(), months)
     db.session.flush()
+    return change
 
 
 def ensure_draft(version: CharterVersion) -> None:
@@ -292,18 +338,161 @@ def lift_suspension(signature: CharterSignature) -> None:
     _set_signature_status(signature, SignatureStatus.active, None)
 
 
-def signatories() -> list[CharterSignature]:
-    """Active signatures, for the public list."""
-    return (
+def published_versions() -> list[versions.PublishedVersion]:
+    """Every version published so far (archived ones too), as `versions.standing` reads them."""
+    rows = db.session.execute(
+        db.select(CharterVersion.number, CharterVersion.kind, CharterVersion.resign_deadline)
+        .filter(CharterVersion.status != CharterStatus.draft)
+        .order_by(CharterVersion.number)
+    ).all()
+    return [
+        versions.PublishedVersion(number, kind.value if kind else None, deadline)
+        for number, kind, deadline in rows
+    ]
+
+
+def signature_standing(
+    signature: CharterSignature,
+    today: date,
+    published: list[versions.PublishedVersion] | None = None,
+) -> versions.Standing:
+    """Whether the signature counts on `today` (`versions.standing`), and until when while a
+    major version's grace period runs. Pass `published` (from one query) for many."""
+    if published is None:
+        published = published_versions()
+    return versions.standing(signature.version.number, published, today)
+
+
+def signature_in_force(structure: Structure, today: date) -> CharterSignature | None:
+    """The structure's active signature when it counts on `today` for applying: it is of the
+    published version, or of an older one after which every version published is minor, or
+    whose first later major version's grace period (before its resign_deadline) still runs.
+    None otherwise (no signature, withdrawn, suspended, or not signed again in time)."""
+    signature = active_signature(structure)
+    if signature is None or not signature_standing(signature, today).in_force:
+        return None
+    return signature
+
+
+def signature_problems(structure: Structure, today: date) -> list[str]:
+    """Why the structure's signature does not count on `today`, in French; empty when it
+    does (see `signature_in_force`)."""
+    signature = active_signature(structure)
+    if signature is None:
+        latest = latest_signature(structure)
+        if latest is not None and latest.status is SignatureStatus.suspended:
+            return [_("La signature de la charte est suspendue par le secrétariat.")]
+        return [_("La structure doit avoir signé la charte en vigueur.")]
+    standing = signature_standing(signature, today)
+    if standing.in_force:
+        return []
+    if standing.deadline is None:
+        return [
+            _(
+                "La structure a signé la version %(old)s de la charte ; la version %(new)s la "
+                "modifie sur le fond : son représentant légal doit la signer de nouveau.",
+                old=signature.version.number,
+                new=standing.major_number,
+            )
+        ]
+    return [
+        _(
+            "La structure a signé la version %(old)s de la charte ; la version %(new)s la "
+            "modifie sur le fond et devait être signée de nouveau avant le %(date)s : son "
+            "représentant légal doit la signer.",
+            old=signature.version.number,
+            new=standing.major_number,
+            date=standing.deadline.strftime("%d/%m/%Y"),
+        )
+    ]
+
+
+def signatories(today: date | None = None) -> list[tuple[CharterSignature, versions.Standing]]:
+    """The public list: active signatures that count today, each with its standing (which
+    says « à renouveler avant le … » during a major version's grace period)."""
+    today = today or date.today()
+    published = published_versions()
+    signatures = (
         db.session.execute(
             db.select(CharterSignature)
             .filter_by(status=SignatureStatus.active)
             .join(Structure)
+            .options(
+                contains_eager(CharterSignature.structure), joinedload(CharterSignature.version)
+            )
             .order_by(func.lower(Structure.name))
         )
         .scalars()
         .all()
     )
+    rows = [(s, signature_standing(s, today, published)) for s in signatures]
+    return [(signature, standing) for signature, standing in rows if standing.in_force]
+
+
+def send_resign_requests(version: CharterVersion, today: date | None = None) -> int:
+    """After a major version's publication is committed: ask each structure whose active
+    signature is of an older version to sign again, by email to its people, with the day
+    its signature stops counting. Returns the number of emails delivered."""
+    if version.kind is not VersionKind.major:
+        return 0
+    today = today or date.today()
+    published = published_versions()
+    reasons = list(versions.classify(*_neighbours(version)).reasons)
+    rows = db.session.execute(
+        db.select(CharterSignature, User)
+        .join(CharterVersion, CharterSignature.version_id == CharterVersion.id)
+        .join(Membership, Membership.structure_id == CharterSignature.structure_id)
+        .join(User, User.id == Membership.user_id)
+        .filter(
+            CharterSignature.status == SignatureStatus.active,
+            CharterVersion.number < version.number,
+            User.active.is_(True),
+        )
+        .options(joinedload(CharterSignature.structure), joinedload(CharterSignature.version))
+        .order_by(CharterSignature.structure_id, User.id)
+    ).all()
+    sent = 0
+    for signature, user in rows:
+        standing = signature_standing(signature, today, published)
+        name = signature.structure.name
+        deadline = standing.renew_before
+        # Short subjects: Python's email folding misplaces a space in long non-ASCII ones.
+        subject = (
+            _(
+                "Signez de nouveau la charte avant le %(d)s — %(s)s",
+                d=deadline.strftime("%d/%m/%Y"),
+                s=name,
+            )
+            if deadline
+            else _("Signez de nouveau la charte — %(s)s", s=name)
+        )
+        sent += notify(
+            user.email,
+            subject,
+            "charter_resign",
+            user=user,
+            structure_name=name,
+            version=version.number,
+            published_on=version.published_at.strftime("%d/%m/%Y"),
+            signed_version=signature.version.number,
+            deadline=deadline.strftime("%d/%m/%Y") if deadline else None,
+            reasons=reasons,
+            link=external_url("charter.sign", structure_id=signature.structure_id),
+        )
+    return sent
+
+
+def _neighbours(version: CharterVersion) -> tuple[dict, dict]:
+    """The version before this one and this one, as dicts (to say what changed)."""
+    before = db.session.execute(
+        db.select(CharterVersion)
+        .filter(
+            CharterVersion.number < version.number, CharterVersion.status != CharterStatus.draft
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    ).scalar_one()
+    return version_to_dict(before), version_to_dict(version)
 
 
 # --- editing a draft -------------------------------------------------------------------------

@@ -1,6 +1,18 @@
 """The charter: public reading, signatories, signing; the secretariat's editor and signatures."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +22,7 @@ from cdess.charter.forms import (
     CharterSettingsForm,
     CriterionForm,
     PrincipleForm,
+    PublishForm,
     ReasonForm,
     SignForm,
     WithdrawForm,
@@ -22,8 +35,10 @@ from cdess.charter.models import (
     Criterion,
     Principle,
     SignatureStatus,
+    VersionKind,
 )
 from cdess.charter.permissions import can_edit_charter, can_manage_signatures, can_sign_for
+from cdess.charter.versions import Change
 from cdess.extensions import db
 from cdess.structures.models import Structure
 from cdess.web.permissions import authenticated, permission_required, require
@@ -44,7 +59,7 @@ def show():
 
 @bp.get("/charte/signataires")
 def signatories():
-    return render_template("charter/signatories.html", signatures=services.signatories())
+    return render_template("charter/signatories.html", rows=services.signatories(date.today()))
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -111,7 +126,15 @@ def signatures():
         .scalars()
         .all()
     )
-    return render_template("charter/signatures.html", signatures=rows, form=ReasonForm())
+    published, today = services.published_versions(), date.today()
+    standings = {
+        s.id: services.signature_standing(s, today, published)
+        for s in rows
+        if s.status is SignatureStatus.active
+    }
+    return render_template(
+        "charter/signatures.html", signatures=rows, standings=standings, form=ReasonForm()
+    )
 
 
 @bp.post("/secretariat/signatures/<int:signature_id>/suspendre")
@@ -214,35 +237,89 @@ def preview(version_id: int):
     return render_template("charter/preview.html", version=version)
 
 
-@bp.get("/secretariat/charte/<int:version_id>/differences")
-@permission_required(can_edit_charter)
-def differences(version_id: int):
-    version = db.get_or_404(CharterVersion, version_id)
+def _differences_page(version: CharterVersion, form: PublishForm, change: Change | None) -> str:
     published = services.published_version()
     rows = (
         services.diff(services.version_to_dict(published), services.version_to_dict(version))
         if published is not None and published.id != version.id
         else []
     )
-    return render_template("charter/diff.html", version=version, published=published, rows=rows)
+    return render_template(
+        "charter/diff.html",
+        version=version,
+        published=published,
+        rows=rows,
+        change=change,
+        form=form if version.editable else None,
+        grace_months=current_app.config["CHARTER_RESIGN_GRACE_MONTHS"],
+    )
+
+
+def _publish_form(change: Change | None) -> PublishForm:
+    form = PublishForm()
+    if change is None:
+        del form.kind  # a first version has no kind: nobody signed an older one
+    return form
+
+
+@bp.get("/secretariat/charte/<int:version_id>/differences")
+@permission_required(can_edit_charter)
+def differences(version_id: int):
+    version = db.get_or_404(CharterVersion, version_id)
+    change = services.classification(version)
+    return _differences_page(version, _publish_form(change), change)
 
 
 @bp.post("/secretariat/charte/<int:version_id>/publier")
 @permission_required(can_edit_charter)
 def publish(version_id: int):
     version = _draft_or_403(version_id)
+    change = services.classification(version)
+    form = _publish_form(change)
+    if not form.validate_on_submit():
+        return _differences_page(version, form, change), 400
+    kind = form.kind.data if "kind" in form else None
     try:
-        services.publish(version, current_user)
+        services.publish(version, current_user, kind=kind)
+    except services.VersionKindError as error:
+        db.session.rollback()
+        form.kind.errors = [*form.kind.errors, *error.problems]
+        return _differences_page(version, form, change), 400
     except services.CharterError as error:
         db.session.rollback()
         for problem in error.problems:
             flash(problem, "error")
         return redirect(url_for("charter.edit", version_id=version_id))
     db.session.commit()
-    flash(
-        _("Version %(n)s publiée : les nouvelles auto-évaluations l'utilisent.", n=version.number),
-        "success",
-    )
+    if version.kind is VersionKind.major:
+        sent = services.send_resign_requests(version)
+        flash(
+            _(
+                "Version %(n)s publiée, majeure : les signataires ont jusqu'au %(d)s pour la "
+                "signer de nouveau (%(sent)s courriel(s) envoyé(s)).",
+                n=version.number,
+                d=format_date(version.resign_deadline, "long"),
+                sent=sent,
+            ),
+            "success",
+        )
+    elif version.kind is VersionKind.minor:
+        flash(
+            _(
+                "Version %(n)s publiée, mineure : les signatures et les demandes en cours "
+                "continuent ; les nouvelles auto-évaluations l'utilisent.",
+                n=version.number,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Version %(n)s publiée : les nouvelles auto-évaluations l'utilisent.",
+                n=version.number,
+            ),
+            "success",
+        )
     return redirect(url_for("charter.versions"))
 
 
@@ -401,6 +478,14 @@ def signature_status_label(status: SignatureStatus) -> str:
         SignatureStatus.withdrawn: _("retirée"),
         SignatureStatus.suspended: _("suspendue"),
     }[status]
+
+
+@bp.app_template_global()
+def charter_signature_standing(signature: CharterSignature):
+    """Today's standing of a signature (`services.signature_standing`), for the pages that
+    show one: `.renew_before` is the day before which to sign again, `.in_force` whether it
+    still counts."""
+    return services.signature_standing(signature, date.today())
 
 
 @bp.app_context_processor

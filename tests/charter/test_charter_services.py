@@ -124,7 +124,7 @@ def test_sign_withdraw_suspend_lift(charter, create_user, create_structure):
     structure = create_structure(owner=owner)
     signature = services.sign(structure, "Marie Caron", "Présidente", owner)
     assert signature.version_id == charter.id
-    assert services.signatories() == [signature]
+    assert [s for s, _standing in services.signatories()] == [signature]
     with pytest.raises(services.CharterError, match="déjà signé"):
         services.sign(structure, "Marie Caron", "Présidente", owner)
     services.withdraw_signature(signature, "")

@@ -122,7 +122,8 @@ def test_editor_draft_edit_preview_diff_publish(client, charter, agent):
     assert "GOV-50" in html(client.get(f"/secretariat/charte/{draft.id}/apercu"))
     page = html(client.get(f"/secretariat/charte/{draft.id}/differences"))
     assert "GOV-50" in page and "ajouté" in page and "seuil d'éligibilité" in page
-    response = client.post(f"/secretariat/charte/{draft.id}/publier")
+    assert "cette version est majeure" in page and "critère GOV-50 ajouté" in page
+    response = client.post(f"/secretariat/charte/{draft.id}/publier", data={"kind": "major"})
     assert response.status_code == 302
     db.session.expire_all()
     assert draft.status is CharterStatus.published and draft.threshold == 62.5
@@ -180,7 +181,9 @@ def test_publish_errors_are_shown(client, charter, agent):
     principle = draft.principles[0]
     for criterion in list(principle.criteria):
         client.post(f"/secretariat/charte/{draft.id}/criteres/{criterion.id}/supprimer")
-    response = client.post(f"/secretariat/charte/{draft.id}/publier", follow_redirects=True)
+    response = client.post(
+        f"/secretariat/charte/{draft.id}/publier", data={"kind": "major"}, follow_redirects=True
+    )
     db.session.expire_all()
     assert draft.status is CharterStatus.draft
-    assert "error" in html(response)
+    assert f"Le principe {principle.code} n'a aucun critère noté." in html(response)

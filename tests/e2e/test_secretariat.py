@@ -1,5 +1,6 @@
 """Journey 2 (secretariat), for what exists so far: browse and filter the structures, invite
-a council member, edit the charter in a draft and publish it, suspend a signature."""
+a council member, edit the charter in a draft and publish it as a major version from the
+differences page (a major change declared minor refused first), suspend a signature."""
 
 import re
 
@@ -67,7 +68,8 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     page.get_by_role("button", name="Envoyer l'invitation").click()
     assert server.emails_to("d.vasseur@exemple.fr"), "no invitation email"
 
-    # The charter: a draft from the published version, one criterion changed, published.
+    # The charter: a draft from the published version, one criterion reworded and its points
+    # raised (2 → 3), which makes a major version: published from the differences page.
     nav(page, "Édition de la charte")
     j.check("versions de la charte")
     page.get_by_role("button", name="Modifier la charte (brouillon)").click()
@@ -89,19 +91,74 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     expect(page.get_by_text("trois ans au plus")).to_be_visible()
     j.check("apercu")
     page.go_back()
-    page.get_by_role("link", name="Différences avec la version publiée").click()
+
+    # The differences page says what changed, which kind of version that makes, and why.
+    page.get_by_role("link", name="Vérifier les différences et publier").click()
+    expect(heading(page, "Différences avec la version publiée")).to_be_visible()
     expect(page.get_by_role("cell", name="GOV-04")).to_be_visible()
+    nature = page.get_by_role("region", name="Version mineure ou majeure ?")
+    expect(
+        nature.get_by_text("D'après ses changements, cette version est majeure.")
+    ).to_be_visible()
+    expect(nature.get_by_role("listitem")).to_have_text(
+        ["GOV-04 modifié : points", "GOV-04 reformulé : question"]
+    )
     j.check("differences")
-    page.get_by_role("link", name="Retour à la version").click()
+
+    # Declared minor, a major change is refused, the reason next to the choice.
+    kind = page.get_by_role("group", name="Nature de cette version")
+    kind.get_by_label("Mineure : seule la rédaction change").check()
+    with page.expect_response(re.compile(r"/publier$")) as refused:
+        page.get_by_role("button", name="Publier cette version").click()
+    assert refused.value.status == 400
+    expect(kind.get_by_label("Mineure : seule la rédaction change")).to_be_checked()
+    expect(kind.get_by_label("Mineure : seule la rédaction change")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    errors = [i for i in kind.get_attribute("aria-describedby").split() if i.endswith("-erreur")]
+    assert errors, "no refusal tied to « Nature de cette version »"
+    refusal = page.locator(f"#{errors[0]}")
+    expect(refusal).to_contain_text(
+        "Cette version change la notation ou l'éligibilité : elle est majeure"
+    )
+    expect(refusal).to_contain_text("GOV-04 modifié : points")
+    summary = page.get_by_role("alert").filter(has_text="Le formulaire contient des erreurs")
+    summary.get_by_role("link", name=re.compile("^Nature de cette version")).click()
+    expect(page.locator(":target")).to_contain_text("Nature de cette version")
+    j.check("publication mineure refusee")
+
+    # Published as major: the signatories are asked, by email, to sign it again in time.
+    kind.get_by_label("Majeure : la notation ou l'éligibilité change").check()
     page.get_by_role("button", name="Publier cette version").click()
-    expect(page.get_by_text("publiée")).not_to_have_count(0)
+    expect(
+        page.get_by_text(
+            re.compile(
+                r"Version 2 publiée, majeure : les signataires ont jusqu'au .+ pour la signer "
+                r"de nouveau \([1-9]\d* courriel\(s\) envoyé\(s\)\)"
+            )
+        )
+    ).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("^Version 2 "))).to_contain_text(
+        "majeure — à signer de nouveau avant le"
+    )
+    j.check("version majeure publiee")
+    resign = [
+        m
+        for m in server.emails_to("structure0001@demo.cdess.test")
+        if str(m["Subject"]).startswith("Signez de nouveau la charte avant le")
+    ]
+    assert resign, "no « Signez de nouveau la charte » email to structure0001"
+    body = resign[-1].get_body(preferencelist=("plain",)).get_content()
+    assert "GOV-04 modifié : points" in body
+    assert re.search(r"/structures/\d+/charte\b", body), body
     j.goto("/charte", "charte v2 publiee")
     expect(page.get_by_text("trois ans au plus")).to_be_visible()
 
-    # Suspend a signature with a reason, then lift it.
+    # Signatures of version 1 count until version 2's deadline. Suspend one, then lift it.
     nav(page, "Signatures")
     j.check("signatures")
     first_row = page.locator("tbody tr").first
+    expect(first_row).to_contain_text("à renouveler avant le")
     first_row.get_by_label(re.compile("Motif de la suspension")).fill("Dissolution annoncée")
     first_row.get_by_role("button", name=re.compile("Suspendre")).click()
     expect(page.get_by_text("Dissolution annoncée")).to_be_visible()
