@@ -34,8 +34,12 @@ def register_commands(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--draft", is_flag=True, help="Charger comme brouillon, sans publier.")
     def load_charter_command(path, draft):
-        """Load a charter file (YAML) as a new version, published unless --draft."""
-        from cdess.charter.services import CharterError, load_file
+        """Load a charter file (YAML) as a new version, published unless --draft. The file is
+        read strictly: every problem is listed with its line, and nothing is loaded. Published
+        after another version, the new one is minor or major by what it changes; a major one
+        asks its signatories by email to sign it again."""
+        from cdess.charter.models import VersionKind
+        from cdess.charter.services import CharterError, load_file, send_resign_requests
 
         try:
             version = load_file(path, publish_it=not draft)
@@ -44,9 +48,15 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException("\n".join(error.problems)) from error
         db.session.commit()
         state = "brouillon" if draft else "publiée"
+        if version.kind is not None:
+            state += ", " + ("majeure" if version.kind is VersionKind.major else "mineure")
         click.echo(
             f"Charte version {version.number} chargée ({state}) : {len(version.criteria)} critères."
         )
+        if version.kind is VersionKind.major:
+            sent = send_resign_requests(version)
+            deadline = version.resign_deadline.strftime("%d/%m/%Y")
+            click.echo(f"Signataires invités à signer de nouveau avant le {deadline} : {sent}.")
 
     audit_group = AppGroup("audit", help="Le journal des dossiers.")
     app.cli.add_command(audit_group)
@@ -124,7 +134,13 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(
                 "Cette base contient des données qui ne sont pas de démonstration : refus."
             )
-        summary = demo.load()
+        try:
+            summary = demo.load()
+        except demo.DemoIntegrityError as error:
+            db.session.rollback()
+            raise click.ClickException(
+                "Données de démonstration refusées :\n" + "\n".join(error.problems)
+            ) from error
         db.session.commit()
         for line in summary:
             click.echo(line)

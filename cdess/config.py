@@ -42,6 +42,10 @@ class Defaults:
     # A label is valid for this many years; renewal opens this many months before it ends.
     LABEL_VALIDITY_YEARS = 2
     RENEWAL_WINDOW_MONTHS = 6
+    # After a major charter version, signatures of older versions still count this long.
+    CHARTER_RESIGN_GRACE_MONTHS = 3
+    # Named in the « voies et délais de recours » of a decision (not admissible, refusal).
+    APPEAL_COURT = "tribunal administratif de Lille"
 
     # The public verification form reads at most this much of an uploaded PDF.
     VERIFY_MAX_BYTES = 5 * 1024 * 1024

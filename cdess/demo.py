@@ -288,12 +288,22 @@ def structure_rows(seed: int = 62) -> Iterator[dict]:
         }
 
 
+class DemoIntegrityError(RuntimeError):
+    """The demo data would break a rule of the label: it is not loaded."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 def load(seed: int = 62) -> list[str]:
     """Insert the whole demo dataset in the current transaction; returns a summary."""
     from cdess.accounts.services import ensure_default_colleges
+    from cdess.charter.services import ensure_default_charter
 
     rng = random.Random(seed)
     ensure_default_colleges()
+    ensure_default_charter()
     password_hash = generate_password_hash(
         current_app.config["DEMO_PASSWORD"], method=current_app.config["PASSWORD_HASH_METHOD"]
     )
@@ -346,6 +356,8 @@ def load(seed: int = 62) -> list[str]:
     db.session.flush()
     signed, assessed = _charter_activity(rng, applicants)
     filed = _applications(applicants, agent)
+    if problems := check_demo_integrity():
+        raise DemoIntegrityError(problems)
     return [
         f"{signed} structures signataires de la charte, {assessed} auto-évaluations, "
         f"{filed} candidatures.",
@@ -378,6 +390,47 @@ def _random_answers(rng: random.Random, charter, quality: float) -> dict[str, ob
             else:
                 answers[c.code] = "Réponse de démonstration."
     return answers
+
+
+def _assessment(structure: Structure, actor: User, rng: random.Random, eligible: bool):
+    """A finished assessment of the structure that meets the charter (or, when `eligible` is
+    false, fails two of its eliminatory criteria), drawn until scoring agrees."""
+    from cdess.assessments import services as assessment_services
+    from cdess.charter import scoring
+    from cdess.charter import services as charter_services
+
+    version = charter_services.published_version()
+    charter = charter_services.scoring_charter(version)
+    family = structure.family.value
+    for _attempt in range(50):
+        answers = _random_answers(rng, charter, 0.8)
+        for c in charter.criteria:  # the eliminatory criteria met: their best answer
+            if c.eliminatory:
+                answers[c.code] = _random_answers(random.Random(0), _only(charter, c), 1)[c.code]
+        if scoring.score(charter, family, answers).eligible:
+            break
+    else:
+        answers = _random_answers(random.Random(0), charter, 1)
+    if not eligible:
+        answers.update({"TER-01": False, "LUC-01": False})
+    assessment = assessment_services.start(structure, actor)
+    for criterion in version.criteria:
+        if criterion.code in answers and (not criterion.families or family in criterion.families):
+            assessment_services.save_answer(
+                assessment,
+                criterion,
+                assessment_services.form_value(criterion, answers[criterion.code]),
+            )
+    assessment_services.finish(assessment)
+    return assessment
+
+
+def _only(charter, criterion):
+    """A one-criterion charter, to draw that criterion's best answer."""
+    from cdess.charter import scoring
+
+    principle = scoring.Principle(criterion.principle_code, "", 1, (criterion,))
+    return scoring.Charter(charter.threshold, charter.principle_floor, (principle,))
 
 
 def _charter_activity(rng: random.Random, applicants: list[User]) -> tuple[int, int]:
@@ -443,7 +496,10 @@ DEMO_APPLICATION_STATES = (
     + ["draft"] * 2
     + ["scheduled"] * 2
     + ["granted", "refused", "deferred", "certified-ending", "certified", "withdrawn"]
+    + ["not_admissible"]
 )
+# The second draft's assessment fails the charter: its page says what stands in the way.
+NOT_ELIGIBLE_DRAFT = 1
 # The transitions after submission that lead to each state (secretariat, then council).
 _PATHS = {
     "incomplete": ["request_complements"],
@@ -457,11 +513,17 @@ _PATHS = {
     "certified": ["declare_admissible"],
     "certified-ending": ["declare_admissible", "schedule", "grant"],
     "withdrawn": ["withdraw"],
+    "not_admissible": ["declare_not_admissible"],
 }
 _COMMENTS = {
     "request_complements": "Merci de joindre le procès-verbal signé de la dernière assemblée "
     "générale.",
-    "refuse": "Les statuts ne prévoient pas de gouvernance démocratique (GOV-01).",
+    "refuse": "Le conseil estime que l'activité et les emplois dans le département restent "
+    "trop réduits pour le label ; il invite la structure à candidater de nouveau une fois son "
+    "établissement local ouvert.",
+    "declare_not_admissible": "L'avis de situation SIRENE joint montre un siège et un "
+    "établissement hors du département (TER-01, critère éliminatoire) : le résultat vérifié "
+    "ne respecte pas la charte.",
     "defer": "Le conseil attend les comptes de l'exercice clos pour se prononcer.",
 }
 
@@ -534,8 +596,8 @@ def _objectives(application, today: date) -> None:
 def _applications(applicants: list[User], agent: User) -> int:
     """Applications in every state of their life, made through the workflow."""
     from cdess.applications import review, services, workflow
-    from cdess.assessments.models import Assessment, AssessmentStatus
     from cdess.certificates import services as certificates
+    from cdess.charter import services as charter_services
 
     today = date.today()
     president = db.session.execute(
@@ -543,16 +605,13 @@ def _applications(applicants: list[User], agent: User) -> int:
     ).scalar_one()
     filed = 0
     by_state: dict[str, list] = {}
+    rng = random.Random(2026)
+    if charter_services.published_version() is None:  # no charter: no applications
+        return 0
     for user, state in zip(applicants[2:], DEMO_APPLICATION_STATES, strict=False):
         structure = user.memberships[0].structure
-        assessment = db.session.execute(
-            db.select(Assessment)
-            .filter_by(structure_id=structure.id, status=AssessmentStatus.finished)
-            .order_by(Assessment.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if assessment is None:  # no charter loaded: no assessments, no applications
-            continue
+        eligible = not (state == "draft" and len(by_state.get("draft", [])) == NOT_ELIGIBLE_DRAFT)
+        assessment = _assessment(structure, user, rng, eligible)
         application = services.create(structure, user)
         filed += 1
         by_state.setdefault(state, []).append(application)
@@ -562,12 +621,10 @@ def _applications(applicants: list[User], agent: User) -> int:
         if state == "draft":
             continue
         services.submit(application, user, today)
+        _verify(application, agent, state, len(by_state[state]) - 1)
         for action in _PATHS.get(state, []):
             if action == "declare_admissible":
-                application.checklist = {
-                    key: {"by": agent.display_name, "at": utcnow().isoformat(timespec="minutes")}
-                    for key in review.MANUAL
-                }
+                services.set_checklist(application, set(review.MANUAL), agent)
             actor = {"withdraw": user, "grant": president, "refuse": president}.get(action, agent)
             workflow.apply(application, action, actor, _COMMENTS.get(action, ""))
         if state == "certified-ending":
@@ -583,6 +640,60 @@ def _applications(applicants: list[User], agent: User) -> int:
     if by_state:
         _sessions(by_state, agent, president, today)
     return filed
+
+
+def _verify(application, agent: User, state: str, rank: int) -> None:
+    """The secretariat's check of the answers against the evidence: complete for the files
+    it declared admissible, begun on the first submitted one; one correction on the granted
+    file (it stays eligible), one that fails the charter on the file declared not
+    admissible."""
+    from cdess.applications import verification
+
+    if state in ("submitted", "incomplete", "withdrawn") and not (
+        state == "submitted" and rank == 0
+    ):
+        return
+    if state == "granted":
+        verification.correct(
+            application,
+            "GOV-07",
+            agent,
+            "25",
+            "La liste des administrateurs jointe compte 3 femmes sur 12 membres, soit 25 %.",
+        )
+    if state == "not_admissible":
+        verification.correct(
+            application, "TER-01", agent, "non", _COMMENTS["declare_not_admissible"]
+        )
+    if state == "submitted":
+        for code in verification.unverified(application)[:5]:
+            verification.confirm(application, code, agent)
+        return
+    verification.confirm_remaining(application, agent)
+
+
+def check_demo_integrity() -> list[str]:
+    """What in the demo would break a rule of the label (empty when all holds): no file is
+    granted or certified, and no certificate issued, on a result that fails the charter."""
+    from cdess.applications.models import Application, State
+    from cdess.certificates.models import Certificate
+
+    problems = []
+    labelled = db.session.execute(
+        db.select(Application).filter(Application.state.in_([State.granted, State.certified]))
+    ).scalars()
+    for application in labelled:
+        verified = application.verified_result or {}
+        if not verified.get("eligible") or not (application.snapshot or {}).get("result", {}).get(
+            "eligible"
+        ):
+            problems.append(
+                f"{application.structure.name} : label attribué sur un résultat non éligible."
+            )
+    for certificate in db.session.execute(db.select(Certificate)).scalars():
+        if not (certificate.application.verified_result or {}).get("eligible"):
+            problems.append(f"certificat {certificate.number} : résultat vérifié non éligible.")
+    return problems
 
 
 def _utc(day: date, at):
@@ -608,16 +719,20 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
     members = [m for m in sessions.voting_members() if m.id != president.id]
     place = sessions.DEFAULT_PLACE
 
+    reports = {
+        Opinion.favourable: "Le résultat vérifié respecte la charte ; la gouvernance associe "
+        "les membres et les excédents restent dans le projet. Points d'attention : voir les "
+        "objectifs de progrès.",
+        Opinion.reserved: "Le résultat vérifié respecte la charte, mais les comptes de "
+        "l'exercice clos manquent pour apprécier la lucrativité limitée.",
+        Opinion.unfavourable: "Le résultat vérifié atteint les seuils de la charte, mais "
+        "l'activité et les emplois dans le département restent très réduits : avis "
+        "défavorable en l'attente de l'établissement local annoncé.",
+    }
+
     def report(item, rapporteur, opinion):
         sessions.assign_rapporteur(item, rapporteur)
-        sessions.write_report(
-            item,
-            rapporteur,
-            "La structure respecte les principes de l'ESS ; sa gouvernance associe ses membres "
-            "et ses excédents restent dans le projet. Points d'attention : voir les objectifs "
-            "de progrès.",
-            opinion,
-        )
+        sessions.write_report(item, rapporteur, reports[opinion], opinion)
 
     # The past session: four files voted on, one of them by secret ballot.
     day = applications.add_months(today, -6)

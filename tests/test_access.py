@@ -117,7 +117,7 @@ MATRIX = [
     ("POST", "/secretariat/charte/{published_id}", staff_only(403)),
     ("GET", "/secretariat/charte/{draft_id}/apercu", staff_only()),
     ("GET", "/secretariat/charte/{draft_id}/differences", staff_only()),
-    ("POST", "/secretariat/charte/{draft_id}/publier", staff_only(302)),
+    ("POST", "/secretariat/charte/{draft_id}/publier", staff_only(400)),  # kind not stated
     ("POST", "/secretariat/charte/{published_id}/publier", staff_only(403)),
     ("GET", "/secretariat/charte/{draft_id}/principes/nouveau", staff_only()),
     ("POST", "/secretariat/charte/{draft_id}/principes/nouveau", staff_only()),
@@ -224,6 +224,11 @@ MATRIX = [
     # The secretariat's own: notes never shown to the applicant, the checklist.
     ("POST", "/candidatures/{application_id}/notes", staff_only(400)),
     ("POST", "/candidatures/{application_id}/verification", staff_only(302)),
+    # Answers verified against the evidence: the file's readers see them, staff check them.
+    ("GET", "/candidatures/{submitted_id}/reponses", owner_or_staff()),
+    ("GET", "/candidatures/{application_id}/reponses", owner_or_staff(404)),  # a draft
+    ("POST", "/candidatures/{submitted_id}/reponses/GOV-01", staff_only(400)),  # no decision
+    ("POST", "/candidatures/{submitted_id}/reponses", staff_only(302)),
     ("GET", "/secretariat/candidatures", staff_only()),
     ("GET", "/autodiagnostic", expect(200)),
     ("POST", "/autodiagnostic", expect(200)),
@@ -289,6 +294,7 @@ MATRIX = [
 ]
 
 IDS = (
+    "submitted_id",
     "applicant_id",
     "admin_id",
     "structure_id",
@@ -319,7 +325,9 @@ def world_rows(database_url, tmp_path_factory):
     from cdess.applications import services as applications
     from cdess.applications.models import Application, DocumentKind, Objective, State
     from cdess.assessments import services as assessments
+    from cdess.assessments.models import Assessment, AssessmentStatus
     from cdess.certificates import services as certificates
+    from cdess.charter import scoring
     from cdess.charter import services as charters
     from cdess.sessions import services as sessions
     from cdess.structures import services as structures
@@ -368,17 +376,41 @@ def world_rows(database_url, tmp_path_factory):
         )
         college = db.session.execute(db.select(College)).scalars().first()
         users["council_member"].voting_right = users["president"].voting_right = True
-        scheduled = Application(structure_id=structure.id, state=State.admissible)
+        pure = charters.scoring_charter(charter)
+        done = Assessment(
+            structure_id=structure.id,
+            version_id=charter.id,
+            family=structure.family,
+            status=AssessmentStatus.finished,
+            finished_at=datetime(2026, 11, 2, 10),
+            result=scoring.score(pure, structure.family.value, {}).as_dict(),
+            overall_score=0.0,
+            eligible=False,
+        )
+        submitted = Application(
+            structure_id=structure.id,
+            state=State.submitted,
+            assessment=done,
+            snapshot={"charter_version": charter.number, "result": done.result, "answers": {}},
+        )
+        db.session.add(submitted)
+        eligible = {"overall": 80.0, "eligible": True, "principles": []}
+        scheduled = Application(
+            structure_id=structure.id, state=State.admissible, verified_result=eligible
+        )
         db.session.add(scheduled)
         session = sessions.create_session(datetime(2027, 5, 20, 14), date(2027, 3, 31), "Arras")
         item = sessions.add_item(session, scheduled, users["secretariat"])
         item.rapporteur_id = users["council_member"].id
-        granted = Application(structure_id=structure.id, state=State.granted)
+        granted = Application(
+            structure_id=structure.id, state=State.granted, verified_result=eligible
+        )
         db.session.add(granted)
         db.session.flush()
         certificate = certificates.issue(granted, users["secretariat"])
         db.session.commit()
         ids = {
+            "submitted_id": submitted.id,
             "applicant_id": users["applicant"].id,
             "admin_id": users["admin"].id,
             "structure_id": structure.id,

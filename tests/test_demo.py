@@ -162,3 +162,55 @@ def test_init_db_is_idempotent(app):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert db.session.execute(db.select(db.func.count(College.id))).scalar() == 9
+
+
+def test_the_demo_tells_the_truth_about_the_charter(app, demo_loaded, client):
+    """Granted and certified files are eligible on their verified results; the registry holds
+    no structure that fails the charter; the refusals and the verification show why."""
+    from cdess.applications import verification
+    from cdess.applications.models import Application, CheckStatus, State
+    from cdess.certificates.models import Certificate
+    from tests.conftest import html
+
+    assert demo.check_demo_integrity() == []
+    applications = list(db.session.execute(db.select(Application)).scalars())
+    by_state = {}
+    for application in applications:
+        by_state.setdefault(application.state, []).append(application)
+        if application.state is not State.draft:  # submitted: eligible when self-assessed
+            assert application.snapshot["result"]["eligible"], application.structure.name
+    for state in (State.admissible, State.scheduled, State.granted, State.certified):
+        for application in by_state[state]:
+            assert verification.unverified(application) == []
+            assert verification.verified_eligible(application)
+    # One draft fails the charter and says why; the file declared not admissible was
+    # corrected on TER-01 and states the means of appeal.
+    drafts = [a.assessment.eligible for a in by_state[State.draft]]
+    assert drafts.count(False) == 1
+    (refused,) = by_state[State.not_admissible]
+    assert refused.verified_result["failed_eliminatory"] == ["TER-01"]
+    assert refused.audit[-1].comment.startswith("L'avis de situation SIRENE")
+    corrected = [
+        a for a in applications if any(c.status is CheckStatus.corrected for c in a.checks)
+    ]
+    assert {a.state for a in corrected} == {State.granted, State.not_admissible}
+    assert all(
+        c.application.verified_result["eligible"]
+        for c in db.session.execute(db.select(Certificate)).scalars()
+    )
+    # The registry lists only labels granted on an eligible verified result.
+    page = html(client.get("/registre"))
+    for application in by_state[State.certified]:
+        assert application.structure.name in page
+    assert refused.structure.name not in page
+
+
+def test_the_loader_refuses_a_label_on_a_failing_result(app, demo_loaded):
+    from cdess.applications.models import Application, State
+
+    granted = db.session.execute(db.select(Application).filter_by(state=State.granted)).scalar_one()
+    granted.verified_result = dict(granted.verified_result, eligible=False)
+    db.session.flush()
+    problems = demo.check_demo_integrity()
+    assert problems == [f"{granted.structure.name} : label attribué sur un résultat non éligible."]
+    db.session.rollback()

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User, utcnow
@@ -23,6 +23,7 @@ class State(enum.Enum):
     deferred = "deferred"
     certified = "certified"
     withdrawn = "withdrawn"
+    not_admissible = "not_admissible"
 
 
 class Kind(enum.Enum):
@@ -50,8 +51,12 @@ class Application(db.Model):
     assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessment.id", ondelete="SET NULL")
     )
-    # The assessment's result frozen at submission (scores, eligibility, charter version).
+    # The assessment's result frozen at submission (scores, eligibility, charter version,
+    # answers).
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # The verified result: the snapshot's answers with the reviewers' corrections, scored
+    # again; recomputed at each check, final once the council's vote on the file opens.
+    verified_result: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -85,6 +90,9 @@ class Application(db.Model):
     )
     audit: Mapped[list["AuditEntry"]] = relationship(
         back_populates="application", order_by="AuditEntry.id"
+    )
+    checks: Mapped[list["AnswerCheck"]] = relationship(
+        back_populates="application", order_by="AnswerCheck.id", cascade="all, delete-orphan"
     )
 
 
@@ -195,3 +203,55 @@ class InternalNote(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="notes")
+
+
+class CheckStatus(enum.Enum):
+    confirmed = "confirmed"  # the evidence supports the applicant's answer
+    corrected = "corrected"  # the evidence says otherwise: a new answer and its reason
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext as _
+
+        return _("confirmée") if self is CheckStatus.confirmed else _("corrigée")
+
+
+class CheckStage(enum.Enum):
+    secretariat = "secretariat"  # during admissibility
+    rapporteur = "rapporteur"  # on the agenda, before the vote opens
+
+
+class AnswerCheck(db.Model):
+    """One answer of a submitted file checked against its evidence. A correction carries the
+    new answer and its reason, both shown to the applicant."""
+
+    __tablename__ = "application_answer_check"
+    __table_args__ = (
+        UniqueConstraint("application_id", "criterion_code"),
+        CheckConstraint(
+            "status = 'confirmed' OR (value IS NOT NULL AND reason != '')",
+            name="correction_has_value_and_reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    criterion_code: Mapped[str] = mapped_column(String(20))
+    status: Mapped[CheckStatus] = mapped_column(
+        db.Enum(CheckStatus, name="check_status", native_enum=False, length=20)
+    )
+    stage: Mapped[CheckStage] = mapped_column(
+        db.Enum(CheckStage, name="check_stage", native_enum=False, length=20)
+    )
+    # The corrected answer (as stored in an assessment); NULL for a confirmation.
+    value: Mapped[object | None] = mapped_column(JSON(none_as_null=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    checked_by_name: Mapped[str] = mapped_column(String(200))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="checks")

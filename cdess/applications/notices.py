@@ -1,6 +1,7 @@
 """Emails on an application's transitions, to the structure's people and to the secretariat.
 Sent after the transition is committed, never for a transition that did not happen."""
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from cdess.accounts.models import Role, User, UserRole
@@ -32,6 +33,17 @@ def secretariat() -> list[User]:
             .filter(UserRole.role == Role.secretariat, User.active.is_(True))
             .order_by(User.id)
         ).scalars()
+    )
+
+
+def appeal_rights() -> str:
+    """The « voies et délais de recours » every French administrative decision states."""
+    return _(
+        "Voies et délais de recours : cette décision peut faire l'objet d'un recours gracieux "
+        "auprès du président du conseil départemental, ou d'un recours contentieux devant le "
+        "%(court)s, dans un délai de deux mois à compter de sa notification. Le tribunal peut "
+        "être saisi par l'application Télérecours citoyens (www.telerecours.fr).",
+        court=current_app.config["APPEAL_COURT"],
     )
 
 
@@ -83,6 +95,22 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
                 [
                     _("Le dossier de %(s)s est complet et recevable.", s=structure),
                     _("Il sera inscrit à l'ordre du jour de la séance du %(d)s.", d=session),
+                ],
+            )
+        ]
+    if name == "declare_not_admissible":
+        return [
+            (
+                APPLICANT,
+                _("Dossier non recevable — %(s)s", s=structure),
+                [
+                    _(
+                        "Le secrétariat a déclaré non recevable le dossier de %(s)s : le résultat "
+                        "vérifié au vu des pièces ou le dossier ne respectent pas la charte. "
+                        "Motif :",
+                        s=structure,
+                    ),
+                    appeal_rights(),
                 ],
             )
         ]

@@ -39,3 +39,19 @@ def can_apply_for(user, structure) -> bool:
 
 def can_review_applications(user) -> bool:
     return is_staff(user)
+
+
+def can_verify_answers(user, application) -> bool:
+    """The secretariat checks the answers during admissibility, the file's rapporteur while
+    it is on an agenda and its vote has not opened (`verification.stage`)."""
+    from cdess.applications import verification
+    from cdess.applications.models import CheckStage
+
+    if not user.is_authenticated:
+        return False
+    stage = verification.stage(application)
+    if stage is CheckStage.secretariat:
+        return is_staff(user)
+    if stage is CheckStage.rapporteur:
+        return verification.agenda_item(application).rapporteur_id == user.id
+    return False

@@ -16,27 +16,25 @@ MANUAL = {
 
 def automatic(application: Application) -> list[tuple[str, bool]]:
     """(label, holds) for what the application shows by itself."""
-    from cdess.applications import evidence, workflow
+    from cdess.applications import evidence, verification, workflow
 
-    result = (
-        (application.snapshot or {}).get("result")
-        or (application.assessment.result if application.assessment else None)
-        or {}
-    )
-    failed = result.get("failed_eliminatory", [])
-    below = result.get("principles_below_floor", [])
-    eligibility = str(_l("Éligible selon l'auto-évaluation"))
-    if failed:
-        eligibility += str(_l(" — critères éliminatoires manqués : %(c)s", c=", ".join(failed)))
-    if below:
-        eligibility += str(_l(" — principes sous le seuil : %(p)s", p=", ".join(below)))
+    result = (application.snapshot or {}).get("result") or {}
+    remaining = verification.unverified(application) if application.snapshot else []
     return [
         (str(_l("Charte en vigueur signée")), not workflow.signed_current_charter(application)),
         (
             str(_l("Auto-évaluation terminée jointe")),
             not workflow.finished_assessment(application),
         ),
-        (eligibility, bool(result.get("eligible"))),
+        (str(_l("Éligible selon l'auto-évaluation")), bool(result.get("eligible"))),
+        (
+            str(_l("Réponses vérifiées au vu des pièces (%(n)s à vérifier)", n=len(remaining))),
+            bool(application.snapshot) and not remaining,
+        ),
+        (
+            str(_l("Éligible selon le résultat vérifié")),
+            verification.verified_eligible(application),
+        ),
         (str(_l("Pièces obligatoires présentes")), not evidence.missing_documents(application)),
     ]
 

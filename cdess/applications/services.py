@@ -22,7 +22,12 @@ from cdess.assessments.models import Assessment
 from cdess.extensions import db
 from cdess.structures.models import Structure
 
-OPEN_STATES = frozenset(State) - {State.refused, State.certified, State.withdrawn}
+OPEN_STATES = frozenset(State) - {
+    State.refused,
+    State.certified,
+    State.withdrawn,
+    State.not_admissible,
+}
 
 
 class ApplicationError(ValueError):
@@ -100,10 +105,14 @@ def withdraw(application: Application, actor: User, comment: str = "") -> None:
 
 
 def submit(application: Application, actor: User, today: date | None = None) -> None:
-    """Freeze the assessment's result and send the file to the next session."""
+    """Freeze the assessment's result and answers and send the file to the next session;
+    on a resubmission, the checks of answers that changed are dropped."""
+    from cdess.applications import verification
+
     if problems := missing(application):
         raise workflow.TransitionError(problems)
     name = "resubmit" if application.state is State.incomplete else "submit"
+    previous_answers = (application.snapshot or {}).get("answers", {})
     workflow.apply(application, name, actor)
     assessment = application.assessment
     application.snapshot = {
@@ -111,9 +120,11 @@ def submit(application: Application, actor: User, today: date | None = None) -> 
         "charter_version": assessment.version.number,
         "finished_at": assessment.finished_at.isoformat(),
         "result": assessment.result,
+        "answers": assessments.answers_by_code(assessment),
     }
     application.session_date = next_session(today or date.today())
     db.session.flush()
+    verification.refresh_after_submission(application, previous_answers)
 
 
 def editable(application: Application) -> bool:
@@ -253,12 +264,24 @@ def objective_reports(application: Application) -> list[dict]:
 
 
 def changes(application: Application) -> list[dict]:
-    """For a renewal: criterion by criterion, how the result moved since the last label."""
+    """For a renewal: criterion by criterion, how the answers and the result moved since the
+    last label (`assessments.compare`: progress only where an answer changed, and whether the
+    charter's points for a criterion changed between the two versions)."""
     previous = application.previous
     assessment = application.assessment
     if previous is None or not previous.snapshot or assessment is None or not assessment.finished:
         return []
-    return assessments.compare(previous.snapshot["result"], assessment.result)
+    earlier = previous.assessment
+    if earlier is None:  # the frozen result stays, even when its assessment is gone
+        return assessments.compare(previous.snapshot["result"], assessment.result)
+    return assessments.compare(
+        previous.snapshot["result"],
+        assessment.result,
+        assessments.answers_by_code(earlier),
+        assessments.answers_by_code(assessment),
+        before_version=earlier.version,
+        after_version=assessment.version,
+    )
 
 
 def report_objective(application: Application, objective: Objective, outcome: str) -> None:

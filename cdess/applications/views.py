@@ -17,12 +17,13 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from cdess import territories
-from cdess.applications import evidence, notices, review, services, workflow
+from cdess.applications import evidence, notices, review, services, verification, workflow
 from cdess.applications.forms import NoteForm, ObjectiveForm
 from cdess.applications.models import Application, Document, DocumentKind, Kind, Objective, State
 from cdess.applications.permissions import (
     can_apply_for,
     can_review_applications,
+    can_verify_answers,
     can_view_application,
 )
 from cdess.assessments.models import Assessment, AssessmentStatus
@@ -47,6 +48,7 @@ STATE_LABELS = {
     State.deferred: _l("ajourné"),
     State.certified: _l("certificat délivré"),
     State.withdrawn: _l("retiré"),
+    State.not_admissible: _l("non recevable"),
 }
 
 
@@ -118,11 +120,9 @@ def _page(application: Application, status: int = 200, **context):
         context["objective_form"] = _objective_form(application, formdata=None)
     if staff and "note_form" not in context:
         context["note_form"] = NoteForm(prefix="note", formdata=None)
-    complements = next(
-        (e.comment for e in reversed(application.audit) if e.to_state == State.incomplete.value),
-        None,
-    )
+    complements = _last_comment(application, State.incomplete)
     certificate = certificates.current(application)
+    not_admissible = application.state is State.not_admissible
     return render_template(
         "applications/show.html",
         application=application,
@@ -150,8 +150,20 @@ def _page(application: Application, status: int = 200, **context):
         upload_values=context.pop("upload_values", {}),
         outcome_errors=context.pop("outcome_errors", {}),
         questions=criterion_questions(application),
+        verified_obstacles=verification.verified_obstacles(application),
+        unverified=verification.unverified(application) if application.snapshot else [],
+        corrections=verification.corrections(application),
+        decision_reason=_last_comment(application, State.not_admissible)
+        if not_admissible
+        else None,
+        appeal_rights=notices.appeal_rights() if not_admissible else "",
         **context,
     ), status
+
+
+def _last_comment(application: Application, state: State) -> str | None:
+    """The message of the last transition into this state."""
+    return next((e.comment for e in reversed(application.audit) if e.to_state == state.value), None)
 
 
 def _objective_form(application: Application, formdata=...) -> ObjectiveForm:
@@ -418,6 +430,90 @@ def renew(application_id: int):
         "success",
     )
     return _back(application)
+
+
+# --- answers verified against the evidence ----------------------------------------------------
+
+
+@bp.get("/candidatures/<int:application_id>/reponses")
+@permission_required(authenticated)
+def answers(application_id: int):
+    return _answers_page(_load(application_id))
+
+
+def _answers_page(application: Application, status: int = 200, errors=None, values=None):
+    """Criterion by criterion: the applicant's answer, its check, the correction's form."""
+    if application.snapshot is None:
+        abort(404)  # a draft has nothing to verify
+    assessment = application.assessment
+    criteria = {c.code: c for c in assessment.version.criteria}
+    charter = verification.charter_of(application)
+    return render_template(
+        "applications/answers.html",
+        application=application,
+        principles=assessment.version.principles,
+        checkable={c.code for c in verification.to_check(application)},
+        criteria=criteria,
+        answers=verification.applicant_answers(application),
+        checks=verification.checks_by_code(application),
+        display=services.assessments.display_value,
+        form_value=services.assessments.form_value,
+        self_result=application.snapshot["result"],
+        self_obstacles=verification.describe(charter, application.snapshot["result"]),
+        verified=application.verified_result,
+        verified_obstacles=verification.verified_obstacles(application),
+        unverified=verification.unverified(application),
+        can_verify=can_verify_answers(current_user, application),
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.post("/candidatures/<int:application_id>/reponses/<code>")
+@permission_required(authenticated)
+def check_answer(application_id: int, code: str):
+    application = _load(application_id)
+    require(can_verify_answers(current_user, application))
+    decision = request.form.get("decision", "")
+    raw, reason = request.form.get("value", "")[:4000], request.form.get("reason", "")[:4000]
+    try:
+        if decision == "confirm":
+            verification.confirm(application, code[:20], current_user)
+            message = _("Réponse %(code)s confirmée.", code=code)
+        elif decision == "correct":
+            verification.correct(application, code[:20], current_user, raw, reason)
+            message = _("Réponse %(code)s corrigée.", code=code)
+        else:
+            abort(400)
+    except verification.VerificationError as error:
+        db.session.rollback()
+        return _answers_page(
+            application,
+            status=400,
+            errors={code: {error.field or "value": str(error)}},
+            values={code: {"value": raw, "reason": reason}},
+        )
+    db.session.commit()
+    flash(message, "success")
+    return redirect(
+        url_for("applications.answers", application_id=application.id, _anchor=f"r-{code}")
+    )
+
+
+@bp.post("/candidatures/<int:application_id>/reponses")
+@permission_required(authenticated)
+def confirm_remaining(application_id: int):
+    application = _load(application_id)
+    require(can_verify_answers(current_user, application))
+    try:
+        count = verification.confirm_remaining(application, current_user)
+    except verification.VerificationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)s réponse(s) confirmée(s).", n=count), "success")
+    return redirect(url_for("applications.answers", application_id=application.id))
 
 
 # --- secretariat ------------------------------------------------------------------------------

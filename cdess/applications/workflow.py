@@ -57,14 +57,51 @@ def finished_assessment(application: Application) -> list[str]:
     return []
 
 
+def eligible_self_assessment(application: Application) -> list[str]:
+    """Only an eligible self-assessment is submitted; the applicant reads what fails."""
+    from cdess.applications import verification
+
+    obstacles = verification.self_assessed_obstacles(application)
+    if not obstacles:
+        return []
+    return [str(_l("L'auto-évaluation jointe ne respecte pas la charte :")), *obstacles]
+
+
+def answers_verified(application: Application) -> list[str]:
+    from cdess.applications import verification
+
+    if codes := verification.unverified(application):
+        return [
+            str(
+                _l(
+                    "Réponses à vérifier au vu des pièces (%(n)s) : %(codes)s.",
+                    n=len(codes),
+                    codes=", ".join(codes),
+                )
+            )
+        ]
+    return []
+
+
+def eligible_verified_result(application: Application) -> list[str]:
+    """A file goes forward only on a verified result that meets the charter."""
+    from cdess.applications import verification
+
+    if application.verified_result is None:
+        return [str(_l("Le résultat vérifié n'est pas encore établi."))]
+    if obstacles := verification.verified_obstacles(application):
+        return [str(_l("Le résultat vérifié ne respecte pas la charte :")), *obstacles]
+    return []
+
+
 def signed_current_charter(application: Application) -> list[str]:
+    """The structure's signature counts today: of the published version, of an older one
+    that only minor versions followed, or within a major version's grace period."""
+    from datetime import date
+
     from cdess.charter import services as charter
 
-    signature = charter.active_signature(application.structure)
-    published = charter.published_version()
-    if signature is None or published is None or signature.version_id != published.id:
-        return [str(_l("La structure doit avoir signé la charte en vigueur."))]
-    return []
+    return [str(p) for p in charter.signature_problems(application.structure, date.today())]
 
 
 def identity_complete(application: Application) -> list[str]:
@@ -107,6 +144,7 @@ BEFORE_SESSION = frozenset(
 SUBMIT_CHECKS = (
     signed_current_charter,
     finished_assessment,
+    eligible_self_assessment,
     identity_complete,
     required_documents,
     objectives_reported,
@@ -145,7 +183,15 @@ TRANSITIONS = {
             State.admissible,
             frozenset({SECRETARIAT}),
             _l("Déclarer recevable"),
-            preconditions=(checklist_complete,),
+            preconditions=(checklist_complete, answers_verified, eligible_verified_result),
+        ),
+        Transition(
+            "declare_not_admissible",
+            frozenset({State.submitted, State.admissible}),
+            State.not_admissible,
+            frozenset({SECRETARIAT}),
+            _l("Déclarer non recevable"),
+            comment_required=True,
         ),
         Transition(
             "schedule",
@@ -153,6 +199,7 @@ TRANSITIONS = {
             State.scheduled,
             frozenset({SECRETARIAT}),
             _l("Inscrire à l'ordre du jour"),
+            preconditions=(eligible_verified_result,),
             made_by="agenda",
         ),
         Transition(
@@ -170,6 +217,7 @@ TRANSITIONS = {
             State.granted,
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Attribuer le label"),
+            preconditions=(eligible_verified_result,),
             made_by="vote",
         ),
         Transition(
@@ -196,6 +244,7 @@ TRANSITIONS = {
             State.certified,
             frozenset({SECRETARIAT}),
             _l("Délivrer le certificat"),
+            preconditions=(eligible_verified_result,),
         ),
         Transition(
             "withdraw",

@@ -87,7 +87,7 @@ def snapshot(
     epci = structure.epci
     session, decided_on = decision(application)
     president = sessions.president()
-    result = (application.snapshot or {}).get("result", {})
+    result = application.verified_result or {}  # the council voted on the verified result
     return {
         "number": number,
         "departement": current_app.config["DEPARTEMENT_NAME"],
@@ -106,7 +106,9 @@ def snapshot(
         "valid_until": application.label_valid_until.isoformat(),
         "overall": round(result.get("overall", 0)),
         "principles": [
-            {"title": p["title"], "score": round(p["score"])} for p in result.get("principles", [])
+            {"title": p["title"], "score": round(p["score"])}
+            for p in result.get("principles", [])
+            if p["score"] is not None
         ],
         "charter_version": (application.snapshot or {}).get("charter_version"),
         "recommendations": recommendations.strip(),

@@ -160,6 +160,17 @@ def open_vote(item: AgendaItem, actor: User) -> None:
         raise SessionError(
             _("Clôturez d'abord le vote sur « %(s)s ».", s=current.application.structure.name)
         )
+    if problems := workflow.eligible_verified_result(item.application):
+        # The council votes on the verified result; one that fails the charter never
+        # reaches a vote that could grant the label: the file leaves the agenda instead.
+        raise SessionError(
+            " ".join(
+                [
+                    _("Le vote ne peut pas s'ouvrir : retirez ce dossier de l'ordre du jour."),
+                    *problems,
+                ]
+            )
+        )
     services.recuse_structure_members(item)
     count = quorum(item)
     if not count.reached:

@@ -4,6 +4,8 @@ import hashlib
 
 from flask import current_app
 
+from cdess.applications import verification
+from cdess.applications.models import CheckStatus
 from cdess.extensions import db
 from cdess.sessions import services
 from cdess.sessions.labels import CHOICE, OPINION
@@ -36,6 +38,8 @@ def data(session: CouncilSession) -> dict:
     for item in session.items:
         application, result = item.application, item.result or {}
         structure = application.structure
+        verified = application.verified_result or {}
+        corrected = [c for c in application.checks if c.status is CheckStatus.corrected]
         items.append(
             {
                 "position": item.position,
@@ -45,6 +49,18 @@ def data(session: CouncilSession) -> dict:
                 "rapporteur": item.rapporteur.display_name if item.rapporteur else "—",
                 "opinion": str(OPINION[item.opinion]) if item.opinion else "—",
                 "report": item.report,
+                "verified": {
+                    "overall": verified.get("overall"),
+                    "eligible": bool(verified.get("eligible")),
+                    "principles": [
+                        {"title": p["title"], "score": p["score"]}
+                        for p in verified.get("principles", [])
+                    ],
+                    "obstacles": verification.verified_obstacles(application),
+                    "corrected": [c.criterion_code for c in corrected],
+                }
+                if verified
+                else None,
                 "secret": item.secret,
                 "recused": result.get("recused", []),
                 "quorum": result.get("quorum", {}),

@@ -359,6 +359,14 @@ def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) ->
         SessionStatus.cancelled,
     ):
         raise SessionError(_("Le rapport ne peut plus être modifié."))
+    if opinion is Opinion.favourable and (
+        problems := workflow.eligible_verified_result(item.application)
+    ):
+        raise SessionError(
+            " ".join(
+                [_("Un avis favorable est impossible : le label ne peut être attribué."), *problems]
+            )
+        )
     item.report, item.opinion = report.strip(), opinion
     db.session.flush()
 

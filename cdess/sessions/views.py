@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cdess.accounts.models import Role, User
-from cdess.applications import notices
-from cdess.applications.models import Application
+from cdess.applications import notices, verification
+from cdess.applications.models import Application, CheckStatus
+from cdess.applications.permissions import can_verify_answers
 from cdess.extensions import db
 from cdess.sessions import convocation, live, services
 from cdess.sessions import permissions as can
@@ -355,6 +356,10 @@ def item(item_id: int, form: ReportForm | None = None, status: int = 200):
         item=agenda_item,
         application=application,
         result=(application.snapshot or {}).get("result"),
+        verified=application.verified_result,
+        verified_obstacles=verification.verified_obstacles(application),
+        corrections=[c for c in application.checks if c.status is CheckStatus.corrected],
+        can_verify=can_verify_answers(current_user, application),
         form=form,
         recused=current_user.id in services.recused_ids(agenda_item),
     ), status
@@ -373,7 +378,9 @@ def report(item_id: int):
             agenda_item, current_user, form.report.data, Opinion(form.opinion.data)
         )
     except services.SessionError as error:
-        return _refused(error, url_for("sessions.item", item_id=item_id))
+        db.session.rollback()
+        form.opinion.errors.append(str(error))
+        return item(item_id, form, 400)
     db.session.commit()
     return _done(_("Rapport enregistré."), url_for("sessions.item", item_id=item_id))
 

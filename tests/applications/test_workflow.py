@@ -16,6 +16,7 @@ EXPECTED = {  # action: (from states, to state, who)
     "resubmit": ({"incomplete"}, "submitted", {"applicant"}),
     "request_complements": ({"submitted"}, "incomplete", {"secretariat"}),
     "declare_admissible": ({"submitted"}, "admissible", {"secretariat"}),
+    "declare_not_admissible": ({"submitted", "admissible"}, "not_admissible", {"secretariat"}),
     "schedule": ({"admissible", "deferred"}, "scheduled", {"secretariat"}),
     "unschedule": ({"scheduled"}, "admissible", {"secretariat"}),
     "grant": ({"scheduled"}, "granted", {"secretariat", "president"}),
@@ -63,7 +64,11 @@ def test_allowed_lists_what_a_person_may_do(ready, people):
     application = new_application(structure, assessment, State.submitted)
     names = lambda who: {t.name for t in workflow.allowed(people[who], application)}  # noqa: E731
     assert names("applicant") == {"withdraw"}
-    assert names("secretariat") == {"request_complements", "declare_admissible"}
+    assert names("secretariat") == {
+        "request_complements",
+        "declare_admissible",
+        "declare_not_admissible",
+    }
     assert names("other") == set() and names("member") == set()
     assert workflow.allowed(None, application) == []
 

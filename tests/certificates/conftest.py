@@ -11,6 +11,7 @@ from cdess.sessions.models import AgendaItem, SessionStatus
 
 RESULT = {
     "overall": 81.6,
+    "eligible": True,
     "principles": [
         {"code": "GOV", "title": "Gouvernance démocratique", "score": 90.4},
         {"code": "LUC", "title": "Lucrativité limitée", "score": 72.5},
@@ -28,6 +29,7 @@ def grant(create_structure, people):
             structure_id=structure.id,
             state=State.granted,
             snapshot={"charter_version": 1, "result": RESULT},
+            verified_result=RESULT,
         )
         db.session.add(application)
         db.session.commit()

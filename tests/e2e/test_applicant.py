@@ -3,8 +3,11 @@ create the structure with the commune search, sign the charter, self-assess prin
 principle, finish, get the PDF report; then apply with evidence files (a disguised text file
 refused first), add a progress objective and submit. The secretariat, in its own browser,
 leaves an internal note and asks for complements; the applicant reads the message (not the
-note), replaces the statutes, adds a piece and resubmits; the secretariat ticks its checklist
-and declares the file admissible. The timeline shows every round, the emails are in the
+note), replaces the statutes, adds a piece and resubmits; the secretariat verifies the answers
+against the evidence (one corrected, with its reason), ticks its checklist and declares the
+file admissible; the applicant reads the correction. A first submission with an assessment
+that fails the charter is refused with its reasons, and a new assessment put right. The
+timeline shows every round, the emails are in the
 outbox and `flask audit verify` finds the chain intact."""
 
 import re
@@ -181,6 +184,32 @@ def apply_with_evidence(j, journey, server) -> None:
     )
     page.get_by_role("button", name="Ajouter l'objectif").click()
     expect(page.get_by_text("Objectif de progrès ajouté.")).to_be_visible()
+
+    # This assessment fails the charter (« Libre adhésion » under its floor): the page says
+    # so with the recommendation, and a submission is refused, the draft kept.
+    before = page.get_by_role("region", name="Avant de déposer")
+    expect(before).to_contain_text("L'auto-évaluation jointe ne respecte pas la charte")
+    expect(before).to_contain_text("Principe « Libre adhésion » : 0 / 100, sous le plancher de 40.")
+    page.get_by_role("button", name="Déposer le dossier").click()
+    expect(page.get_by_role("status")).to_contain_text("Principe « Libre adhésion »")
+    expect(page.get_by_text("brouillon", exact=True)).to_be_visible()
+    j.check("depot refuse non eligible")
+
+    # A new assessment from the last answers, with free membership put right, is eligible.
+    page.get_by_role("link", name="Auto-évaluations de la structure").click()
+    expect(page.get_by_label("Partir des réponses de la dernière auto-évaluation")).to_be_checked()
+    page.get_by_role("button", name="Commencer une auto-évaluation").click()
+    for step in range(5):
+        expect(page.get_by_text(f"Principe {step + 1} sur 5")).to_be_visible()
+        if step == 3:
+            answer_questions(page, best=True)
+        page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("button", name="Terminer l'auto-évaluation").click()
+    expect(page.get_by_text("éligible au label", exact=True)).to_be_visible()
+    j.goto(url)
+    page.get_by_label("Auto-évaluation jointe au dossier").select_option(index=0)
+    page.get_by_role("button", name="Joindre cette auto-évaluation").click()
+    expect(page.get_by_text("Auto-évaluation rattachée au dossier.")).to_be_visible()
     expect(page.get_by_text("Le dossier est complet")).to_be_visible()
     j.check("candidature complete")
     page.get_by_role("button", name="Déposer le dossier").click()
@@ -248,11 +277,14 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     a.get_by_role("button", name="Déposer les compléments").click()
     expect(a.get_by_text("le dossier est maintenant « déposé »")).to_be_visible()
 
-    # Admissible only once every point of the checklist is ticked.
+    # Admissible only once every answer is verified and every point of the checklist ticked.
     sec.goto(url)
     expect(page.get_by_role("link", name="statuts-signes.pdf")).to_be_visible()
     page.get_by_role("button", name="Déclarer recevable").click()
     expect(page.get_by_text("Vérification non cochée").first).to_be_visible()
+    expect(page.get_by_text("Réponses à vérifier au vu des pièces").first).to_be_visible()
+    verify_answers(sec)
+    sec.goto(url)
     checklist = page.get_by_role("group", name="Points vérifiés à la lecture du dossier")
     for box in checklist.get_by_role("checkbox").all():
         box.check()
@@ -268,3 +300,45 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     expect(page.get_by_role("region", name="Notes internes du secrétariat")).to_contain_text(NOTE)
     sec.check("dossier recevable")
     applicant.goto(url, "candidature recevable")
+    expect(a.get_by_text("1 réponse corrigée au vu des pièces")).to_be_visible()
+    a.get_by_role("link", name="Voir les réponses vérifiées, critère par critère").click()
+    corrected = a.locator("#r-GOV-07")
+    expect(corrected).to_contain_text("corrigée : 15 %")
+    expect(corrected).to_contain_text(f"Motif : {CORRECTION}")
+    expect(a.get_by_role("button", name=re.compile("^Confirmer"))).to_have_count(0)
+    applicant.check("reponses verifiees vues par la structure")
+    applicant.goto(url)
+
+
+CORRECTION = "La liste des administrateurs jointe compte 2 femmes sur 13 membres (15 %)."
+
+
+def verify_answers(sec) -> None:
+    """The secretariat checks the answers against the evidence: one correction (its reason
+    required first), then every other answer confirmed; the verified result stays eligible."""
+    page = sec.page
+    page.get_by_role("link", name="Vérifier les réponses au vu des pièces").click()
+    expect(heading(page, "Réponses vérifiées au vu des pièces")).to_be_visible()
+    card = page.locator("#r-GOV-07")
+    card.get_by_text("Corriger la réponse").click()
+    card.get_by_label("Réponse corrigée pour GOV-07").fill("15")
+    card.get_by_role("button", name="Enregistrer la correction GOV-07").click()
+    card = page.locator("#r-GOV-07")
+    reason = card.get_by_label("Motif de la correction (lu par la structure)")
+    expect(reason).to_have_attribute("aria-describedby", "m-GOV-07-erreur")
+    expect(card.locator("#m-GOV-07-erreur")).to_have_text("Indiquez le motif de la correction.")
+    expect(card.get_by_label("Réponse corrigée pour GOV-07")).to_have_value("15")
+    sec.check("correction sans motif")
+    reason.fill(CORRECTION)
+    card.get_by_role("button", name="Enregistrer la correction GOV-07").click()
+    expect(page.get_by_text("Réponse GOV-07 corrigée.")).to_be_visible()
+    expect(page.locator("#r-GOV-07")).to_contain_text("corrigée : 15 %")
+    page.get_by_role(
+        "button", name=re.compile(r"^Confirmer les \d+ réponses non vérifiées")
+    ).click()
+    expect(page.get_by_text(re.compile(r"\d+ réponse\(s\) confirmée\(s\)"))).to_be_visible()
+    results = page.get_by_role("region", name="Résultats")
+    expect(results).to_contain_text("Toutes les réponses notées ont été vérifiées.")
+    expect(results.get_by_text(re.compile("^Résultat vérifié"))).to_contain_text("éligible")
+    sec.check("reponses verifiees")
+    page.get_by_role("link", name=re.compile("^Candidature de ")).click()

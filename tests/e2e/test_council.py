@@ -71,11 +71,16 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
     expect(agenda.get_by_role("rowheader")).to_have_text([second, first])
     expect(page.get_by_role("button", name=f"monter {second}", exact=True)).to_be_disabled()
 
-    # A rapporteur for each, and a secret ballot on the second point.
+    # A rapporteur for each (membre05 on the file examined first), and a secret ballot on
+    # the second point.
+    rap, rap_name = member(journey, "council-rapporteur", "membre05")
     rapporteurs = []
     for n, name in enumerate((second, first)):
         choice = page.get_by_label(f"Rapporteur pour {name}")
-        choice.select_option(index=n + 3)
+        if n == 0:
+            choice.select_option(label=rap_name)
+        else:
+            choice.select_option(index=n + 3)
         rapporteurs.append(choice.locator("option:checked").inner_text())
         page.get_by_role("button", name=f"Désigner le rapporteur pour {name}").click()
         expect(status(page)).to_have_text("Rapporteur enregistré.")
@@ -85,6 +90,8 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
     expect(agenda.get_by_role("row").filter(has_text=first)).to_contain_text("secret")
     expect(agenda.get_by_role("row").filter(has_text=second)).to_contain_text("public")
     j.check("ordre du jour prepare")
+    item_url = agenda.get_by_role("link", name=second).get_attribute("href")
+    rapporteur_finds_a_failing_answer(rap, item_url)
 
     # Convened: the convocation goes to every member, with the event for their calendar.
     page.get_by_role("button", name="Convoquer le conseil").click()
@@ -110,6 +117,43 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
     ics = event.get_content()
     assert "BEGIN:VEVENT" in ics and "DTSTART;TZID=Europe/Paris" in ics, ics
     assert second in ics.replace("\r\n ", ""), ics  # the agenda, in a folded description
+
+
+def rapporteur_finds_a_failing_answer(rap, item_url: str) -> None:
+    """The rapporteur reads the evidence, corrects an eliminatory answer: the verified result
+    fails the charter, and a favourable opinion is refused next to the control."""
+    page = rap.page
+    rap.goto(item_url, "rapporteur dossier")
+    expect(
+        page.get_by_role("region", name="Résultat vérifié au regard de la charte")
+    ).to_contain_text("éligible")
+    page.get_by_role("link", name=re.compile("^Réponses vérifiées, critère par critère")).click()
+    card = page.locator("#r-TER-01")
+    card.get_by_text("Corriger la réponse").click()
+    card.get_by_role("group", name="Réponse corrigée pour TER-01").get_by_label("Non").check()
+    card.get_by_label("Motif de la correction (lu par la structure)").fill(
+        "L'avis SIRENE joint situe le siège et l'unique établissement à Lille (Nord)."
+    )
+    card.get_by_role("button", name="Enregistrer la correction TER-01").click()
+    expect(status(page)).to_have_text("Réponse TER-01 corrigée.")
+    results = page.get_by_role("region", name="Résultats")
+    expect(results).to_contain_text("Critère éliminatoire non atteint — TER-01")
+    rap.check("rapporteur correction")
+    rap.goto(item_url)
+    page.get_by_role("textbox", name="Rapport", exact=True).fill(
+        "Les pièces ne montrent aucun établissement dans le 62."
+    )
+    page.get_by_label("Avis du rapporteur").select_option(label="favorable")
+    page.get_by_role("button", name="Enregistrer le rapport").click()
+    expect(page.get_by_label("Avis du rapporteur")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text(re.compile("^Un avis favorable est impossible"))).to_be_visible()
+    expect(page.get_by_role("textbox", name="Rapport", exact=True)).to_have_value(
+        "Les pièces ne montrent aucun établissement dans le 62."
+    )
+    rap.check("rapporteur avis favorable refuse")
+    page.get_by_label("Avis du rapporteur").select_option(label="défavorable")
+    page.get_by_role("button", name="Enregistrer le rapport").click()
+    expect(status(page)).to_have_text("Rapport enregistré.")
 
 
 def test_council_runs_a_session_live(journey, server):
