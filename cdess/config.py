@@ -29,6 +29,8 @@ class Defaults:
     # (deadline, session) pair is a month-day: a file submitted on or before the deadline is
     # examined at that session.
     COUNCIL_CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
+    # A session opens on its day (local date); this many days before or after are tolerated.
+    SESSION_OPEN_TOLERANCE_DAYS = 0
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Evidence files: size limits per file and per application; UPLOAD_DIR unset means

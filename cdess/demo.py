@@ -496,7 +496,7 @@ DEMO_APPLICATION_STATES = (
     + ["draft"] * 2
     + ["scheduled"] * 2
     + ["granted", "refused", "deferred", "certified-ending", "certified", "withdrawn"]
-    + ["not_admissible"]
+    + ["not_admissible", "certified-suspended"]
 )
 # The second draft's assessment fails the charter: its page says what stands in the way.
 NOT_ELIGIBLE_DRAFT = 1
@@ -512,6 +512,7 @@ _PATHS = {
     "deferred": ["declare_admissible"],
     "certified": ["declare_admissible"],
     "certified-ending": ["declare_admissible", "schedule", "grant"],
+    "certified-suspended": ["declare_admissible", "schedule", "grant"],
     "withdrawn": ["withdraw"],
     "not_admissible": ["declare_not_admissible"],
 }
@@ -630,6 +631,9 @@ def _applications(applicants: list[User], agent: User) -> int:
         if state == "certified-ending":
             # Issued 21 months ago: its renewal is open.
             certificates.issue(application, agent, today=services.add_months(today, -21))
+        if state == "certified-suspended":
+            # Issued 12 months ago; the past session suspended it (see _sessions).
+            certificates.issue(application, agent, today=services.add_months(today, -12))
         if state == "submitted":
             services.add_note(
                 application,
@@ -712,6 +716,7 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
 
     from cdess.applications import services as applications
     from cdess.certificates import services as certificates
+    from cdess.certificates.models import ProposalAction
     from cdess.sessions import live
     from cdess.sessions import services as sessions
     from cdess.sessions.models import Choice, Opinion
@@ -749,6 +754,33 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
         item = sessions.add_item(past, application, agent)
         item.secret = secret
         report(item, members[n], opinion)
+    # And a proposal to suspend a label, answered by the structure: the council suspends it.
+    suspended = by_state["certified-suspended"][0]
+    proposal = certificates.propose(
+        certificates.current(suspended),
+        ProposalAction.suspend,
+        agent,
+        "Le procès-verbal de l'assemblée générale annuelle n'a pas été transmis et le conseil "
+        "d'administration ne s'est pas réuni depuis quatorze mois (GOV-03, GOV-04) : le "
+        "secrétariat propose de suspendre le label jusqu'à la tenue de l'assemblée.",
+    )
+    certificates.answer(
+        proposal,
+        suspended.structure.memberships[0].user,
+        "Notre assemblée générale a dû être reportée après le départ de notre présidente ; "
+        "elle est convoquée pour le mois prochain et nous transmettrons son procès-verbal.",
+    )
+    item = sessions.add_proposal_item(past, proposal, agent)
+    sessions.assign_rapporteur(item, members[4])
+    sessions.write_report(
+        item,
+        members[4],
+        "Les pièces confirment l'absence d'assemblée générale depuis plus d'un an ; la "
+        "suspension est proportionnée et pourra être levée dès la transmission du "
+        "procès-verbal.",
+        Opinion.favourable,
+    )
+    decided.append((suspended, Opinion.favourable, False, "pour"))
     live.convene(past, agent)
     live.open_session(past, agent, at=_utc(day, time(14, 5)))
     present = [president, *members[:40]]
@@ -775,9 +807,12 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
         recommendations="Ouvrir le conseil d'administration aux salariés d'ici au renouvellement.",
     )
 
-    # The upcoming session, convened, and the one after, planned.
-    upcoming_day = applications.next_session(today + timedelta(days=1))
-    upcoming = sessions.create_session(datetime.combine(upcoming_day, time(14)), today, place)
+    # The upcoming session, convened, meets today — a session opens only on its day, so that
+    # the demo's can be run live at once — and the one after, planned.
+    upcoming_day = live.local_date()
+    upcoming = sessions.create_session(
+        datetime.combine(upcoming_day, time(14)), applications.add_months(upcoming_day, -2), place
+    )
     for n, application in enumerate(by_state["scheduled"]):
         item = sessions.add_item(upcoming, application, agent)
         report(item, members[10 + n], (Opinion.favourable, Opinion.reserved)[n % 2])

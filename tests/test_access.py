@@ -271,6 +271,7 @@ MATRIX = [
         expect(403, anonymous=302, council_member=400, president=400),
     ),
     ("POST", "/seances/points/{item_id}/cloture-vote", presiding(302)),
+    ("POST", "/seances/points/{item_id}/annulation-vote", presiding(302)),  # refused: not open
     ("POST", "/seances/{session_id}/cloture", presiding(302)),
     ("GET", "/seances/{session_id}/proces-verbal.pdf", sitting(404)),  # no minutes yet
     # Certificates: the secretariat issues and manages; the structure downloads its own;
@@ -279,9 +280,14 @@ MATRIX = [
     ("POST", "/candidatures/{application_id}/certificat", staff_only(302)),  # not granted
     ("POST", "/seances/{session_id}/certificats", staff_only(302)),  # nothing granted
     ("GET", "/seances/{session_id}/certificats.zip", staff_only(404)),  # none issued
-    ("GET", "/certificats/{number}", staff_only()),
-    ("GET", "/certificats/CDESS-62-1999-0001", staff_only(404)),
-    ("POST", "/certificats/{number}/statut", staff_only(400)),
+    ("GET", "/certificats/{number}", presiding()),
+    ("GET", "/certificats/CDESS-62-1999-0001", presiding(404)),
+    # A label's status: the secretariat proposes, the president may suspend urgently, the
+    # structure answers; only the council's vote decides.
+    ("POST", "/certificats/{number}/proposition", staff_only(400)),
+    ("POST", "/certificats/{number}/suspension-urgente", expect(403, anonymous=302, president=400)),
+    ("POST", "/propositions/{proposal_id}/reponse", expect(403, anonymous=302, applicant=302)),
+    ("POST", "/propositions/999999/reponse", expect(404, anonymous=302)),
     ("POST", "/certificats/{number}/reedition", staff_only(400)),
     ("GET", "/certificats/{number}.pdf", owner_or_staff()),
     ("GET", "/verification", expect(200)),
@@ -295,6 +301,7 @@ MATRIX = [
 
 IDS = (
     "submitted_id",
+    "proposal_id",
     "applicant_id",
     "admin_id",
     "structure_id",
@@ -327,6 +334,7 @@ def world_rows(database_url, tmp_path_factory):
     from cdess.assessments import services as assessments
     from cdess.assessments.models import Assessment, AssessmentStatus
     from cdess.certificates import services as certificates
+    from cdess.certificates.models import ProposalAction
     from cdess.charter import scoring
     from cdess.charter import services as charters
     from cdess.sessions import services as sessions
@@ -408,9 +416,13 @@ def world_rows(database_url, tmp_path_factory):
         db.session.add(granted)
         db.session.flush()
         certificate = certificates.issue(granted, users["secretariat"])
+        proposal = certificates.propose(
+            certificate, ProposalAction.suspend, users["secretariat"], "AG non tenue."
+        )
         db.session.commit()
         ids = {
             "submitted_id": submitted.id,
+            "proposal_id": proposal.id,
             "applicant_id": users["applicant"].id,
             "admin_id": users["admin"].id,
             "structure_id": structure.id,

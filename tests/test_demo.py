@@ -92,7 +92,7 @@ def test_demo_command_loads_once(app):
     applications = list(db.session.execute(db.select(Application)).scalars())
     states = Counter(a.state.value for a in applications)
     assert set(states) == {s.value for s in State}
-    assert states["submitted"] == 4 and states["certified"] == 2
+    assert states["submitted"] == 4 and states["certified"] == 3
     assert verify_chain() == []
     for application in applications:
         assert evidence.missing_documents(application) == []
@@ -117,6 +117,19 @@ def test_demo_command_loads_once(app):
         State.deferred,
         State.certified,
     }
+    # The council suspended a label on the secretariat's proposal, answered by the structure;
+    # the verification page shows it with its history.
+    from cdess.certificates.models import CertificateStatus, StatusChange
+    from cdess.sessions.models import ItemKind
+
+    (proposal_item,) = [i for i in past.items if i.kind is ItemKind.proposal]
+    certificate = proposal_item.proposal.certificate
+    assert certificate.status is CertificateStatus.suspended
+    assert proposal_item.proposal.answer and proposal_item.result["outcome"] == "granted"
+    change = db.session.execute(
+        db.select(StatusChange).filter_by(certificate_id=certificate.id, to_status="suspended")
+    ).scalar_one()
+    assert change.item_id == proposal_item.id and change.decided_on == past.starts_at.date()
     assert upcoming.items and all(i.report and i.rapporteur_id for i in upcoming.items)
 
 
@@ -200,8 +213,12 @@ def test_the_demo_tells_the_truth_about_the_charter(app, demo_loaded, client):
     )
     # The registry lists only labels granted on an eligible verified result.
     page = html(client.get("/registre"))
+    from cdess.certificates import services as certificates
+    from cdess.certificates.models import CertificateStatus
+
     for application in by_state[State.certified]:
-        assert application.structure.name in page
+        standing = certificates.current(application).status is CertificateStatus.valid
+        assert (application.structure.name in page) == standing  # a suspended label is not
     assert refused.structure.name not in page
 
 

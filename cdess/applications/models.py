@@ -63,8 +63,11 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
-    # The council session the file is attached to at submission (next deadline not passed).
-    session_date: Mapped[date | None]
+    # The one source of the file's session: the session whose agenda it is on, or was
+    # decided at (set by the agenda, never at submission).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("council_session.id", ondelete="SET NULL"), index=True
+    )
     # A renewal points at the certified application it renews.
     previous_id: Mapped[int | None] = mapped_column(
         ForeignKey("application.id", ondelete="SET NULL")
@@ -76,6 +79,7 @@ class Application(db.Model):
     checklist: Mapped[dict] = mapped_column(JSON, default=dict, server_default=db.text("'{}'"))
 
     structure: Mapped[Structure] = relationship()
+    session: Mapped["CouncilSession | None"] = relationship()  # noqa: F821
     assessment: Mapped[Assessment | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     previous: Mapped["Application | None"] = relationship(remote_side=[id])
@@ -94,6 +98,11 @@ class Application(db.Model):
     checks: Mapped[list["AnswerCheck"]] = relationship(
         back_populates="application", order_by="AnswerCheck.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def session_date(self) -> date | None:
+        """The day of the file's session (see `session_id`)."""
+        return self.session.starts_at.date() if self.session else None
 
 
 class AuditEntry(db.Model):

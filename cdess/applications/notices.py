@@ -47,10 +47,29 @@ def appeal_rights() -> str:
     )
 
 
+def _when(application: Application) -> str:
+    """When the file will be examined: its session once on an agenda, else the next one the
+    council's calendar plans (announced as planned, never as the file's session)."""
+    from datetime import date
+
+    from cdess.applications.services import next_session
+
+    if application.session_date:
+        return _(
+            "il est inscrit à l'ordre du jour de la séance du %(d)s.",
+            d=application.session_date.strftime("%d/%m/%Y"),
+        )
+    return _(
+        "il sera inscrit à l'ordre du jour d'une prochaine séance du conseil (la prochaine "
+        "est prévue le %(d)s).",
+        d=next_session(date.today()).strftime("%d/%m/%Y"),
+    )
+
+
 def _messages(application: Application, name: str) -> list[tuple[str, str, list[str]]]:
     """(audience, subject, paragraphs) for each email a transition sends."""
     structure = application.structure.name
-    session = application.session_date.strftime("%d/%m/%Y") if application.session_date else None
+    when = _when(application)
     if name in ("submit", "resubmit"):
         received = (
             _("Les compléments du dossier de %(s)s ont bien été déposés.", s=structure)
@@ -63,11 +82,7 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
                 _("Dossier déposé — %(s)s", s=structure),
                 [
                     received,
-                    _(
-                        "Le secrétariat vérifie maintenant qu'il est complet ; "
-                        "il sera examiné à la séance du %(d)s.",
-                        d=session,
-                    ),
+                    _("Le secrétariat vérifie maintenant qu'il est complet ; %(when)s", when=when),
                 ],
             ),
             (
@@ -94,7 +109,7 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
                 _("Dossier recevable — %(s)s", s=structure),
                 [
                     _("Le dossier de %(s)s est complet et recevable.", s=structure),
-                    _("Il sera inscrit à l'ordre du jour de la séance du %(d)s.", d=session),
+                    when[0].upper() + when[1:],
                 ],
             )
         ]

@@ -23,7 +23,7 @@ def on_council_agenda(user, application) -> bool:
     return (
         db.session.execute(
             db.select(AgendaItem.id)
-            .join(CouncilSession)
+            .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
             .filter(
                 AgendaItem.application_id == application.id,
                 CouncilSession.status != SessionStatus.cancelled,

@@ -105,8 +105,8 @@ def withdraw(application: Application, actor: User, comment: str = "") -> None:
 
 
 def submit(application: Application, actor: User, today: date | None = None) -> None:
-    """Freeze the assessment's result and answers and send the file to the next session;
-    on a resubmission, the checks of answers that changed are dropped."""
+    """Freeze the assessment's result and answers; on a resubmission, the checks of answers
+    that changed are dropped. The file's session is set when it goes on an agenda."""
     from cdess.applications import verification
 
     if problems := missing(application):
@@ -122,7 +122,6 @@ def submit(application: Application, actor: User, today: date | None = None) -> 
         "result": assessment.result,
         "answers": assessments.answers_by_code(assessment),
     }
-    application.session_date = next_session(today or date.today())
     db.session.flush()
     verification.refresh_after_submission(application, previous_answers)
 

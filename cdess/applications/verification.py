@@ -32,7 +32,7 @@ def agenda_item(application: Application):
         return None
     return db.session.execute(
         db.select(AgendaItem)
-        .join(CouncilSession)
+        .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
         .filter(
             AgendaItem.application_id == application.id,
             AgendaItem.result.is_(None),

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import contains_eager, selectinload
 
 from cdess import territories
 from cdess.applications import evidence, notices, review, services, verification, workflow
@@ -128,6 +129,7 @@ def _page(application: Application, status: int = 200, **context):
         application=application,
         certificate=certificate,
         certificate_public=certificates.public_status(certificate) if certificate else None,
+        proposal=certificates.open_proposal(certificate) if certificate else None,
         missing=services.missing(application) if editable else [],
         finished=finished,
         actions=workflow.allowed(current_user, application),
@@ -570,6 +572,7 @@ def queue():
         db.select(Application)
         .join(Structure)
         .where(*conditions)
+        .options(contains_eager(Application.structure), selectinload(Application.session))
         .order_by(Application.updated_at.desc(), Application.id.desc())
     )
     counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())

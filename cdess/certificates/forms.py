@@ -1,14 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from cdess.web.forms import REQUIRED, Form, options
 
 
-class StatusForm(Form):
-    change = SelectField(
-        _l("Changement de statut"),
+class ProposalForm(Form):
+    """The secretariat proposes a change of the label's status to the council."""
+
+    action = SelectField(
+        _l("Décision proposée au conseil"),
         choices=options(
             [
                 ("suspend", _l("Suspendre le label")),
@@ -17,13 +19,23 @@ class StatusForm(Form):
             ]
         ),
     )
-    on = DateField(
-        _l("Date de la décision du conseil"),
-        validators=[InputRequired(REQUIRED)],
-        invalid_value_message=_l("Saisissez une date valide."),
+    report = TextAreaField(
+        _l("Rapport du secrétariat (envoyé à la structure, lu par le conseil)"),
+        validators=[DataRequired(REQUIRED), Length(max=5000)],
     )
+
+
+class UrgentSuspensionForm(Form):
     reason = TextAreaField(
-        _l("Motif (décision du conseil)"), validators=[DataRequired(REQUIRED), Length(max=2000)]
+        _l("Motif de la suspension d'urgence"),
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
+    )
+
+
+class AnswerForm(Form):
+    answer = TextAreaField(
+        _l("Réponse écrite de la structure"),
+        validators=[DataRequired(REQUIRED), Length(max=5000)],
     )
 
 

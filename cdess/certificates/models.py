@@ -84,3 +84,88 @@ class Certificate(db.Model):
     structure: Mapped[Structure] = relationship()
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     superseded_by: Mapped["Certificate | None"] = relationship(remote_side=[id])
+    history: Mapped[list["StatusChange"]] = relationship(
+        back_populates="certificate", order_by="StatusChange.id", cascade="all, delete-orphan"
+    )
+
+
+class ProposalAction(enum.Enum):
+    suspend = "suspend"
+    revoke = "revoke"
+    reinstate = "reinstate"
+    confirm = "confirm"  # confirm the president's urgent suspension
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext as _
+
+        return {
+            ProposalAction.suspend: _("Proposition de suspension du label"),
+            ProposalAction.revoke: _("Proposition de retrait du label"),
+            ProposalAction.reinstate: _("Proposition de rétablissement du label"),
+            ProposalAction.confirm: _("Confirmation de la suspension d'urgence"),
+        }[self]
+
+
+class ProposalState(enum.Enum):
+    open = "open"  # waiting for the structure's answer and the council
+    decided = "decided"  # the council voted
+    withdrawn = "withdrawn"  # the secretariat dropped it before a vote
+
+
+class CertificateProposal(db.Model):
+    """The secretariat's proposal that the council change a label's status: its report, sent
+    to the structure, and the structure's written answer, both before the session."""
+
+    __tablename__ = "certificate_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[ProposalAction] = mapped_column(
+        db.Enum(ProposalAction, name="proposal_action", native_enum=False, length=20)
+    )
+    state: Mapped[ProposalState] = mapped_column(
+        db.Enum(ProposalState, name="proposal_state", native_enum=False, length=20),
+        default=ProposalState.open,
+    )
+    report: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_by_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_name: Mapped[str] = mapped_column(String(200), default="")
+    answered_at: Mapped[datetime | None]
+
+    certificate: Mapped[Certificate] = relationship()
+
+    @property
+    def action_label(self) -> str:
+        return self.action.label
+
+
+class StatusChange(db.Model):
+    """One change of a certificate's status, never overwritten: who, when, why, on which
+    decision (the council's vote, or the president's urgent suspension)."""
+
+    __tablename__ = "certificate_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    # The council's vote that decided it; None for an urgent suspension or a system change.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"))
+    urgent: Mapped[bool] = mapped_column(default=False)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="history")

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
@@ -14,11 +15,18 @@ from cdess.applications import services as applications
 from cdess.applications.models import Application, State
 from cdess.applications.notices import applicants, tell
 from cdess.certificates import document
-from cdess.certificates.models import Certificate, CertificateCounter
+from cdess.certificates.models import (
+    Certificate,
+    CertificateCounter,
+    CertificateProposal,
+    ProposalAction,
+    ProposalState,
+    StatusChange,
+)
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
 from cdess.sessions import services as sessions
-from cdess.sessions.models import AgendaItem, CouncilSession
+from cdess.sessions.models import AgendaItem, CouncilSession, ItemKind
 from cdess.structures.models import Structure
 from cdess.web.queries import escape_like
 from cdess.web.urls import external_url
@@ -146,6 +154,16 @@ def _store(application: Application, actor: User, data: dict, pdf: bytes, sequen
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
     )
+    certificate.history.append(
+        StatusChange(
+            from_status="",
+            to_status=Status.valid.value,
+            reason=_("Certificat délivré."),
+            decided_on=certificate.valid_from,
+            actor_id=actor.id,
+            actor_name=actor.display_name,
+        )
+    )
     db.session.add(certificate)
     db.session.flush()
     return certificate
@@ -189,7 +207,9 @@ def issue(
 def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> list[Certificate]:
     """Issue the certificates of every granted application of a session, in agenda order."""
     granted = [
-        item.application for item in session.items if item.application.state is State.granted
+        item.application
+        for item in session.items
+        if item.kind is ItemKind.application and item.application.state is State.granted
     ]
     if not granted:
         raise CertificateError(_("Aucun dossier de cette séance n'attend son certificat."))
@@ -228,7 +248,7 @@ def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
     return new
 
 
-# --- status -----------------------------------------------------------------------------------
+# --- status: decided by the council, never by a click --------------------------------------
 
 # name → (from, to)
 CHANGES = {
@@ -236,27 +256,263 @@ CHANGES = {
     "reinstate": ({Status.suspended}, Status.valid),
     "revoke": ({Status.valid, Status.suspended}, Status.revoked),
 }
+# What each proposal asks the council; « confirm » keeps the urgent suspension.
+PROPOSED = {
+    ProposalAction.suspend: ({Status.valid}, "suspend"),
+    ProposalAction.revoke: ({Status.valid, Status.suspended}, "revoke"),
+    ProposalAction.reinstate: ({Status.suspended}, "reinstate"),
+}
 
 
-def _change(certificate: Certificate, status: Status, actor: User, reason: str, on=None):
+def _change(
+    certificate: Certificate,
+    status: Status,
+    actor: User | None,
+    reason: str,
+    on=None,
+    item: AgendaItem | None = None,
+    urgent: bool = False,
+) -> StatusChange:
+    """Set the status and keep the change in the certificate's history (never overwritten)."""
+    change = StatusChange(
+        from_status=certificate.status.value if certificate.status else "",
+        to_status=status.value,
+        reason=reason,
+        decided_on=on or date.today(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.display_name if actor else "cdess",
+        item_id=item.id if item else None,
+        urgent=urgent,
+    )
+    certificate.history.append(change)
     certificate.status = status
     certificate.status_reason = reason
-    certificate.status_date = on or date.today()
-    certificate.status_changed_by_id = actor.id
+    certificate.status_date = change.decided_on
+    certificate.status_changed_by_id = actor.id if actor else None
+    return change
 
 
 def change_status(
-    certificate: Certificate, name: str, actor: User, reason: str, on: date | None = None
-) -> None:
-    """Suspend, reinstate or revoke, on a decision of the council: reason and date kept."""
+    certificate: Certificate,
+    name: str,
+    actor: User,
+    reason: str,
+    on: date | None = None,
+    *,
+    item: AgendaItem | None = None,
+    urgent: bool = False,
+) -> StatusChange:
+    """Suspend, reinstate or revoke a label, on the council's vote (`item`) or, for a
+    suspension only, the president's urgent decision: reason, date and decision kept."""
+    if item is None and not (urgent and name == "suspend"):
+        raise CertificateError(
+            _("Seul le conseil décide du statut d'un label : proposez-le à une séance.")
+        )
     sources, target = CHANGES[name]
     if certificate.status not in sources:
         raise CertificateError(_("Ce changement n'est pas possible pour ce certificat."))
     if not reason.strip():
-        raise CertificateError(_("Indiquez le motif (la décision du conseil)."))
+        raise CertificateError(_("Indiquez le motif de la décision."))
     if on and on > date.today():
         raise CertificateError(_("La date de la décision ne peut pas être dans le futur."))
-    _change(certificate, target, actor, reason.strip(), on)
+    return _change(certificate, target, actor, reason.strip(), on, item, urgent)
+
+
+def open_proposal(certificate: Certificate) -> CertificateProposal | None:
+    return db.session.execute(
+        db.select(CertificateProposal).filter_by(
+            certificate_id=certificate.id, state=ProposalState.open
+        )
+    ).scalar_one_or_none()
+
+
+def propose(
+    certificate: Certificate, action: ProposalAction, actor: User, report: str
+) -> CertificateProposal:
+    """The secretariat's report proposing that the council change the label's status; the
+    structure is told (after the commit, `notify_proposal`) and may answer in writing."""
+    report = (report or "").replace("\x00", "").strip()
+    if action is ProposalAction.confirm:
+        raise CertificateError(_("La confirmation suit une suspension d'urgence du président."))
+    if certificate.status not in PROPOSED[action][0]:
+        raise CertificateError(_("Cette proposition n'est pas possible pour ce certificat."))
+    if open_proposal(certificate) is not None:
+        raise CertificateError(_("Une proposition attend déjà la décision du conseil."))
+    if not report:
+        raise CertificateError(_("Écrivez le rapport du secrétariat qui motive la proposition."))
+    proposal = CertificateProposal(
+        certificate_id=certificate.id,
+        action=action,
+        report=report,
+        created_by_id=actor.id,
+        created_by_name=actor.display_name,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def suspend_urgently(certificate: Certificate, president: User, reason: str) -> CertificateProposal:
+    """Between sessions the president may suspend a label at once; the next session must
+    confirm it (a « confirm » proposal goes to its agenda), and the public page says so."""
+    if open_proposal(certificate) is not None:
+        raise CertificateError(_("Une proposition attend déjà la décision du conseil."))
+    change_status(certificate, "suspend", president, reason, urgent=True)
+    proposal = CertificateProposal(
+        certificate_id=certificate.id,
+        action=ProposalAction.confirm,
+        report=reason.strip(),
+        created_by_id=president.id,
+        created_by_name=president.display_name,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def answer(proposal: CertificateProposal, actor: User, text: str) -> None:
+    """The structure's written answer, attached to the proposal before the council votes."""
+    text = (text or "").replace("\x00", "").strip()
+    if proposal.state is not ProposalState.open or _vote_started(proposal):
+        raise CertificateError(_("Le conseil a commencé à examiner cette proposition."))
+    if not text:
+        raise CertificateError(_("Écrivez la réponse de la structure."))
+    if len(text) > 5000:
+        raise CertificateError(_("Réponse trop longue : 5 000 caractères au plus."))
+    proposal.answer, proposal.answered_by_name = text, actor.display_name
+    proposal.answered_at = utcnow()
+    db.session.flush()
+
+
+def _vote_started(proposal: CertificateProposal) -> bool:
+    from cdess.sessions.models import VoteStatus
+
+    return (
+        db.session.execute(
+            db.select(AgendaItem.id).filter(
+                AgendaItem.proposal_id == proposal.id,
+                AgendaItem.vote_status != VoteStatus.pending,
+            )
+        ).first()
+        is not None
+    )
+
+
+def decide(item: AgendaItem, outcome: str, actor: User) -> StatusChange | None:
+    """The council's vote on a proposal closed: a majority for it changes the status; against
+    it, nothing changes (an urgent suspension not confirmed is lifted); deferred, the proposal
+    waits for the next session."""
+    proposal = item.proposal
+    if outcome == "deferred":
+        return None
+    proposal.state = ProposalState.decided
+    certificate = proposal.certificate
+    day = item.session.starts_at.date()
+    reason = _(
+        "Décision du conseil du %(d)s : %(r)s", d=day.strftime("%d/%m/%Y"), r=proposal.report
+    )
+    if proposal.action is ProposalAction.confirm:
+        if outcome == "granted":  # kept: the history says the council confirmed it
+            return _change(certificate, certificate.status, actor, reason, day, item)
+        if certificate.status is Status.suspended:
+            lifted = _(
+                "Suspension d'urgence non confirmée par le conseil du %(d)s.",
+                d=day.strftime("%d/%m/%Y"),
+            )
+            return _change(certificate, Status.valid, actor, lifted, day, item)
+        return None
+    if outcome != "granted":
+        return None
+    name = PROPOSED[proposal.action][1]
+    if certificate.status not in CHANGES[name][0]:
+        return None  # the label changed meanwhile (expired, revoked): nothing left to do
+    return _change(certificate, CHANGES[name][1], actor, reason, day, item)
+
+
+def proposals_to_schedule() -> list[CertificateProposal]:
+    """Open proposals not on the agenda of a session still to be held."""
+    from cdess.sessions.models import SessionStatus
+
+    scheduled = (
+        db.select(AgendaItem.proposal_id)
+        .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
+        .filter(
+            AgendaItem.proposal_id.isnot(None),
+            CouncilSession.status.in_(
+                (SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+            ),
+        )
+    )
+    return list(
+        db.session.execute(
+            db.select(CertificateProposal)
+            .filter(
+                CertificateProposal.state == ProposalState.open,
+                CertificateProposal.id.not_in(scheduled),
+            )
+            .order_by(CertificateProposal.id)
+        ).scalars()
+    )
+
+
+def notify_decision(item: AgendaItem) -> int:
+    """After the commit of the council's vote on a proposal: the structure learns the
+    label's status, with the means of appeal."""
+    from cdess.applications.notices import appeal_rights
+
+    proposal = item.proposal
+    certificate = proposal.certificate
+    outcome = (item.result or {}).get("outcome")
+    if outcome == "deferred":
+        text = _(
+            "Le conseil a ajourné sa décision : la proposition sera examinée à une séance suivante."
+        )
+    else:
+        text = _(
+            "Le conseil a décidé : le label de %(s)s est maintenant « %(st)s ».",
+            s=certificate.snapshot["structure"],
+            st=STATUS_WORDS[certificate.status],
+        )
+    return tell(
+        applicants(certificate.application),
+        _("Décision du conseil sur votre label — %(s)s", s=certificate.snapshot["structure"]),
+        [text, appeal_rights()],
+        external_url("certificates.verify", number=certificate.number),
+    )
+
+
+STATUS_WORDS = {
+    Status.valid: _l("valide"),
+    Status.suspended: _l("suspendu"),
+    Status.revoked: _l("retiré"),
+    Status.superseded: _l("remplacé"),
+    Status.expired: _l("expiré"),
+}
+
+
+def notify_proposal(proposal: CertificateProposal) -> int:
+    """After the commit: the structure reads the proposal and may answer before the session."""
+    certificate = proposal.certificate
+    application = certificate.application
+    return tell(
+        applicants(application),
+        _("%(a)s — %(s)s", a=proposal.action_label, s=certificate.snapshot["structure"]),
+        [
+            _(
+                "Le secrétariat du conseil propose au conseil la décision suivante sur le label "
+                "de %(s)s (certificat %(n)s) : %(a)s. Son rapport :",
+                s=certificate.snapshot["structure"],
+                n=certificate.number,
+                a=proposal.action_label.lower(),
+            ),
+            _(
+                "Vous pouvez y répondre par écrit depuis la page du dossier avant la séance : "
+                "votre réponse sera jointe au dossier que lisent les membres du conseil."
+            ),
+        ],
+        external_url("applications.show", application_id=application.id),
+        comment=proposal.report,
+    )
 
 
 def public_status(certificate: Certificate, today: date | None = None) -> Status:

@@ -28,11 +28,23 @@ from cdess.applications.models import Application, State
 from cdess.applications.permissions import can_view_application
 from cdess.applications.workflow import TransitionError
 from cdess.certificates import cache, services
-from cdess.certificates.forms import ReissueForm, StatusForm, VerifyForm
-from cdess.certificates.models import Certificate
+from cdess.certificates.forms import (
+    AnswerForm,
+    ProposalForm,
+    ReissueForm,
+    UrgentSuspensionForm,
+    VerifyForm,
+)
+from cdess.certificates.models import Certificate, CertificateProposal, ProposalAction
 from cdess.certificates.models import CertificateStatus as Status
+from cdess.certificates.permissions import (
+    can_answer_proposal,
+    can_manage_certificates,
+    can_propose,
+    can_suspend_urgently,
+)
 from cdess.extensions import db, limiter
-from cdess.sessions.models import CouncilSession
+from cdess.sessions.models import CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
@@ -51,7 +63,10 @@ STATUS = {
 
 @bp.app_context_processor
 def labels():
-    return {"certificate_status": lambda status: STATUS[status]}
+    return {
+        "certificate_status": lambda status: STATUS[status],
+        "certificate_status_value": lambda value: STATUS[Status(value)],
+    }
 
 
 def _certificate(number: str) -> Certificate:
@@ -102,7 +117,12 @@ def index():
         page=page,
         waiting=[(application, services.decision(application)[1]) for application in waiting],
         sessions=[
-            s for s in sessions if any(i.application.state is State.granted for i in s.items)
+            s
+            for s in sessions
+            if any(
+                i.kind is ItemKind.application and i.application.state is State.granted
+                for i in s.items
+            )
         ],
         filters={"statut": status, "q": query_arg("q")},
         statuses=list(Status),
@@ -174,36 +194,97 @@ def session_zip(session_id: int):
 
 
 @bp.get("/certificats/<number>")
-@permission_required(is_staff)
-def show(number: str, status_form=None, reissue_form=None, code: int = 200):
+@permission_required(can_manage_certificates)
+def show(number: str, code: int = 200, **forms):
     certificate = _certificate(number)
     return render_template(
         "certificates/show.html",
         certificate=certificate,
         public=services.public_status(certificate),
-        status_form=status_form or StatusForm(formdata=None, on=date.today()),
-        reissue_form=reissue_form or ReissueForm(formdata=None),
+        proposal=services.open_proposal(certificate),
+        proposal_form=forms.get("proposal_form") or ProposalForm(formdata=None),
+        urgent_form=forms.get("urgent_form") or UrgentSuspensionForm(formdata=None),
+        reissue_form=forms.get("reissue_form") or ReissueForm(formdata=None),
+        can_propose=can_propose(current_user, certificate),
+        can_suspend=can_suspend_urgently(current_user, certificate),
+        staff=is_staff(current_user),
     ), code
 
 
-@bp.post("/certificats/<number>/statut")
-@permission_required(is_staff)
-def change_status(number: str):
+@bp.post("/certificats/<number>/proposition")
+@permission_required(can_propose)
+def propose(number: str):
+    """The secretariat's proposal to the council; the structure is told after the commit."""
     certificate = _certificate(number)
-    form = StatusForm()
+    form = ProposalForm()
     if not form.validate():
-        return show(number, status_form=form, code=400)
+        return show(number, proposal_form=form, code=400)
     try:
-        services.change_status(
-            certificate, form.change.data, current_user, form.reason.data, form.on.data
+        proposal = services.propose(
+            certificate, ProposalAction(form.action.data), current_user, form.report.data
         )
     except services.CertificateError as error:
         db.session.rollback()
-        form.change.errors.append(str(error))
-        return show(number, status_form=form, code=400)
+        form.action.errors.append(str(error))
+        return show(number, proposal_form=form, code=400)
     db.session.commit()
-    flash(_("Le certificat est maintenant « %(s)s ».", s=STATUS[certificate.status]), "success")
+    services.notify_proposal(proposal)
+    flash(
+        _("Proposition enregistrée : inscrivez-la à l'ordre du jour d'une séance du conseil."),
+        "success",
+    )
     return redirect(url_for("certificates.show", number=number))
+
+
+@bp.post("/certificats/<number>/suspension-urgente")
+@permission_required(can_suspend_urgently)
+def suspend_urgently(number: str):
+    """The president's urgent suspension, to be confirmed by the next session."""
+    certificate = _certificate(number)
+    form = UrgentSuspensionForm()
+    if not form.validate():
+        return show(number, urgent_form=form, code=400)
+    try:
+        proposal = services.suspend_urgently(certificate, current_user, form.reason.data)
+    except services.CertificateError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        return show(number, urgent_form=form, code=400)
+    db.session.commit()
+    services.notify_proposal(proposal)
+    flash(
+        _("Label suspendu d'urgence : la prochaine séance devra confirmer la suspension."),
+        "success",
+    )
+    return redirect(url_for("certificates.show", number=number))
+
+
+@bp.post("/propositions/<int:proposal_id>/reponse")
+@permission_required(authenticated)
+def answer_proposal(proposal_id: int):
+    """The structure's written answer, read by the council with the proposal."""
+    proposal = db.get_or_404(CertificateProposal, proposal_id)
+    require(can_answer_proposal(current_user, proposal))
+    form = AnswerForm()
+    target = url_for(
+        "applications.show",
+        application_id=proposal.certificate.application_id,
+        _anchor="proposition",
+    )
+    if form.validate():
+        try:
+            services.answer(proposal, current_user, form.answer.data)
+        except services.CertificateError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Votre réponse est jointe à la proposition."), "success")
+            return redirect(target)
+    else:
+        for message in form.answer.errors:
+            flash(str(message), "error")
+    return redirect(target)
 
 
 @bp.post("/certificats/<number>/reedition")

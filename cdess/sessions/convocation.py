@@ -1,99 +1,260 @@
 """The convocation: an email to every council member with the agenda and an iCalendar event,
-and a word to each applicant whose file is on the agenda."""
+and a word to each applicant whose file is on the agenda; then, if the convened session is
+moved or cancelled, a notice to the same people with the updated event.
 
-from datetime import timedelta
+The event follows iTIP (RFC 5546) as mail clients expect it: one UID per session, a SEQUENCE
+bumped by every move and by the cancellation (`CouncilSession.ics_sequence`), METHOD:REQUEST
+for the convocation and its moves, METHOD:CANCEL with STATUS:CANCELLED for the cancellation,
+the organizer and the member convened; its time is the département's local time, with the
+VTIMEZONE block that RFC 5545 requires for a TZID.
+
+Where RFC 5546 leaves a choice, decided here:
+- the organizer is the application's sender address (MAIL_FROM), named after the council;
+- no reply is asked (RSVP=FALSE): attendance and proxies are given in the members' space;
+- the VTIMEZONE covers the year before the session's to the year after it (enough for a move)."""
+
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
+from cdess.accounts.models import User
 from cdess.applications import notices
+from cdess.applications.models import Application
 from cdess.notifications.services import build_message, send
 from cdess.sessions import services
-from cdess.sessions.models import CouncilSession
+from cdess.sessions.models import CouncilSession, SessionStatus
 from cdess.web.urls import external_url
 
 DURATION = timedelta(hours=3)
+FILENAME = "seance-cdess.ics"
 
 
-def ics(session: CouncilSession) -> bytes:
-    """The session as an iCalendar event (local time of the département, Europe/Paris)."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    calendar = Calendar()
-    calendar.add("prodid", "-//cdess//Séances du CDESS//FR")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
+def uid(session: CouncilSession) -> str:
+    """The event's identifier, the same for the convocation, its moves and its cancellation."""
     base = current_app.config["BASE_URL"].split("//")[-1].split("/")[0]
-    event.add("uid", f"seance-{session.id}@{base}")
-    event.add("dtstamp", session.convened_at or session.created_at)
-    event.add("dtstart", session.starts_at.replace(tzinfo=zone))
-    event.add("dtend", (session.starts_at + DURATION).replace(tzinfo=zone))
-    event.add("summary", _("Séance du %(council)s", council=current_app.config["COUNCIL_NAME"]))
-    event.add("location", session.place or session.video_link or "")
-    agenda = "\n".join(
-        f"{item.position}. {item.application.structure.name}" for item in session.items
+    return f"seance-{session.id}@{base}"
+
+
+def method(session: CouncilSession) -> str:
+    """CANCEL once the session is cancelled, REQUEST (a new or updated event) before."""
+    return "CANCEL" if session.status is SessionStatus.cancelled else "REQUEST"
+
+
+def ics(session: CouncilSession, attendee: User | None = None) -> bytes:
+    """The session as an iTIP message for one member (the attendee), in local time."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    cancelled = session.status is SessionStatus.cancelled
+    name, address = parseaddr(current_app.config["MAIL_FROM"])
+    if cancelled:
+        description = _("Séance annulée.")
+        if session.cancellation_reason:
+            description += "\n" + _("Motif : %(r)s", r=session.cancellation_reason)
+    else:
+        agenda = "\n".join(f"{item.position}. {item.subject}" for item in session.items)
+        description = _("Ordre du jour :") + "\n" + agenda
+    event = Event.new(
+        uid=uid(session),
+        sequence=session.ics_sequence,
+        stamp=datetime.now(UTC),
+        start=session.starts_at.replace(tzinfo=zone),
+        end=(session.starts_at + DURATION).replace(tzinfo=zone),
+        summary=_("Séance du %(council)s", council=current_app.config["COUNCIL_NAME"]),
+        location=session.place or session.video_link or "",
+        description=description,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        organizer=vCalAddress.new(address, cn=name or current_app.config["COUNCIL_NAME"]),
+        url=session.video_link or None,
     )
-    event.add("description", _("Ordre du jour :") + "\n" + agenda)
-    if session.video_link:
-        event.add("url", session.video_link)
+    if attendee is not None:
+        event.add(
+            "attendee",
+            vCalAddress.new(
+                attendee.email,
+                cn=attendee.display_name,
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp=False,
+            ),
+        )
+    calendar = Calendar.new(prodid="-//cdess//Séances du CDESS//FR", method=method(session))
     calendar.add_component(event)
+    year = session.starts_at.year
+    calendar.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
     return calendar.to_ical()
 
 
-def send_convocations(session: CouncilSession) -> int:
-    """Email the convocation to every member and tell the applicants; the number delivered."""
-    day = session.starts_at.strftime("%d/%m/%Y à %H:%M")
-    agenda = [
-        _(
-            "%(n)s. %(s)s — rapporteur : %(r)s",
-            n=item.position,
-            s=item.application.structure.name,
-            r=item.rapporteur.display_name if item.rapporteur else "—",
-        )
-        for item in session.items
-    ]
-    where = session.place or session.video_link or ""
-    attachment = ics(session)
-    link = external_url("sessions.member_session", session_id=session.id)
+def _day(moment: datetime) -> str:
+    return moment.strftime("%d/%m/%Y")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d/%m/%Y à %H:%M")
+
+
+def _where(session: CouncilSession) -> str:
+    if session.place and session.video_link:
+        return _("%(p)s ou en visioconférence (%(v)s)", p=session.place, v=session.video_link)
+    return session.place or session.video_link or ""
+
+
+def _tell_members(session: CouncilSession, subject: str, paragraphs: list[str], comment="") -> int:
+    """One email to every council member, with the session's event for their calendar."""
+    if session.status is SessionStatus.cancelled:  # its page is gone: the members' space
+        link = external_url("sessions.members")
+    else:
+        link = external_url("sessions.member_session", session_id=session.id)
     sent = 0
     for member in services.council_members():
         message = build_message(
             member.email,
-            _("Convocation — séance du CDESS du %(d)s", d=session.starts_at.strftime("%d/%m/%Y")),
-            "application",
+            subject,
+            "session",
             user=member,
-            paragraphs=[
-                _("Vous êtes convoqué(e) à la séance du conseil du %(d)s, %(w)s.", d=day, w=where),
-                _("Ordre du jour :"),
-                *agenda,
-                _(
-                    "Les dossiers et les rapports sont à lire dans votre espace ; déclarez-y vos "
-                    "conflits d'intérêts et, si vous ne pouvez pas venir, donnez votre pouvoir."
-                ),
-            ],
-            comment="",
+            paragraphs=paragraphs,
+            comment=comment,
             link=link,
         )
         message.add_attachment(
-            attachment.decode(), subtype="calendar", charset="utf-8", filename="seance-cdess.ics"
+            ics(session, member).decode(),
+            subtype="calendar",
+            charset="utf-8",
+            filename=FILENAME,
+            params={"method": method(session)},
         )
         sent += send(message)
-    for item in session.items:
-        application = item.application
+    return sent
+
+
+def _agenda(session: CouncilSession) -> list[str]:
+    return [
+        _(
+            "%(n)s. %(s)s — rapporteur : %(r)s",
+            n=item.position,
+            s=item.subject,
+            r=item.rapporteur.display_name if item.rapporteur else "—",
+        )
+        for item in session.items
+    ]
+
+
+def send_convocations(session: CouncilSession) -> int:
+    """Email the convocation to every member and tell the applicants; the number delivered."""
+    when, where = _when(session.starts_at), _where(session)
+    sent = _tell_members(
+        session,
+        _("Convocation — séance du CDESS du %(d)s", d=_day(session.starts_at)),
+        [
+            _("Vous êtes convoqué(e) à la séance du conseil du %(d)s, %(w)s.", d=when, w=where),
+            _("Ordre du jour :"),
+            *_agenda(session),
+            _(
+                "Les dossiers et les rapports sont à lire dans votre espace ; déclarez-y vos "
+                "conflits d'intérêts et, si vous ne pouvez pas venir, donnez votre pouvoir."
+            ),
+        ],
+    )
+    for application in services.agenda_files(session):
         sent += notices.tell(
             notices.applicants(application),
-            _("Votre dossier sera examiné le %(d)s", d=session.starts_at.strftime("%d/%m/%Y")),
+            _("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
                 _(
                     "Le dossier de %(s)s est inscrit à l'ordre du jour de la séance du "
                     "conseil du %(d)s.",
                     s=application.structure.name,
-                    d=day,
+                    d=when,
                 ),
                 _("La décision vous sera notifiée à l'issue de la séance."),
             ],
             external_url("applications.show", application_id=application.id),
+        )
+    return sent
+
+
+def send_move_notices(session: CouncilSession, previous: datetime) -> int:
+    """After a convened session is moved (and committed): the updated event to every member,
+    a word to the applicants whose files are on its agenda; the number delivered."""
+    when, where = _when(session.starts_at), _where(session)
+    if session.starts_at == previous:
+        change = _("La séance du conseil du %(d)s se tiendra désormais %(w)s.", d=when, w=where)
+    else:
+        change = _(
+            "La séance du conseil prévue le %(old)s est déplacée au %(d)s, %(w)s.",
+            old=_when(previous),
+            d=when,
+            w=where,
+        )
+    sent = _tell_members(
+        session,
+        _("Séance du CDESS déplacée — désormais le %(d)s", d=_day(session.starts_at)),
+        [
+            change,
+            _("Ordre du jour :"),
+            *_agenda(session),
+            _(
+                "L'invitation jointe remplace la précédente dans votre agenda. Votre pouvoir "
+                "et vos déclarations de conflit d'intérêts restent valables."
+            ),
+        ],
+    )
+    for application in services.agenda_files(session):
+        sent += notices.tell(
+            notices.applicants(application),
+            _("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
+            [
+                change,
+                _(
+                    "Le dossier de %(s)s reste inscrit à son ordre du jour ; la décision vous "
+                    "sera notifiée à l'issue de la séance.",
+                    s=application.structure.name,
+                ),
+            ],
+            external_url("applications.show", application_id=application.id),
+        )
+    return sent
+
+
+def send_cancellation(session: CouncilSession, applications: list[Application]) -> int:
+    """After a session is cancelled (and committed): if it had been convened, the cancelled
+    event to every member and a word to the applicants whose files were on its agenda (as
+    `services.cancel_session` returned them, from `files`); the number delivered."""
+    if session.convened_at is None:
+        return 0  # nobody had been convened, nor told of the date
+    day = _when(session.starts_at)
+    reason = session.cancellation_reason
+    sent = _tell_members(
+        session,
+        _("Séance du CDESS du %(d)s annulée", d=_day(session.starts_at)),
+        [
+            _("La séance du conseil du %(d)s est annulée.", d=day),
+            _(
+                "Les dossiers inscrits à son ordre du jour seront proposés à une prochaine "
+                "séance, à laquelle vous serez convoqué(e)."
+            ),
+        ],
+        comment=reason,
+    )
+    for application in applications:
+        sent += notices.tell(
+            notices.applicants(application),
+            _("Séance du %(d)s annulée — votre dossier", d=_day(session.starts_at)),
+            [
+                _(
+                    "La séance du conseil du %(d)s, à laquelle le dossier de %(s)s devait être "
+                    "examiné, est annulée.",
+                    d=day,
+                    s=application.structure.name,
+                ),
+                _(
+                    "Votre dossier reste recevable : il sera inscrit à une prochaine séance, "
+                    "dont la date vous sera communiquée."
+                ),
+            ],
+            external_url("applications.show", application_id=application.id),
+            comment=reason,
         )
     return sent

@@ -22,3 +22,10 @@ VOTE_STATUS = {
     VoteStatus.closed: _l("vote clos"),
 }
 CHOICE = {Choice.pour: _l("pour"), Choice.contre: _l("contre"), Choice.abstention: _l("abstention")}
+
+# The outcome of a vote on an item that is not a label application.
+ITEM_OUTCOME = {
+    "granted": _l("adoptée"),
+    "refused": _l("rejetée"),
+    "deferred": _l("ajournée"),
+}

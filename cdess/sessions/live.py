@@ -1,27 +1,39 @@
 """The live session: convening, opening, attendance, votes, closing. Each vote is one short
 transaction that first locks its item row (`UPDATE … WHERE vote_status = 'open'`): a vote and
 the closing of that vote cannot interleave, and the database refuses a second vote by the same
-member on the same item."""
+member on the same item.
 
+A session opens on its day (`rules.may_open`), with its secretary of the meeting. The quorum
+of each vote is recorded when it opens and checked again when it closes: a vote whose quorum
+was lost cannot be closed, and the president may annul it (`annul_vote`). Arrivals are kept
+apart from attendance, so that a proxy whose holder never came is known (`inactive_givers`)."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import delete, null, update
 from sqlalchemy.exc import IntegrityError
 
-from cdess.accounts.models import Role, User, utcnow
+from cdess.accounts.models import Role, User, UserRole, utcnow
 from cdess.applications import workflow
 from cdess.extensions import db
 from cdess.sessions import rules as council_rules
 from cdess.sessions import services
 from cdess.sessions.models import (
     AgendaItem,
+    Arrival,
     Attendance,
     BallotReceipt,
     Choice,
     Conflict,
     CouncilSession,
+    ItemKind,
     Proxy,
     SessionStatus,
     Vote,
+    VoteAnnulment,
     VoteStatus,
 )
 from cdess.sessions.services import SessionError, bump
@@ -38,11 +50,12 @@ def convene(session: CouncilSession, actor: User) -> None:
         raise SessionError(_("Seule une séance planifiée peut être convoquée."))
     if not session.items:
         raise SessionError(_("Inscrivez au moins un dossier à l'ordre du jour."))
-    if missing := [i for i in session.items if i.rapporteur_id is None]:
+    reported = (ItemKind.application, ItemKind.proposal)  # a file or a label's status
+    if missing := [i for i in session.items if i.kind in reported and i.rapporteur_id is None]:
         raise SessionError(
             _(
                 "Désignez un rapporteur pour : %(names)s.",
-                names=", ".join(i.application.structure.name for i in missing),
+                names=", ".join(i.subject for i in missing),
             )
         )
     session.status = SessionStatus.convened
@@ -50,12 +63,78 @@ def convene(session: CouncilSession, actor: User) -> None:
     db.session.flush()
 
 
-def open_session(session: CouncilSession, actor: User, at=None) -> None:
-    """convened → open; the session keeps a copy of the rules in force."""
+def local_date(moment: datetime | None = None) -> date:
+    """The département's date at a moment stored as naive UTC (now by default)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return (moment or utcnow()).replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def secretary_candidates() -> list[User]:
+    """Who may be the secretary of the meeting: a council member or an agent of the
+    secretariat, active; never the president, who signs the minutes beside the secretary."""
+    president = services.president_id()
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .filter(
+                UserRole.role.in_([Role.council_member, Role.secretariat]),
+                User.active.is_(True),
+                User.id != (president or 0),
+            )
+            .distinct()
+            .order_by(User.display_name, User.id)
+        ).scalars()
+    )
+
+
+def _check_day(session: CouncilSession, opened_at: datetime) -> None:
+    tolerance = current_app.config["SESSION_OPEN_TOLERANCE_DAYS"]
+    today = local_date(opened_at)
+    if council_rules.may_open(session.starts_at.date(), today, tolerance):
+        return
+    values = {"d": session.starts_at.strftime("%d/%m/%Y"), "t": today.strftime("%d/%m/%Y")}
+    if tolerance:
+        message = _(
+            "Cette séance s'ouvre le %(d)s, ou au plus %(n)s jour(s) avant ou après : "
+            "nous sommes le %(t)s.",
+            n=tolerance,
+            **values,
+        )
+    else:
+        message = _(
+            "Cette séance ne s'ouvre que le jour prévu, le %(d)s : nous sommes le %(t)s.", **values
+        )
+    raise SessionError(message)
+
+
+def open_session(
+    session: CouncilSession, actor: User, at: datetime | None = None, secretary: User | None = None
+) -> None:
+    """convened → open, on the session's day (give or take SESSION_OPEN_TOLERANCE_DAYS; `at`,
+    naive UTC, is the moment it opens, now by default), with its secretary of the meeting (the
+    actor when none is named and the actor may be one); the session keeps a copy of the rules
+    in force."""
     if session.status is not SessionStatus.convened:
         raise SessionError(_("Seule une séance convoquée peut être ouverte."))
+    opened_at = at or utcnow()
+    _check_day(session, opened_at)
+    candidates = {u.id for u in secretary_candidates()}
+    if secretary is None and actor.id in candidates:
+        secretary = actor
+    if secretary is None:
+        raise SessionError(_("Choisissez le secrétaire de séance."))
+    if secretary.id not in candidates:
+        raise SessionError(
+            _(
+                "Le secrétaire de séance est un membre du conseil ou un agent du secrétariat, "
+                "autre que le président : %(name)s ne peut pas l'être.",
+                name=secretary.display_name,
+            )
+        )
     session.status = SessionStatus.open
-    session.opened_at = at or utcnow()
+    session.opened_at = opened_at
+    session.secretary_id = secretary.id
     session.rules = services.current_rules().as_dict()
     bump(session.id)
     db.session.flush()
@@ -67,11 +146,13 @@ def close_session(session: CouncilSession, actor: User, at=None) -> None:
 
     if session.status is not SessionStatus.open:
         raise SessionError(_("Seule une séance ouverte peut être close."))
-    if pending := [i for i in session.items if i.vote_status is not VoteStatus.closed]:
+    if pending := [
+        i for i in session.items if i.kind.voted and i.vote_status is not VoteStatus.closed
+    ]:
         raise SessionError(
             _(
                 "Des points n'ont pas été votés : %(names)s. Votez-les ou reportez-les.",
-                names=", ".join(i.application.structure.name for i in pending),
+                names=", ".join(i.subject for i in pending),
             )
         )
     session.status = SessionStatus.closed
@@ -91,6 +172,11 @@ def check_in(session: CouncilSession, member: User) -> None:
         raise SessionError(_("Seuls les membres du conseil émargent."))
     if db.session.get(Attendance, (session.id, member.id)) is None:
         session.attendance.append(Attendance(user_id=member.id))
+        arrival = db.session.get(Arrival, (session.id, member.id))
+        if arrival is None:
+            db.session.add(Arrival(session_id=session.id, user_id=member.id))
+        else:
+            arrival.left_at = None  # back in the room
         try:
             db.session.flush()
         except IntegrityError:  # checked in at the same moment from another screen
@@ -106,8 +192,42 @@ def check_out(session: CouncilSession, member: User) -> None:
     if row is not None:
         session.attendance.remove(row)
         db.session.delete(row)
+        if (arrival := db.session.get(Arrival, (session.id, member.id))) is not None:
+            arrival.left_at = utcnow()
         bump(session.id)
         db.session.flush()
+
+
+def arrived_ids(session: CouncilSession) -> frozenset[int]:
+    """The members who came to the session, at some moment of it (present now or gone)."""
+    return frozenset(
+        db.session.execute(db.select(Arrival.user_id).filter_by(session_id=session.id)).scalars()
+    )
+
+
+def inactive_givers(session: CouncilSession) -> frozenset[int]:
+    """The members whose proxy is inactive: its holder has not come to the session. Nothing is
+    inactive before the session opens."""
+    if session.status not in (SessionStatus.open, SessionStatus.closed):
+        return frozenset()
+    return council_rules.inactive_proxies(
+        {p.giver_id: p.holder_id for p in session.proxies}, arrived_ids(session)
+    )
+
+
+def give_proxy(session: CouncilSession, giver: User, holder: User):
+    """A proxy given from the members' space: before the session to a member the rules allow;
+    once the session is open, only to a member present (one absent would give no ballot)."""
+    if session.status is SessionStatus.open:
+        present = frozenset(a.user_id for a in session.attendance)
+        proxies = {p.giver_id: p.holder_id for p in session.proxies} | {giver.id: holder.id}
+        voters = frozenset(db.session.execute(services.voting_member_ids()).scalars())
+        rules = services.session_rules(session)
+        if problems := council_rules.check_proxies(
+            rules, voters, present, proxies, only=giver.id, session_open=True
+        ):
+            raise SessionError(" ".join(problems))
+    return services.give_proxy(session, giver, holder)
 
 
 # --- what the rules see -----------------------------------------------------------------------
@@ -147,6 +267,66 @@ def open_item(session: CouncilSession) -> AgendaItem | None:
     return next((i for i in session.items if i.vote_status is VoteStatus.open), None)
 
 
+def _opening_record(item: AgendaItem, count: council_rules.Quorum) -> dict:
+    """The quorum as the vote opens, with who is counted, present or by proxy."""
+    rules, seen = services.session_rules(item.session), situation(item)
+    return {
+        **count.as_dict(),
+        "members": sorted(seen.voting),
+        "represented_members": sorted(council_rules.represented(rules, seen)),
+    }
+
+
+def quorum_check(item: AgendaItem) -> council_rules.QuorumCheck:
+    """The open vote's quorum now, beside the one recorded at its opening."""
+    record = item.quorum_at_open or {}
+    return council_rules.quorum_at_close(
+        services.session_rules(item.session),
+        situation(item),
+        opening=council_rules.Quorum.from_dict(record) if record else None,
+        present_at_opening=frozenset(record.get("members", ())),
+        represented_at_opening=frozenset(record.get("represented_members", ())),
+    )
+
+
+def _names(ids) -> list[str]:
+    if not ids:
+        return []
+    return list(
+        db.session.execute(
+            db.select(User.display_name).filter(User.id.in_(ids)).order_by(User.display_name)
+        ).scalars()
+    )
+
+
+def quorum_lost_message(check: council_rules.QuorumCheck) -> str:
+    """Why the vote cannot be closed: the numbers now and at the opening, and who has gone."""
+    now = check.closing
+    numbers = {"p": now.present_or_represented, "e": now.eligible, "r": now.required}
+    if check.opening:
+        first = _(
+            "Quorum perdu : le vote ne peut pas être clos. %(p)s présents ou représentés sur "
+            "%(e)s membres votants non récusés, %(r)s requis (%(o)s à l'ouverture du vote).",
+            o=check.opening.present_or_represented,
+            **numbers,
+        )
+    else:
+        first = _(
+            "Quorum perdu : le vote ne peut pas être clos. %(p)s présents ou représentés sur "
+            "%(e)s membres votants non récusés, %(r)s requis.",
+            **numbers,
+        )
+    parts = [first]
+    if left := _names(check.left):
+        parts.append(
+            _("Ont quitté la séance depuis l'ouverture du vote : %(n)s.", n=", ".join(left))
+        )
+    if gone := _names(check.unrepresented):
+        parts.append(_("Ne sont plus représentés : %(n)s.", n=", ".join(gone)))
+    parts.append(_("Attendez leur retour ou annulez le vote."))
+    return " ".join(parts)
+
+
 # --- votes ------------------------------------------------------------------------------------
 
 
@@ -157,10 +337,12 @@ def open_vote(item: AgendaItem, actor: User) -> None:
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le vote sur ce point a déjà eu lieu."))
     if (current := open_item(session)) is not None:
-        raise SessionError(
-            _("Clôturez d'abord le vote sur « %(s)s ».", s=current.application.structure.name)
-        )
-    if problems := workflow.eligible_verified_result(item.application):
+        raise SessionError(_("Clôturez d'abord le vote sur « %(s)s ».", s=current.subject))
+    if not item.kind.voted:
+        raise SessionError(_("Un point d'information n'est pas mis au vote."))
+    if item.kind is ItemKind.application and (
+        problems := workflow.eligible_verified_result(item.application)
+    ):
         # The council votes on the verified result; one that fails the charter never
         # reaches a vote that could grant the label: the file leaves the agenda instead.
         raise SessionError(
@@ -186,12 +368,16 @@ def open_vote(item: AgendaItem, actor: User) -> None:
     moved = db.session.execute(
         update(AgendaItem)
         .where(AgendaItem.id == item.id, AgendaItem.vote_status == VoteStatus.pending)
-        .values(vote_status=VoteStatus.open, vote_opened_at=utcnow())
+        .values(
+            vote_status=VoteStatus.open,
+            vote_opened_at=utcnow(),
+            quorum_at_open=_opening_record(item, count),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
         raise SessionError(_("Le vote sur ce point a déjà été ouvert."))
-    db.session.expire(item, ["vote_status", "vote_opened_at"])
+    db.session.expire(item, ["vote_status", "vote_opened_at", "quorum_at_open"])
     bump(session.id)
     db.session.flush()
 
@@ -312,11 +498,14 @@ def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> 
     if casting is not None and not actor.has_role(Role.president):
         raise SessionError(_("Seul le président donne la voix prépondérante."))
     _lock_open(item)  # from here no ballot can slip in
+    check = quorum_check(item)
+    if check.lost:
+        raise SessionError(quorum_lost_message(check))
     tally = _tally(item, casting)
     if tally.outcome == council_rules.Outcome.pending_casting_vote:
         db.session.rollback()
         return tally
-    count = quorum(item)
+    count = check.closing
     open_votes = (
         []
         if item.secret
@@ -341,20 +530,88 @@ def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> 
         "counts": {choice.value: n for choice, n in counts(item).items()},
         "outcome": tally.outcome.value,
         "explanation": tally.explanation,
-        "quorum": {
-            "eligible": count.eligible,
-            "present_or_represented": count.present_or_represented,
-            "required": count.required,
-        },
+        "quorum": count.as_dict(),
+        "quorum_at_open": check.opening.as_dict() if check.opening else None,
+        "quorum_at_close": count.as_dict(),
         "votes": open_votes,
         "recused": sorted(c.user.display_name for c in item.conflicts),
     }
-    workflow.apply(
-        item.application,
-        OUTCOME_ACTIONS[tally.outcome.value],
-        actor,
-        tally.explanation,
-    )
+    decide(item, tally, actor)
     bump(session.id)
     db.session.flush()
     return tally
+
+
+def decide(item: AgendaItem, tally: council_rules.Tally, actor: User) -> None:
+    """What the closed vote decides, by the kind of item: the file's state; the label's
+    status (the proposal's fate); the previous minutes approved."""
+    from cdess.certificates import services as certificates
+
+    outcome = tally.outcome.value
+    if item.kind is ItemKind.application:
+        workflow.apply(item.application, OUTCOME_ACTIONS[outcome], actor, tally.explanation)
+    elif item.kind is ItemKind.proposal:
+        certificates.decide(item, outcome, actor)
+    elif item.kind is ItemKind.minutes and outcome == "granted" and item.approves is not None:
+        item.approves.minutes_approved_at = item.vote_closed_at or utcnow()
+
+
+def annul_vote(item: AgendaItem, actor: User) -> VoteAnnulment:
+    """Annul an open vote whose quorum was lost (only then): its ballots are deleted, the item
+    goes back to pending and stays on the agenda, to be voted again; the annulment is recorded
+    with when, by whom and the quorum at the opening and now."""
+    if item.session.status is not SessionStatus.open:
+        raise SessionError(_("La séance n'est pas ouverte."))
+    _lock_open(item)  # no ballot slips in while the vote is undone
+    check = quorum_check(item)
+    if not check.may_annul:
+        raise SessionError(
+            _(
+                "Le quorum est atteint : clôturez le vote. Seul un vote dont le quorum a été "
+                "perdu peut être annulé."
+            )
+        )
+    model = BallotReceipt if item.secret else Vote
+    received = db.session.execute(
+        db.select(db.func.count()).select_from(model).filter_by(item_id=item.id)
+    ).scalar_one()
+    annulment = VoteAnnulment(
+        item_id=item.id,
+        at=utcnow(),
+        by_id=actor.id,
+        by_name=actor.display_name,
+        vote_opened_at=item.vote_opened_at,
+        quorum_at_open=check.opening.as_dict() if check.opening else None,
+        quorum_at_close=check.closing.as_dict(),
+        left=_names(check.left),
+        unrepresented=_names(check.unrepresented),
+        ballots=received,
+    )
+    db.session.add(annulment)
+    for table in (Vote, BallotReceipt):
+        db.session.execute(delete(table).where(table.item_id == item.id))
+    _lock_open(
+        item,
+        vote_status=VoteStatus.pending,
+        vote_opened_at=None,
+        quorum_at_open=null(),
+        secret_pour=0,
+        secret_contre=0,
+        secret_abstention=0,
+    )
+    db.session.expire(
+        item,
+        [
+            "vote_status",
+            "vote_opened_at",
+            "quorum_at_open",
+            "secret_pour",
+            "secret_contre",
+            "secret_abstention",
+            "votes",
+            "annulments",
+        ],
+    )
+    bump(item.session_id)
+    db.session.flush()
+    return annulment

@@ -77,12 +77,26 @@ class CouncilSession(db.Model):
     convened_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The secretary of the meeting, chosen when the session opens (a member or an agent).
+    secretary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     minutes_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     minutes_sha256: Mapped[str | None] = mapped_column(String(64))
+    # When the next session approved these minutes (its first item's vote).
+    minutes_approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The iCalendar SEQUENCE of the convocation's event (RFC 5545): bumped by every move and
+    # by the cancellation, so that calendars replace the event they hold (same UID).
+    ics_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None]
+    cancellation_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     items: Mapped[list["AgendaItem"]] = relationship(
-        back_populates="session", order_by="AgendaItem.position", cascade="all, delete-orphan"
+        back_populates="session",
+        order_by="AgendaItem.position",
+        cascade="all, delete-orphan",
+        foreign_keys="AgendaItem.session_id",
     )
     attendance: Mapped[list["Attendance"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
@@ -90,6 +104,18 @@ class CouncilSession(db.Model):
     proxies: Mapped[list["Proxy"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+    secretary: Mapped[User | None] = relationship(foreign_keys=[secretary_id])
+
+
+class ItemKind(enum.Enum):
+    application = "application"  # a label application: grant, refuse or defer
+    proposal = "proposal"  # suspend, revoke or reinstate a label, or confirm a suspension
+    minutes = "minutes"  # the approval of the previous session's minutes
+    information = "information"  # no vote
+
+    @property
+    def voted(self) -> bool:
+        return self is not ItemKind.information
 
 
 class AgendaItem(db.Model):
@@ -100,7 +126,20 @@ class AgendaItem(db.Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("council_session.id", ondelete="CASCADE"), index=True
     )
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    # What the council examines: a label application, a proposal to change a label's status
+    # (its certificate's application), the previous minutes, or information (no vote).
+    kind: Mapped[ItemKind] = mapped_column(
+        _enum(ItemKind, "agenda_item_kind"), default=ItemKind.application
+    )
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate_proposal.id", ondelete="SET NULL"), index=True
+    )
+    # An information item's title; the session whose minutes a « minutes » item approves.
+    title: Mapped[str] = mapped_column(String(300), default="")
+    approves_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("council_session.id", ondelete="SET NULL")
+    )
     position: Mapped[int] = mapped_column(default=0)
     rapporteur_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -118,16 +157,40 @@ class AgendaItem(db.Model):
     secret_contre: Mapped[int] = mapped_column(default=0)
     secret_abstention: Mapped[int] = mapped_column(default=0)
     casting_vote: Mapped[Choice | None] = mapped_column(_enum(Choice, "casting_vote"))
+    # The quorum when the open vote opened, with who was counted (to say who left at closing).
+    quorum_at_open: Mapped[dict | None] = mapped_column(JSON)
     # The closed vote: counts, quorum, outcome and the rule applied, as plain data.
     result: Mapped[dict | None] = mapped_column(JSON)
 
-    session: Mapped[CouncilSession] = relationship(back_populates="items")
-    application: Mapped[Application] = relationship()
+    session: Mapped[CouncilSession] = relationship(
+        back_populates="items", foreign_keys=[session_id]
+    )
+    application: Mapped[Application | None] = relationship()
+    proposal: Mapped["CertificateProposal | None"] = relationship()  # noqa: F821
+    approves: Mapped[CouncilSession | None] = relationship(foreign_keys=[approves_session_id])
     rapporteur: Mapped[User | None] = relationship()
     conflicts: Mapped[list["Conflict"]] = relationship(
         back_populates="item", cascade="all, delete-orphan"
     )
     votes: Mapped[list["Vote"]] = relationship(back_populates="item", cascade="all, delete-orphan")
+    annulments: Mapped[list["VoteAnnulment"]] = relationship(
+        back_populates="item", order_by="VoteAnnulment.at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def subject(self) -> str:
+        """What the item is about, as the agenda names it."""
+        from flask_babel import gettext as _
+
+        if self.kind is ItemKind.minutes:
+            day = self.approves.starts_at.strftime("%d/%m/%Y") if self.approves else "—"
+            return _("Approbation du procès-verbal de la séance du %(d)s", d=day)
+        if self.kind is ItemKind.information:
+            return self.title
+        name = self.application.structure.name if self.application else ""
+        if self.kind is ItemKind.proposal and self.proposal is not None:
+            return f"{self.proposal.action_label} — {name}"
+        return name
 
 
 class Attendance(db.Model):
@@ -142,6 +205,25 @@ class Attendance(db.Model):
     checked_in_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[CouncilSession] = relationship(back_populates="attendance")
+    user: Mapped[User] = relationship()
+
+
+class Arrival(db.Model):
+    """A member came to the session (first check-in) and, if so, last left it: kept when the
+    attendance row goes, so that a proxy's holder who never came and the minutes' attendance
+    are known."""
+
+    __tablename__ = "session_arrival"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("council_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+
     user: Mapped[User] = relationship()
 
 
@@ -214,3 +296,28 @@ class BallotReceipt(db.Model):
         ForeignKey("agenda_item.id", ondelete="CASCADE"), primary_key=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+
+
+class VoteAnnulment(db.Model):
+    """A vote annulled by the president after its quorum was lost: its ballots were deleted
+    and the item went back to the agenda, to be voted again. Names are copied, as in the
+    minutes, and the number of ballots received, never their choices."""
+
+    __tablename__ = "vote_annulment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    by_name: Mapped[str] = mapped_column(String(120))
+    vote_opened_at: Mapped[datetime | None]
+    quorum_at_open: Mapped[dict | None] = mapped_column(JSON)
+    quorum_at_close: Mapped[dict] = mapped_column(JSON)
+    left: Mapped[list] = mapped_column(JSON, default=list)  # display names
+    unrepresented: Mapped[list] = mapped_column(JSON, default=list)
+    ballots: Mapped[int] = mapped_column(default=0)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="annulments")
+    by: Mapped[User | None] = relationship()

@@ -11,7 +11,12 @@ The rules (DESIGN.md, "Sessions and votes"), each a field of `Rules` where it is
   does not count for its quorum;
 - majority of votes cast (pour and contre; abstentions are not votes cast); on a tie in an
   open vote the president's vote decides, and a president who voted neither way gives the
-  deciding vote before the result stands; a tie in a secret ballot defers the item.
+  deciding vote before the result stands; a tie in a secret ballot defers the item;
+- a session opens only on its day, give or take a tolerance in days (a setting, default 0);
+- the quorum is recorded when a vote opens and checked again when it closes: a vote whose
+  quorum was lost cannot be closed; the president waits or annuls the vote;
+- during an open session a proxy goes only to a member present; a proxy given beforehand to a
+  member who never arrives is inactive.
 
 Where DESIGN is silent, decided here:
 
@@ -30,7 +35,18 @@ Where DESIGN is silent, decided here:
 - with `secret_tie_defers` off, a tie in a secret ballot is a proposal without majority:
   refused;
 - a casting vote is pour or contre, and is used only when it is needed: it never overrides the
-  president's own pour or contre, nor a majority.
+  president's own pour or contre, nor a majority;
+- the session's day and today are local dates of the département; the tolerance counts days
+  before and after alike;
+- the quorum at closing is counted like the quorum at opening, on who is there then: it is lost
+  when those present or represented no longer reach it, whoever they are; "who left" are the
+  members counted present at the opening who are no longer present, and "no longer
+  represented" the members counted by proxy at the opening who are now neither represented
+  nor present;
+- a vote is annulled only when its quorum is lost: a president cannot annul a vote whose
+  count displeases; once annulled its ballots are gone and the item is voted again;
+- a proxy is inactive when its holder has come to no part of the session (not yet, during
+  it); a holder who came and left made it active for the votes held while present.
 """
 
 import dataclasses
@@ -39,6 +55,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -166,6 +183,17 @@ class Quorum:
     def reached(self) -> bool:
         return self.present_or_represented >= self.required
 
+    def as_dict(self) -> dict[str, int]:
+        """JSON values, with the sum the minutes print."""
+        return {
+            **dataclasses.asdict(self),
+            "present_or_represented": self.present_or_represented,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Quorum":
+        return cls(**{f.name: int(data[f.name]) for f in dataclasses.fields(cls)})
+
 
 # --- proxies ----------------------------------------------------------------------------------
 
@@ -183,6 +211,10 @@ class ProxyProblem(enum.Enum):
     holder_gave = "Ce membre a lui-même donné pouvoir : il ne peut pas en recevoir."
     giver_present = (
         "Un membre présent vote lui-même : il ne donne pouvoir qu'après avoir quitté la séance."
+    )
+    holder_absent = (
+        "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent, "
+        "qui pourra voter pour vous."
     )
 
 
@@ -224,14 +256,20 @@ def check_proxies(
     proxies: Mapping[int, int] | Iterable[tuple[int, int]],
     *,
     only: int | None = None,
+    session_open: bool = False,
 ) -> list[str]:
     """What the rules refuse when these proxies (giver → holder, or (giver, holder) pairs) are
     given: each problem once, in French; empty when all is well. `only` limits the check to the
-    proxy given by that member (the one being recorded). A holder need not be present yet: a
-    proxy is usually given before the session."""
+    proxy given by that member (the one being recorded). Before the session a holder need not
+    be present (a proxy is usually given beforehand); once it is open (`session_open`), a proxy
+    goes only to a member present."""
     pairs = _pairs(proxies)
     found = list(_faults(rules, voters, pairs))
     found += [(giver, ProxyProblem.giver_present) for giver, _ in pairs if giver in present]
+    if session_open:
+        found += [
+            (giver, ProxyProblem.holder_absent) for giver, holder in pairs if holder not in present
+        ]
     problems = [problem.value for giver, problem in found if only is None or giver == only]
     return list(dict.fromkeys(problems))
 
@@ -272,6 +310,88 @@ def quorum(rules: Rules, situation: Situation) -> Quorum:
         represented=len(_active_proxies(rules, situation)),
         required=max(1, math.ceil(rules.quorum_fraction * eligible)),
     )
+
+
+def represented(rules: Rules, situation: Situation) -> frozenset[int]:
+    """The absent members a proxy's holder votes for on the item (counted for its quorum)."""
+    return frozenset(_active_proxies(rules, situation))
+
+
+# --- the session's day ------------------------------------------------------------------------
+
+
+def _day(value: date) -> date:
+    if not isinstance(value, date):
+        raise RulesError(f"Date illisible : {value!r}.")
+    return value.date() if isinstance(value, datetime) else value
+
+
+def may_open(session_day: date, today: date, tolerance: int = 0) -> bool:
+    """Whether a session set for `session_day` may open `today` (local dates of the
+    département; a datetime counts by its date): on its day, or at most `tolerance` days
+    before or after it."""
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
+        raise RulesError(
+            "La tolérance d'ouverture d'une séance est un nombre de jours positif ou nul."
+        )
+    return abs((_day(today) - _day(session_day)).days) <= tolerance
+
+
+# --- the quorum held through a vote -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuorumCheck:
+    """The quorum of a vote checked again at its closing, beside the one recorded at its
+    opening (None when no record was kept)."""
+
+    opening: Quorum | None
+    closing: Quorum
+    left: frozenset[int]  # counted present at the opening, no longer present
+    unrepresented: frozenset[int]  # counted by proxy at the opening, now neither
+
+    @property
+    def lost(self) -> bool:
+        """The vote cannot be closed: it waits for members to come back, or is annulled."""
+        return not self.closing.reached
+
+    @property
+    def may_annul(self) -> bool:
+        """Only a vote whose quorum was lost is annulled."""
+        return self.lost
+
+
+def quorum_at_close(
+    rules: Rules,
+    situation: Situation,
+    *,
+    opening: Quorum | None = None,
+    present_at_opening: Set[int] = frozenset(),
+    represented_at_opening: Set[int] = frozenset(),
+) -> QuorumCheck:
+    """The quorum of a vote about to close, counted on who is there now (`situation`), with who
+    has gone since the opening: the members counted present then (`present_at_opening`, as the
+    `voting` set was) who are no longer present, and those counted by proxy then
+    (`represented_at_opening`) who are now neither represented nor present."""
+    now_represented = represented(rules, situation)
+    return QuorumCheck(
+        opening=opening,
+        closing=quorum(rules, situation),
+        left=frozenset(present_at_opening) - situation.present,
+        unrepresented=frozenset(represented_at_opening) - now_represented - situation.present,
+    )
+
+
+# --- proxies whose holder never came ----------------------------------------------------------
+
+
+def inactive_proxies(
+    proxies: Mapping[int, int] | Iterable[tuple[int, int]], arrived: Set[int]
+) -> frozenset[int]:
+    """The givers whose proxy is inactive: its holder has come to no part of the session
+    (`arrived` are the members who checked in at some moment of it). Shown « inactif » to the
+    giver, on the president's panel and in the minutes."""
+    return frozenset(giver for giver, holder in _pairs(proxies) if holder not in arrived)
 
 
 # --- the tally --------------------------------------------------------------------------------

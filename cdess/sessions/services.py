@@ -2,6 +2,7 @@
 (quorum, who may vote, the tally) are in `rules`; the live session is in `live`."""
 
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from cdess.sessions.models import (
     Conflict,
     CouncilRules,
     CouncilSession,
+    ItemKind,
     Opinion,
     Proxy,
     SessionStatus,
@@ -191,22 +193,127 @@ def _status(session: CouncilSession) -> str:
     return str(SESSION_STATUS[session.status])
 
 
-def update_session(session, starts_at: datetime, deadline: date, place: str, video_link: str):
-    """Moved while planned only: once convened, members have the date."""
-    _require_status(session, SessionStatus.planned)
-    _check_dates(starts_at, deadline)
-    session.starts_at, session.deadline = starts_at, deadline
-    session.place, session.video_link = place.strip(), video_link.strip()
+# A session can be moved or cancelled until it opens; once convened, the members are told.
+CHANGEABLE = (SessionStatus.planned, SessionStatus.convened)
+
+
+class SessionFieldError(SessionError):
+    """A refusal about one control of the session's form, named by `field`."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def local_now() -> datetime:
+    """The département's wall-clock time, as a session's start is stored (without a zone)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.now(zone).replace(tzinfo=None)
+
+
+def require_changeable(session: CouncilSession, cancelling: bool = False) -> None:
+    """Refuse to move or cancel a session that is open, closed or cancelled."""
+    if session.status not in CHANGEABLE:
+        if cancelling:
+            message = _(
+                "La séance est « %(s)s » : elle ne peut plus être annulée.", s=_status(session)
+            )
+        else:
+            message = _(
+                "La séance est « %(s)s » : elle ne peut plus être déplacée ni modifiée.",
+                s=_status(session),
+            )
+        raise SessionError(message)
+
+
+def _write_while_changeable(session: CouncilSession, bump_sequence: bool, **values) -> None:
+    """Write the values if the session is still planned or convened: compare-and-set on the
+    status, so that a session opened meanwhile is refused; the event's SEQUENCE is bumped in
+    the same statement when the members' calendars must replace their event."""
+    if bump_sequence:
+        values["ics_sequence"] = CouncilSession.ics_sequence + 1
+    written = db.session.execute(
+        update(CouncilSession)
+        .where(CouncilSession.id == session.id, CouncilSession.status.in_(CHANGEABLE))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if written != 1:
+        db.session.refresh(session, ["status"])
+        require_changeable(session, cancelling=values.get("status") is SessionStatus.cancelled)
+        raise SessionError(_("La séance vient d'être modifiée : rechargez la page."))
+    db.session.expire(session, [*values, "ics_sequence"])
+    bump(session.id)
+
+
+def update_session(
+    session: CouncilSession, starts_at: datetime, deadline: date, place: str, video_link: str
+) -> datetime | None:
+    """Change a planned or convened session: its day and time (never to the past), its
+    submission deadline, its place and video link. A change of what the members' calendars
+    show (start, place, link) bumps the event's SEQUENCE. Returns the former start when the
+    session is convened and its event changed — its members must then be told, after the
+    commit (`convocation.send_move_notices`); None otherwise. Flushes."""
+    require_changeable(session)
+    place, video_link = place.strip(), video_link.strip()
+    if starts_at != session.starts_at:
+        now = local_now()
+        if starts_at.date() < now.date():
+            raise SessionFieldError(
+                _("La séance ne peut pas être déplacée à une date passée."), "day"
+            )
+        if starts_at <= now:
+            raise SessionFieldError(
+                _("Cette heure est déjà passée : choisissez-en une à venir."), "start"
+            )
+    try:
+        _check_dates(starts_at, deadline)
+    except SessionError as error:
+        raise SessionFieldError(str(error), "deadline") from error
+    before = session.starts_at
+    moved = (starts_at, place, video_link) != (session.starts_at, session.place, session.video_link)
+    _write_while_changeable(
+        session,
+        bump_sequence=moved,
+        starts_at=starts_at,
+        deadline=deadline,
+        place=place,
+        video_link=video_link,
+    )
     db.session.flush()
+    return before if moved and session.status is SessionStatus.convened else None
 
 
-def cancel_session(session: CouncilSession, actor: User) -> None:
-    """Cancelled while planned; its items go back to admissible, to be proposed again."""
-    _require_status(session, SessionStatus.planned)
+def agenda_files(session: CouncilSession) -> list[Application]:
+    """The label applications on the agenda: their applicants are told of its date."""
+    return [item.application for item in session.items if item.kind is ItemKind.application]
+
+
+def cancel_session(session: CouncilSession, actor: User, reason: str = "") -> list[Application]:
+    """Cancel a planned or convened session: its files go back to admissible, to be proposed
+    again, and the event's SEQUENCE is bumped. A convened session needs a reason, which its
+    members are told. Returns the files that were on the agenda, whose applicants are told
+    after the commit (`convocation.send_cancellation`). Flushes."""
+    require_changeable(session, cancelling=True)
+    reason = reason.replace("\x00", "").strip()[:1000]
+    if session.status is SessionStatus.convened and not reason:
+        raise SessionFieldError(
+            _("Indiquez le motif de l'annulation : il est communiqué aux membres convoqués."),
+            "reason",
+        )
+    applications = agenda_files(session)
+    comment = _("Séance annulée : %(r)s", r=reason) if reason else _("Séance annulée.")
     for item in list(session.items):
-        remove_item(item, actor, _("Séance annulée."))
-    session.status = SessionStatus.cancelled
+        remove_item(item, actor, comment)
+    _write_while_changeable(
+        session,
+        bump_sequence=True,
+        status=SessionStatus.cancelled,
+        cancelled_at=utcnow(),
+        cancellation_reason=reason,
+    )
     db.session.flush()
+    return applications
 
 
 def next_open_session(today: date) -> CouncilSession | None:
@@ -249,14 +356,99 @@ def add_item(session: CouncilSession, application: Application, actor: User) -> 
     item = AgendaItem(application_id=application.id, position=last + 1)
     item.secret = current_rules().secret_by_default
     session.items.append(item)
+    application.session_id = session.id
     db.session.flush()
     recuse_structure_members(item)
+    return item
+
+
+def add_proposal_item(session: CouncilSession, proposal, actor: User) -> AgendaItem:
+    """Put the secretariat's proposal on a label's status on the agenda; the structure's own
+    members are recused on it, as on its application."""
+    from cdess.certificates import services as certificates
+    from cdess.certificates.models import ProposalState
+
+    _require_status(session, SessionStatus.planned, SessionStatus.convened)
+    if (
+        proposal.state is not ProposalState.open
+        or proposal not in certificates.proposals_to_schedule()
+    ):
+        raise SessionError(_("Cette proposition est déjà inscrite ou décidée."))
+    item = AgendaItem(
+        kind=ItemKind.proposal,
+        application_id=proposal.certificate.application_id,
+        proposal_id=proposal.id,
+        position=max((i.position for i in session.items), default=0) + 1,
+        secret=current_rules().secret_by_default,
+    )
+    session.items.append(item)
+    db.session.flush()
+    recuse_structure_members(item)
+    bump(session.id)
+    return item
+
+
+def minutes_to_approve(session: CouncilSession) -> CouncilSession | None:
+    """The last closed session before this one whose minutes no session has approved yet."""
+    candidate = db.session.execute(
+        db.select(CouncilSession)
+        .filter(
+            CouncilSession.status == SessionStatus.closed,
+            CouncilSession.starts_at < session.starts_at,
+            CouncilSession.minutes_pdf.isnot(None),
+        )
+        .order_by(CouncilSession.starts_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if candidate is None or candidate.minutes_approved_at is not None:
+        return None
+    if any(i.approves_session_id == candidate.id for i in session.items):
+        return None
+    return candidate
+
+
+def add_minutes_item(session: CouncilSession, actor: User) -> AgendaItem:
+    """The approval of the previous session's minutes: the first item, put to the vote."""
+    _require_status(session, SessionStatus.planned, SessionStatus.convened)
+    previous = minutes_to_approve(session)
+    if previous is None:
+        raise SessionError(_("Aucun procès-verbal n'attend d'approbation."))
+    for existing in session.items:
+        existing.position += 1
+    item = AgendaItem(
+        kind=ItemKind.minutes, approves_session_id=previous.id, position=1, secret=False
+    )
+    session.items.append(item)
+    db.session.flush()
+    renumber(session)
+    bump(session.id)
+    return item
+
+
+def add_information_item(session: CouncilSession, title: str, actor: User) -> AgendaItem:
+    """An information item: presented to the council, never put to the vote."""
+    _require_status(session, SessionStatus.planned, SessionStatus.convened)
+    title = " ".join((title or "").replace("\x00", "").split())
+    if not title:
+        raise SessionError(_("Donnez un intitulé au point d'information."))
+    if len(title) > 300:
+        raise SessionError(_("Intitulé trop long : 300 caractères au plus."))
+    item = AgendaItem(
+        kind=ItemKind.information,
+        title=title,
+        position=max((i.position for i in session.items), default=0) + 1,
+    )
+    session.items.append(item)
+    db.session.flush()
+    bump(session.id)
     return item
 
 
 def recuse_structure_members(item: AgendaItem) -> None:
     """Council members who belong to the structure are recused: when the file is put on the
     agenda, and again when its vote opens (someone may have joined the structure since)."""
+    if item.application is None:  # minutes, information: no structure concerned
+        return
     members = {m.id for m in council_members()}
     for user_id in (_member_ids_of(item.application) & members) - recused_ids(item):
         item.conflicts.append(
@@ -274,10 +466,14 @@ def remove_item(item: AgendaItem, actor: User, reason: str) -> None:
     session = item.session
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le vote sur ce point a commencé : il ne peut plus être retiré."))
+    if item.annulments:  # the minutes must tell of the annulled vote: the item stays
+        raise SessionError(_("Un vote sur ce point a été annulé : il reste à l'ordre du jour."))
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
     if not reason.strip():
         raise SessionError(_("Indiquez un motif."))
-    workflow.apply(item.application, "unschedule", actor, reason)
+    if item.kind is ItemKind.application:
+        workflow.apply(item.application, "unschedule", actor, reason)
+        item.application.session_id = None
     session.items.remove(item)
     db.session.flush()
     renumber(session)
@@ -306,6 +502,7 @@ def drop_withdrawn(application: Application) -> None:
     session = item.session
     if session.status is SessionStatus.open:
         raise SessionError(_("La séance a commencé : le dossier ne peut plus être retiré."))
+    application.session_id = None
     session.items.remove(item)
     db.session.flush()
     renumber(session)
@@ -359,8 +556,10 @@ def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) ->
         SessionStatus.cancelled,
     ):
         raise SessionError(_("Le rapport ne peut plus être modifié."))
-    if opinion is Opinion.favourable and (
-        problems := workflow.eligible_verified_result(item.application)
+    if (
+        opinion is Opinion.favourable
+        and item.kind is ItemKind.application
+        and (problems := workflow.eligible_verified_result(item.application))
     ):
         raise SessionError(
             " ".join(

@@ -24,8 +24,15 @@ from cdess.sessions import convocation, live, services
 from cdess.sessions import permissions as can
 from cdess.sessions import rules as council_rules
 from cdess.sessions.forms import ReportForm, RulesForm, SessionForm
-from cdess.sessions.labels import CHOICE, OPINION, SESSION_STATUS, VOTE_STATUS
-from cdess.sessions.models import AgendaItem, Choice, CouncilSession, Opinion, SessionStatus
+from cdess.sessions.labels import CHOICE, ITEM_OUTCOME, OPINION, SESSION_STATUS, VOTE_STATUS
+from cdess.sessions.models import (
+    AgendaItem,
+    Choice,
+    CouncilSession,
+    ItemKind,
+    Opinion,
+    SessionStatus,
+)
 from cdess.web.permissions import permission_required, require
 
 bp = Blueprint("sessions", __name__)
@@ -38,7 +45,18 @@ def labels():
         "opinion_label": lambda o: str(OPINION[o]) if o else "—",
         "vote_status_label": lambda v: str(VOTE_STATUS[v]),
         "choice_label": lambda c: str(CHOICE[c]),
+        "outcome_label": outcome_label,
     }
+
+
+def outcome_label(item: AgendaItem) -> str:
+    """What the vote decided: the file's state for an application, else the proposal's fate."""
+    if item.kind is ItemKind.application:
+        from cdess.applications.views import STATE_LABELS
+
+        return str(STATE_LABELS[item.application.state])
+    outcome = (item.result or {}).get("outcome")
+    return str(ITEM_OUTCOME.get(outcome, "—"))
 
 
 @bp.app_template_filter()
@@ -144,13 +162,16 @@ def show(session_id: int, form: SessionForm | None = None, status: int = 200):
             place=session.place,
             video_link=session.video_link,
         )
+    from cdess.certificates import services as certificates
+
+    preparing = session.status in (SessionStatus.planned, SessionStatus.convened)
     return render_template(
         "sessions/show.html",
         session=session,
         form=form,
-        proposals=services.proposals(session)
-        if session.status in (SessionStatus.planned, SessionStatus.convened)
-        else [],
+        proposals=services.proposals(session) if preparing else [],
+        status_proposals=certificates.proposals_to_schedule() if preparing else [],
+        minutes_to_approve=services.minutes_to_approve(session) if preparing else None,
         members=services.council_members(),
         recused=services.recused_ids,
     ), status
@@ -159,51 +180,88 @@ def show(session_id: int, form: SessionForm | None = None, status: int = 200):
 @bp.post("/seances/<int:session_id>")
 @permission_required(can.plan)
 def update(session_id: int):
+    """Change the session's details; once convened, a move is told to its members."""
     session = _session(session_id)
+    target = url_for("sessions.show", session_id=session.id)
+    try:
+        services.require_changeable(session)
+    except services.SessionError as error:
+        return _refused(error, target)
     form = SessionForm()
     values = _session_values(form)
     if values is None:
         return show(session_id, form, 400)
     try:
-        services.update_session(session, *values)
-    except services.SessionError as error:
+        previous = services.update_session(session, *values)
+    except services.SessionFieldError as error:
         db.session.rollback()
-        form.deadline.errors.append(str(error))
+        form[error.field].errors.append(str(error))
         return show(session_id, form, 400)
+    except services.SessionError as error:
+        return _refused(error, target)
     db.session.commit()
-    return _done(_("Séance modifiée."), url_for("sessions.show", session_id=session.id))
+    if previous is None:
+        return _done(_("Séance modifiée."), target)
+    sent = convocation.send_move_notices(session, previous)
+    return _done(_("Séance déplacée : %(n)s courriel(s) envoyé(s).", n=sent), target)
 
 
 @bp.post("/seances/<int:session_id>/annulation")
 @permission_required(can.plan)
 def cancel(session_id: int):
+    """Cancel the session; once convened, with a reason told to its members and applicants."""
     session = _session(session_id)
     target = url_for("sessions.show", session_id=session.id)
     try:
-        services.cancel_session(session, current_user)
+        applications = services.cancel_session(
+            session, current_user, request.form.get("reason", "")
+        )
     except (services.SessionError, services.workflow.TransitionError) as error:
-        return _refused(error, target)
+        return _refused(error, target + "#annuler")
     db.session.commit()
-    return _done(_("Séance annulée ; ses dossiers sont de nouveau proposés."), target)
+    message = _("Séance annulée ; ses dossiers sont de nouveau proposés.")
+    if session.convened_at is not None:
+        sent = convocation.send_cancellation(session, applications)
+        message += " " + _("%(n)s courriel(s) envoyé(s).", n=sent)
+    return _done(message, target)
 
 
 @bp.post("/seances/<int:session_id>/ordre-du-jour")
 @permission_required(can.plan)
 def add_item(session_id: int):
+    """Put an item on the agenda: a file (application_id), a proposal on a label's status
+    (proposal_id), the previous minutes (kind=minutes) or information (kind=information)."""
+    from cdess.certificates.models import CertificateProposal
+
     session = _session(session_id)
     target = url_for("sessions.show", session_id=session.id)
-    application = db.session.get(Application, request.form.get("application_id", type=int) or 0)
-    if application is None:
-        abort(400)
+    kind = request.form.get("kind", "application")
     try:
-        services.add_item(session, application, current_user)
+        if kind == "minutes":
+            item = services.add_minutes_item(session, current_user)
+        elif kind == "information":
+            item = services.add_information_item(
+                session, request.form.get("title", "")[:1000], current_user
+            )
+        elif kind == "proposal":
+            proposal = db.session.get(
+                CertificateProposal, request.form.get("proposal_id", type=int) or 0
+            )
+            if proposal is None:
+                abort(400)
+            item = services.add_proposal_item(session, proposal, current_user)
+        else:
+            application = db.session.get(
+                Application, request.form.get("application_id", type=int) or 0
+            )
+            if application is None:
+                abort(400)
+            item = services.add_item(session, application, current_user)
     except (services.SessionError, services.workflow.TransitionError) as error:
         return _refused(error, target)
     db.session.commit()
     return _done(
-        _("« %(name)s » inscrit à l'ordre du jour.", name=application.structure.name),
-        target,
-        "ordre-du-jour",
+        _("« %(name)s » inscrit à l'ordre du jour.", name=item.subject), target, "ordre-du-jour"
     )
 
 
@@ -331,6 +389,9 @@ def member_session(session_id: int):
         "sessions/member_session.html",
         session=session,
         proxy_given=proxy_given,
+        proxy_inactive=proxy_given is not None
+        and proxy_given.giver_id in live.inactive_givers(session),
+        present={a.user_id for a in session.attendance},
         held=held,
         voters=[m for m in services.voting_members() if m.id != current_user.id],
         recused=services.recused_ids,
@@ -351,15 +412,18 @@ def item(item_id: int, form: ReportForm | None = None, status: int = 200):
             opinion=agenda_item.opinion.value if agenda_item.opinion else "",
         )
     application = agenda_item.application
+    file = agenda_item.kind is ItemKind.application  # a label application: its results
     return render_template(
         "sessions/item.html",
         item=agenda_item,
         application=application,
-        result=(application.snapshot or {}).get("result"),
-        verified=application.verified_result,
-        verified_obstacles=verification.verified_obstacles(application),
-        corrections=[c for c in application.checks if c.status is CheckStatus.corrected],
-        can_verify=can_verify_answers(current_user, application),
+        result=(application.snapshot or {}).get("result") if file else None,
+        verified=application.verified_result if file else None,
+        verified_obstacles=verification.verified_obstacles(application) if file else [],
+        corrections=[c for c in application.checks if c.status is CheckStatus.corrected]
+        if file
+        else [],
+        can_verify=file and can_verify_answers(current_user, application),
         form=form,
         recused=current_user.id in services.recused_ids(agenda_item),
     ), status
@@ -416,7 +480,7 @@ def proxy(session_id: int):
             holder = db.session.get(User, request.form.get("holder_id", type=int) or 0)
             if holder is None:
                 raise services.SessionError(_("Choisissez le membre qui votera pour vous."))
-            services.give_proxy(session, current_user, holder)
+            live.give_proxy(session, current_user, holder)
             message = _("Pouvoir donné à %(name)s.", name=holder.display_name)
     except services.SessionError as error:
         return _refused(error, target)
@@ -443,7 +507,9 @@ def convene(session_id: int):
 
 def _live_context(session: CouncilSession) -> dict:
     item = live.open_item(session)
-    upcoming = next((i for i in session.items if i.vote_status.value == "pending"), None)
+    upcoming = next(
+        (i for i in session.items if i.kind.voted and i.vote_status.value == "pending"), None
+    )
     focus = item or upcoming
     ballots = []
     if item is not None and can.vote(current_user):
@@ -456,11 +522,18 @@ def _live_context(session: CouncilSession) -> dict:
             for member_id in live.ballots_of(item, current_user)
         ]
     present = {a.user_id for a in session.attendance}
+    presides = can.preside(current_user)
     return {
         "session": session,
         "item": item,
         "focus": focus,
         "quorum": live.quorum(focus) if focus is not None else None,
+        # The open vote's quorum against the one at its opening: lost, it cannot be closed.
+        "quorum_check": live.quorum_check(item) if item is not None and presides else None,
+        "inactive": live.inactive_givers(session) if presides else frozenset(),
+        "secretaries": live.secretary_candidates()
+        if presides and session.status is SessionStatus.convened
+        else [],
         "ballots": ballots,
         "present": present,
         "members": services.council_members(),
@@ -514,8 +587,14 @@ def _back_live(session_id: int, anchor: str = "direct"):
 @permission_required(can.preside)
 def open_session(session_id: int):
     session = _session(session_id)
+    secretary_id = request.form.get("secretary_id", type=int)
     try:
-        live.open_session(session, current_user)
+        if not secretary_id:
+            raise services.SessionError(_("Choisissez le secrétaire de séance."))
+        secretary = db.session.get(User, secretary_id)
+        if secretary is None:
+            abort(400)
+        live.open_session(session, current_user, secretary=secretary)
     except services.SessionError as error:
         return _refused(error, url_for("sessions.live_page", session_id=session.id))
     db.session.commit()
@@ -590,12 +669,37 @@ def close_vote(item_id: int):
         flash(tally.explanation, "error")  # the panel now asks the president's deciding vote
         return _back_live(agenda_item.session_id)
     db.session.commit()
-    notices.after_transition(
-        agenda_item.application,
-        live.OUTCOME_ACTIONS[tally.outcome.value],
-        tally.explanation,
-    )
+    if agenda_item.kind is ItemKind.application:
+        notices.after_transition(
+            agenda_item.application,
+            live.OUTCOME_ACTIONS[tally.outcome.value],
+            tally.explanation,
+        )
+    elif agenda_item.kind is ItemKind.proposal:
+        from cdess.certificates import services as certificates
+
+        certificates.notify_decision(agenda_item)
     flash(tally.explanation, "success")
+    return _back_live(agenda_item.session_id)
+
+
+@bp.post("/seances/points/<int:item_id>/annulation-vote")
+@permission_required(can.preside)
+def annul_vote(item_id: int):
+    """The president annuls a vote whose quorum was lost: the item is voted again later."""
+    agenda_item = _item(item_id)
+    try:
+        live.annul_vote(agenda_item, current_user)
+    except services.SessionError as error:
+        return _refused(error, url_for("sessions.live_page", session_id=agenda_item.session_id))
+    db.session.commit()
+    flash(
+        _(
+            "Vote annulé, faute de quorum : ses bulletins sont effacés ; le point reste à "
+            "l'ordre du jour et sera de nouveau mis aux voix."
+        ),
+        "success",
+    )
     return _back_live(agenda_item.session_id)
 
 

@@ -37,12 +37,14 @@ def upgrade():
     with op.batch_alter_table('application_answer_check', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_answer_check_application_id'), ['application_id'], unique=False)
 
-    with op.batch_alter_table('application', schema=None) as batch_op:
+    with op.batch_alter_table('application', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('verified_result', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('application', schema=None) as batch_op:
+    # In place: recreating application on SQLite (foreign_keys=ON) would delete its rows'
+    # documents, objectives and checks.
+    with op.batch_alter_table('application', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('verified_result')
 
     with op.batch_alter_table('application_answer_check', schema=None) as batch_op:

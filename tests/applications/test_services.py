@@ -56,7 +56,7 @@ def test_submit_freezes_the_result_and_picks_the_session(app, ready, people):
     services.submit(application, people["applicant"], today=date(2026, 11, 22))
     db.session.commit()
     assert application.state is State.submitted
-    assert application.session_date == date(2027, 5, 20)
+    assert application.session_date is None  # a session only once on an agenda
     assert application.snapshot["result"] == assessment.result
     assert application.snapshot["charter_version"] == assessment.version.number
     # Complements requested, then resubmitted: the same path, recorded twice.

@@ -286,7 +286,7 @@ def test_no_vote_opens_on_a_result_that_fails_the_charter(on_agenda, people):
     application, item, rapporteur = on_agenda
     verification.correct(application, "TER-01", rapporteur, "non", "Siège à Lille.")
     live.convene(item.session, people["secretariat"])
-    live.open_session(item.session, people["secretariat"])
+    live.open_session(item.session, people["secretariat"], at=item.session.starts_at)
     db.session.commit()
     with pytest.raises(sessions.SessionError, match="Le vote ne peut pas s'ouvrir"):
         live.open_vote(item, people["secretariat"])

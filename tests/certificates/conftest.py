@@ -64,3 +64,17 @@ def closed_session(people, grant):
 
 def audit_count() -> int:
     return db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one()
+
+
+def council_vote(certificate) -> AgendaItem:
+    """An agenda item of a closed session standing for the council's vote that decides a
+    change of the certificate's status (status changes happen only on such a decision)."""
+    start = datetime(2026, 11, 20, 14)
+    session = sessions.create_session(start, start.date() - timedelta(days=50), "Arras")
+    session.status = SessionStatus.closed
+    item = AgendaItem(
+        session=session, application_id=certificate.application_id, position=1, result={}
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item

@@ -16,7 +16,7 @@ from cdess.certificates import document, services
 from cdess.certificates.models import Certificate, CertificateCounter
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
-from tests.certificates.conftest import audit_count
+from tests.certificates.conftest import audit_count, council_vote
 
 
 def test_issuing_numbers_certifies_and_freezes_the_certificate(app, grant, people):
@@ -207,7 +207,13 @@ def certificate(app, grant, people):
 )
 def test_status_changes_on_a_council_decision(certificate, people, steps, final):
     for step in steps:
-        services.change_status(certificate, step, people["secretariat"], "Décision du 20 mai")
+        services.change_status(
+            certificate,
+            step,
+            people["secretariat"],
+            "Décision du 20 mai",
+            item=council_vote(certificate),
+        )
     assert certificate.status is final and certificate.status_reason == "Décision du 20 mai"
     assert certificate.status_date == date.today()
 
@@ -218,19 +224,30 @@ def test_status_changes_on_a_council_decision(certificate, people, steps, final)
 )
 def test_impossible_status_changes_are_refused(certificate, people, steps, refused):
     for step in steps:
-        services.change_status(certificate, step, people["secretariat"], "Décision")
+        services.change_status(
+            certificate, step, people["secretariat"], "Décision", item=council_vote(certificate)
+        )
     before = certificate.status
     with pytest.raises(services.CertificateError):
-        services.change_status(certificate, refused, people["secretariat"], "Décision")
+        services.change_status(
+            certificate, refused, people["secretariat"], "Décision", item=council_vote(certificate)
+        )
     assert certificate.status is before
 
 
 def test_a_status_change_needs_a_reason_and_a_date_not_in_the_future(certificate, people):
     with pytest.raises(services.CertificateError, match="motif"):
-        services.change_status(certificate, "revoke", people["secretariat"], "  ")
+        services.change_status(
+            certificate, "revoke", people["secretariat"], "  ", item=council_vote(certificate)
+        )
     with pytest.raises(services.CertificateError, match="futur"):
         services.change_status(
-            certificate, "revoke", people["secretariat"], "Décision", date.today() + timedelta(1)
+            certificate,
+            "revoke",
+            people["secretariat"],
+            "Décision",
+            date.today() + timedelta(1),
+            item=council_vote(certificate),
         )
     assert certificate.status is Status.valid
 
@@ -292,8 +309,20 @@ def test_the_registry_lists_only_standing_labels(app, grant, people):
             ("Coopérative de Lens", {"family": Family.cooperative, "commune_code": "62498"}),
         ]
     }
-    services.change_status(issued["Suspendue"], "suspend", people["secretariat"], "Enquête")
-    services.change_status(issued["Révoquée"], "revoke", people["secretariat"], "Décision")
+    services.change_status(
+        issued["Suspendue"],
+        "suspend",
+        people["secretariat"],
+        "Enquête",
+        item=council_vote(issued["Suspendue"]),
+    )
+    services.change_status(
+        issued["Révoquée"],
+        "revoke",
+        people["secretariat"],
+        "Décision",
+        item=council_vote(issued["Révoquée"]),
+    )
     issued["Expirée"].valid_until = date.today() - timedelta(days=1)
     db.session.commit()
 

@@ -16,6 +16,7 @@ from cdess.certificates import services
 from cdess.certificates.models import Certificate
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
+from tests.certificates.conftest import council_vote
 
 
 @pytest.fixture
@@ -120,28 +121,54 @@ def test_the_structure_downloads_the_same_bytes_others_cannot(
     assert client.get(f"/certificats/{certificate.number}").status_code == 403
 
 
-def test_revocation_through_the_form_and_its_errors(client, login, certificate, people):
+def test_a_proposal_through_the_form_and_its_errors(client, login, certificate, people, outbox):
+    """The secretariat proposes; the status changes only by the council's vote."""
     login(people["secretariat"])
-    url = f"/certificats/{certificate.number}/statut"
-    empty = client.post(url, data={"change": "revoke", "on": "", "reason": ""})
+    url = f"/certificats/{certificate.number}/proposition"
+    empty = client.post(url, data={"action": "revoke", "report": ""})
     assert empty.status_code == 400
     text = empty.get_data(as_text=True)
-    assert text.count("Ce champ est obligatoire.") == 4  # in the summary and by each field
+    assert text.count("Ce champ est obligatoire.") == 2  # in the summary and by the field
     assert 'aria-invalid="true"' in text
-    refused = client.post(url, data={"change": "reinstate", "on": "2026-01-10", "reason": "CA"})
+    refused = client.post(url, data={"action": "reinstate", "report": "Rétablir"})
     assert refused.status_code == 400 and "pas possible" in refused.get_data(as_text=True)
-    done = client.post(
-        url, data={"change": "revoke", "on": "2026-01-10", "reason": "Décision du conseil"}
-    )
+    done = client.post(url, data={"action": "revoke", "report": "Statuts modifiés en 2026."})
     assert done.status_code == 302
     db.session.refresh(certificate)
-    assert certificate.status is Status.revoked and certificate.status_date == date(2026, 1, 10)
-    public = client.get(f"/verification/{certificate.number}").get_data(as_text=True)
-    assert "Révoqué" in public and "Décision du conseil" in public
+    assert certificate.status is Status.valid  # nothing decided yet
+    mail = next(m for m in outbox() if "Proposition de retrait" in str(m["Subject"]))
+    assert "Statuts modifiés en 2026." in mail.get_body(preferencelist=("plain",)).get_content()
+    again = client.post(url, data={"action": "suspend", "report": "Autre"})
+    assert again.status_code == 400 and "attend déjà" in again.get_data(as_text=True)
+    # The old direct change is gone: only the council decides.
+    assert client.post(f"/certificats/{certificate.number}/statut").status_code == 404
+
+
+def test_the_president_suspends_urgently_and_the_public_page_says_so(
+    client, login, certificate, people
+):
+    url = f"/certificats/{certificate.number}/suspension-urgente"
+    login(people["secretariat"])
+    assert client.post(url, data={"reason": "Fraude signalée"}).status_code == 403
+    client.post("/compte/deconnexion")
+    login(people["president"])
+    assert client.post(url, data={"reason": ""}).status_code == 400
+    assert client.post(url, data={"reason": "Fraude signalée"}).status_code == 302
+    db.session.refresh(certificate)
+    assert certificate.status is Status.suspended
+    public = html.unescape(client.get(f"/verification/{certificate.number}").get_data(as_text=True))
+    assert "Suspension d'urgence décidée par le président" in public
+    assert "Historique du statut" in public and "Fraude signalée" in public
 
 
 def test_a_suspended_certificate_reissued_stays_suspended(client, login, certificate, people):
-    services.change_status(certificate, "suspend", people["secretariat"], "Contrôle en cours")
+    services.change_status(
+        certificate,
+        "suspend",
+        people["secretariat"],
+        "Contrôle en cours",
+        item=council_vote(certificate),
+    )
     db.session.commit()
     new = services.reissue(certificate, people["secretariat"], "Nom corrigé")
     db.session.commit()
@@ -254,7 +281,9 @@ def registry(app, grant, people):
     revoked = (
         db.session.execute(db.select(Certificate).order_by(Certificate.id.desc())).scalars().first()
     )
-    services.change_status(revoked, "revoke", people["secretariat"], "Décision")
+    services.change_status(
+        revoked, "revoke", people["secretariat"], "Décision", item=council_vote(revoked)
+    )
     db.session.commit()
 
 
@@ -340,7 +369,9 @@ def test_visitors_get_a_cached_registry_that_certificate_changes_refresh(
     lens = db.session.execute(
         db.select(Certificate).join(Certificate.structure).filter_by(name="Coopérative de Lens")
     ).scalar_one()
-    services.change_status(lens, "suspend", people["secretariat"], "Contrôle")
+    services.change_status(
+        lens, "suspend", people["secretariat"], "Contrôle", item=council_vote(lens)
+    )
     db.session.commit()
     page = client.get("/registre").text
     assert "Ressourcerie du Ternois" in page and "1 structure labellisée" in page

@@ -1,8 +1,9 @@
 """Journeys 2 and 4, certificates: the secretariat issues the past session's certificates in
 a batch (a ZIP); the structure downloads its own; anyone follows the QR code's address and
 reads « valide », finds the structure in the registry and its open data, and has the PDF
-recognised by upload; the secretariat revokes it on a council decision and the public page
-turns to « révoqué » while the registry drops it."""
+recognised by upload; only the council decides a label's status, so the secretariat's page
+offers a proposal, not a change; the president suspends the label urgently, and the public
+page turns to « suspendu », to be confirmed at the next session, while the registry drops it."""
 
 import io
 import re
@@ -99,20 +100,30 @@ def test_batch_issue_verify_and_revoke(journey, server):
     p.get_by_role("button", name="Vérifier le fichier").click()
     expect(p.get_by_role("status")).to_contain_text("Non reconnu")
 
-    # The council withdraws the label: the secretariat records it, with its reason.
-    page.get_by_label("Changement de statut").select_option(label="Retirer le label (révocation)")
-    page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(page.get_by_text("Ce champ est obligatoire.").first).to_be_visible()
-    sec.check("revocation erreur")
-    page.get_by_label("Motif (décision du conseil)").fill(
-        "Décision du conseil : la structure a distribué ses excédents."
+    # Only the council decides a label's status: the secretariat's page offers a proposal,
+    # never a direct change; between sessions the president suspends urgently.
+    expect(page.get_by_label("Décision proposée au conseil")).to_be_visible()
+    expect(page.get_by_role("button", name="Enregistrer la décision")).to_have_count(0)
+    pres = journey("certificates-president")
+    pres.login("president@demo.cdess.test")
+    pres.goto(f"/certificats/{number}")
+    pp = pres.page
+    pp.get_by_role("button", name="Suspendre le label d'urgence").click()
+    expect(pp.get_by_text("Ce champ est obligatoire.").first).to_be_visible()
+    pres.check("suspension urgente erreur")
+    pp.get_by_label("Motif de la suspension d'urgence").fill(
+        "Signalement : la structure a distribué ses excédents à ses associés."
     )
-    page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(page.get_by_text("Le certificat est maintenant « révoqué ».")).to_be_visible()
-    sec.check("certificat revoque")
+    pp.get_by_role("button", name="Suspendre le label d'urgence").click()
+    expect(pp.get_by_role("status")).to_contain_text("Label suspendu d'urgence")
+    expect(pp.get_by_role("region", name="Confirmation de la suspension d'urgence")).to_be_visible()
+    pres.check("certificat suspendu d'urgence")
 
-    public.goto(url, "verification revoquee")
-    expect(p.get_by_role("status")).to_contain_text("Révoqué — Ce certificat est révoqué")
-    expect(p.get_by_role("status")).to_contain_text("a distribué ses excédents")
+    public.goto(url, "verification suspendue")
+    expect(p.get_by_role("status")).to_contain_text("Suspendu — Ce certificat est suspendu")
+    expect(p.get_by_role("status")).to_contain_text("doit être confirmée à la prochaine séance")
+    expect(p.get_by_role("region", name="Historique du statut")).to_contain_text(
+        "a distribué ses excédents"
+    )
     public.goto(f"/registre?q={structure}")
     expect(p.get_by_text("Aucune structure labellisée ne correspond")).to_be_visible()

@@ -1,12 +1,15 @@
 """Journey 3 (council sessions). The secretariat prepares the planned session — two admissible
 files on the agenda, reordered, rapporteurs, a secret ballot — and convenes it: every member
-gets the convocation with its calendar event. Then the upcoming convened session is run live,
-each person in their own browser: members read a file and its report, one gives a proxy,
-one declares a conflict of interest; the president opens the session, members check in and
-the secretariat marks the others present until the quorum; the president opens each vote and
-the members vote from their own screens (the proxy holder twice, the recused member not at
-all); the other screens follow without reloading; the president closes the votes and the
-session, and the minutes are a PDF. Refused actions say why in French."""
+gets the convocation with its calendar event. Then the upcoming convened session (the demo's
+meets today: a session opens only on its day) is run live, each person in their own browser:
+members read a file and its report, two give a proxy (one to a member who will not come),
+one declares a conflict of interest; the president opens the session with its secretary,
+members check in and the secretariat marks the others present until the quorum; a first vote
+loses its quorum when a member leaves, cannot be closed, and is annulled; the member back, the
+president opens each vote and the members vote from their own screens (the proxy holder twice,
+the recused member not at all); the other screens follow without reloading; the president
+closes the votes and the session, and the minutes are a PDF. Refused actions say why in
+French."""
 
 import io
 import re
@@ -19,6 +22,7 @@ from pypdf import PdfReader
 from tests.e2e.helpers import check_in_for_quorum, heading, nav
 
 SECRETARIAT = "secretariat@demo.cdess.test"
+SECRETARIAT_NAME = "Isabelle Delattre (secrétariat ESS)"
 PRESIDENT = "president@demo.cdess.test"
 LIVE = 8_000  # ms: the live page asks for news every two seconds
 
@@ -56,8 +60,12 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
     page.get_by_role("row").filter(has_text="planifiée").last.get_by_role("link").click()
     expect(page.get_by_text("Aucun dossier inscrit.")).to_be_visible()
     j.check("seance planifiee")
-    proposed = page.get_by_role("listitem").filter(
-        has=page.get_by_role("button", name=re.compile("^Inscrire "))
+    proposed = (
+        page.get_by_role("listitem")
+        .filter(
+            has=page.locator("a[href^='/candidatures/']"),  # files, not proposals on a label
+        )
+        .filter(has=page.get_by_role("button", name=re.compile("^Inscrire ")))
     )
     first, second = proposed.get_by_role("link").all_inner_texts()[:2]
     for name in (first, second):
@@ -165,6 +173,8 @@ def test_council_runs_a_session_live(journey, server):
     holder, holder_name = member(journey, "council-proxy-holder", "membre03")
     giver, giver_name = member(journey, "council-proxy-giver", "membre04")
     recused, recused_name = member(journey, "council-recused", "membre05")
+    idle, idle_name = member(journey, "council-idle-proxy-giver", "membre06")
+    _, absent_name = member(journey, "council-absent-holder", "membre07")  # never comes
 
     # A member finds the convened session in the members' space, reads a file and its report.
     r = reader.page
@@ -201,6 +211,12 @@ def test_council_runs_a_session_live(journey, server):
     holder.goto(session_url)
     expect(h.get_by_text(f"Vous détenez le pouvoir de {giver_name}.")).to_be_visible()
     holder.check("pouvoir detenu")
+    # Another gives theirs to a member who will not come.
+    i = idle.page
+    idle.goto(session_url)
+    i.get_by_label("Membre qui votera pour moi").select_option(label=absent_name)
+    i.get_by_role("button", name="Donner mon pouvoir").click()
+    expect(status(i)).to_have_text(f"Pouvoir donné à {absent_name}.")
 
     # Another is linked to the first structure: recused on its point.
     d = recused.page
@@ -236,8 +252,13 @@ def test_council_runs_a_session_live(journey, server):
     reader.check("direct avant ouverture")
     pres.goto(live_url)
     pres.check("direct president avant ouverture")
+    # The president opens the session, with its secretary of the meeting.
+    p.get_by_role("button", name="Ouvrir la séance").click()
+    expect(status(p)).to_have_text("Choisissez le secrétaire de séance.")
+    p.get_by_label("Secrétaire de séance").select_option(label=SECRETARIAT_NAME)
     p.get_by_role("button", name="Ouvrir la séance").click()
     expect(status(p)).to_have_text("Séance ouverte.")
+    expect(p.get_by_text(f"secrétaire de séance : {SECRETARIAT_NAME}")).to_be_visible()
     for person in (reader, holder, recused, pres):
         person.page.get_by_role("button", name="Je suis présent(e)").click(timeout=LIVE)
         expect(person.page.get_by_text("Vous êtes enregistré(e) comme présent(e).")).to_be_visible()
@@ -246,7 +267,17 @@ def test_council_runs_a_session_live(journey, server):
         re.compile(r"3 présents, 1 représentés, sur \d+ membres votants non récusés")
     )
     expect(quorum).to_contain_text("Quorum non atteint.")
+    # The proxy given to a member who has not come is inactive: on the president's panel,
+    # and to its giver.
+    proxies = p.get_by_role("table", name="Pouvoirs donnés pour la séance et leur état")
+    expect(proxies.get_by_role("row").filter(has_text=idle_name)).to_contain_text(
+        f"inactif — {absent_name} n'est pas venu(e) à la séance"
+    )
+    expect(proxies.get_by_role("row").filter(has_text=giver_name)).to_contain_text("actif")
     pres.check("direct quorum non atteint")
+    idle.goto(session_url)
+    expect(i.get_by_text(f"Pouvoir inactif : {absent_name} n'est pas venu(e)")).to_be_visible()
+    idle.check("pouvoir inactif")
 
     # Without quorum no vote opens.
     p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
@@ -256,10 +287,41 @@ def test_council_runs_a_session_live(journey, server):
 
     # The secretariat marks the members in the room present (not our four).
     expect(s.get_by_text("Séance ouverte", exact=True)).to_be_visible(timeout=LIVE)
-    marked = check_in_for_quorum(s, skip={reader_name, holder_name, recused_name, giver_name})
+    ours = {reader_name, holder_name, recused_name, giver_name, idle_name, absent_name}
+    marked = check_in_for_quorum(s, skip=ours)
     expect(quorum).to_contain_text(f"{3 + marked} présents, 1 représentés", timeout=LIVE)
     expect(quorum).to_contain_text("Quorum atteint.")
     sec.check("emargement quorum atteint")
+
+    # A vote opened on the quorum exactly; a member leaves: it cannot be closed, it is annulled.
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
+    expect(p.get_by_role("heading", name=f"Vote en cours — point 1 : {point1}")).to_be_visible()
+    vote(r, "Mon vote", "Pour")  # a ballot the annulment will delete
+    leaver = someone_present(s, skip=ours)
+    with s.expect_navigation():
+        s.get_by_role("button", name=f"marquer absent {leaver}", exact=True).click()
+    expect(quorum).to_contain_text(
+        "Quorum perdu depuis l'ouverture du vote : le vote ne peut pas être clos.", timeout=LIVE
+    )
+    expect(quorum).to_contain_text(f"Ont quitté la séance : {leaver}.")
+    p.get_by_role("button", name="Clôturer le vote").click()
+    expect(status(p)).to_contain_text("Quorum perdu : le vote ne peut pas être clos.")
+    expect(status(p)).to_contain_text(
+        f"Ont quitté la séance depuis l'ouverture du vote : {leaver}."
+    )
+    pres.check("cloture refusee quorum perdu")
+    p.get_by_role("button", name=f"Annuler le vote sur « {point1} »").click()
+    expect(status(p)).to_contain_text("Vote annulé, faute de quorum")
+    expect(p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »")).to_be_visible()
+    pres.check("vote annule")
+    expect(r.get_by_role("heading", name=re.compile("^Vote en cours"))).to_have_count(
+        0, timeout=LIVE
+    )
+    expect(result_cells(r, point1)).to_have_text(["1", "à venir", "", "", "", ""])
+    # The member comes back: the vote will open again.
+    with s.expect_navigation():
+        s.get_by_role("button", name=f"marquer présent {leaver}", exact=True).click()
+    expect(quorum).to_contain_text("Quorum atteint.", timeout=LIVE)
 
     # The first vote: open ballot. The secretariat's screen will not be reloaded from here on.
     s.evaluate("window.notReloaded = true")
@@ -372,6 +434,41 @@ def test_council_runs_a_session_live(journey, server):
     assert f"{giver_name} a donné pouvoir à {holder_name}" in text, text
     assert f"ne prenant pas part au vote : {recused_name}." in text, text
     assert "Scrutin secret — pour : 3, contre : 1, abstentions : 1" in text, text
+    # Complete minutes: who presided and kept them, voting and consultative members apart,
+    # the inactive proxy, each vote's quorum at opening and closing, the annulled vote.
+    assert f"Secrétaire de séance : {SECRETARIAT_NAME}." in text, text
+    assert re.search(
+        r"Membres ayant voix délibérative : \d+ présents, 1 représentés, sur 67\.", text
+    )
+    assert re.search(r"Membres à voix consultative : \d+ présents sur 4\.", text), text
+    assert (
+        f"{idle_name} a donné pouvoir à {absent_name} "
+        f"(inactif : {absent_name} n'est pas venu à la séance)"
+    ) in text, text
+    assert text.count("Quorum à l'ouverture du vote :") == 2, text
+    assert text.count("Quorum à la clôture du vote :") == 2, text
+    assert "faute de quorum ; ses 1 bulletin(s) ont été effacés" in text, text
+    assert f"Avaient quitté la séance : {leaver}." in text, text
+    assert text.count("Signature") == 2, text
+
+
+def someone_present(page, skip) -> str:
+    """A voting member marked present in the attendance table, not one of `skip` (nor a
+    namesake, whom the table cannot tell apart)."""
+    table = page.get_by_role("table", name="Membres du conseil et présence")
+    everyone = table.get_by_role("rowheader").all_inner_texts()
+    present = (
+        table.get_by_role("row")
+        .filter(has_text="délibérative")
+        .filter(has=page.get_by_role("button", name=re.compile("^marquer absent")))
+    )
+    names = [
+        n
+        for n in present.get_by_role("rowheader").all_inner_texts()
+        if n not in skip and everyone.count(n) == 1
+    ]
+    assert names, "nobody present to leave"
+    return names[0]
 
 
 def vote(page, ballot: str, choice: str) -> None:

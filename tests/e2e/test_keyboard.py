@@ -3,7 +3,8 @@ arrow keys and save; a council member checks in to the live session and votes. E
 control must show a visible focus."""
 
 import re
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -89,7 +90,8 @@ def open_a_vote(sec, skip: set[str]) -> str:
     page = sec.page
     sec.login("secretariat@demo.cdess.test")
     sec.goto("/seances")
-    day = date.today() + timedelta(days=3 * 365)
+    # A session opens only on its day: today, in the département's time.
+    day = datetime.now(ZoneInfo("Europe/Paris")).date()
     page.get_by_label("Date de la séance").fill(day.isoformat())
     page.get_by_label("Date limite de dépôt des dossiers").fill(
         (day - timedelta(days=60)).isoformat()

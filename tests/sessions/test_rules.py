@@ -5,6 +5,7 @@ import ast
 import json
 import sys
 from collections import Counter
+from datetime import date, datetime, timedelta
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
@@ -20,12 +21,17 @@ from cdess.sessions.rules import (
     Choice,
     Outcome,
     ProxyProblem,
+    Quorum,
     Rules,
     RulesError,
     Situation,
     ballots,
     check_proxies,
+    inactive_proxies,
+    may_open,
     quorum,
+    quorum_at_close,
+    represented,
     tally,
 )
 
@@ -792,3 +798,261 @@ def test_quorum_never_drops_when_someone_arrives(case, arriving):
     )
     assert after.present_or_represented >= before.present_or_represented
     assert after.reached >= before.reached
+
+
+# --- the session's day ------------------------------------------------------------------------
+
+DAY = date(2027, 5, 20)
+
+OPENING_DAYS = {
+    # id: (today, tolerance, may open)
+    "on its day": (DAY, 0, True),
+    "the day before, no tolerance": (DAY - timedelta(days=1), 0, False),
+    "the day after, no tolerance": (DAY + timedelta(days=1), 0, False),
+    "months before": (date(2026, 12, 1), 0, False),
+    "two days before, two tolerated": (DAY - timedelta(days=2), 2, True),
+    "two days after, two tolerated": (DAY + timedelta(days=2), 2, True),
+    "three days after, two tolerated": (DAY + timedelta(days=3), 2, False),
+    "across a year's end": (date(2027, 1, 1), 1, False),
+    "a datetime counts by its date": (datetime(2027, 5, 20, 23, 59), 0, True),
+}
+
+
+@pytest.mark.parametrize(
+    "today, tolerance, expected", OPENING_DAYS.values(), ids=OPENING_DAYS.keys()
+)
+def test_a_session_opens_on_its_day(today, tolerance, expected):
+    assert may_open(DAY, today, tolerance) is expected
+
+
+def test_year_end_with_tolerance():
+    assert may_open(date(2026, 12, 31), date(2027, 1, 1), 1) is True
+
+
+@pytest.mark.parametrize("tolerance", [-1, 1.5, "2", True, None])
+def test_a_tolerance_is_a_whole_number_of_days(tolerance):
+    with pytest.raises(RulesError, match="tolérance"):
+        may_open(DAY, DAY, tolerance)
+
+
+def test_the_days_are_dates():
+    with pytest.raises(RulesError, match="Date illisible"):
+        may_open("2027-05-20", DAY, 0)
+
+
+DATES = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(DATES, DATES, st.integers(0, 30))
+def test_may_open_is_symmetric_and_grows_with_the_tolerance(day, today, tolerance):
+    allowed = may_open(day, today, tolerance)
+    assert allowed == may_open(today, day, tolerance)  # before and after alike
+    assert allowed == (abs((today - day).days) <= tolerance)
+    if allowed:
+        assert may_open(day, today, tolerance + 1)
+    assert may_open(day, day, tolerance)  # always on its day
+
+
+# --- the quorum held through a vote -----------------------------------------------------------
+
+
+def opened(rules, situation):
+    """What a vote records when it opens: its quorum, who is counted present or by proxy."""
+    return {
+        "opening": quorum(rules, situation),
+        "present_at_opening": situation.voting,
+        "represented_at_opening": represented(rules, situation),
+    }
+
+
+def moved(situation, present=None, proxies=None):
+    return Situation(
+        situation.voters,
+        situation.president,
+        situation.present if present is None else frozenset(present),
+        situation.proxies if proxies is None else proxies,
+        situation.recused,
+    )
+
+
+AT_OPEN = seat(upto(5), proxies={6: 2})  # 5 present, 1 represented: 6 of 10, 5 required
+
+CLOSING_CASES = {
+    # id: (situation at the opening, situation at the closing, lost, left, unrepresented)
+    "nobody moved": (AT_OPEN, AT_OPEN, False, set(), set()),
+    "one left, still enough": (AT_OPEN, moved(AT_OPEN, upto(4)), False, {5}, set()),
+    "two left, lost": (AT_OPEN, moved(AT_OPEN, {1, 2, 3}), True, {4, 5}, set()),
+    "the holder left: its proxy goes too": (
+        AT_OPEN,
+        moved(AT_OPEN, {1, 3, 4, 5}),
+        True,
+        {2},
+        {6},
+    ),
+    "others came in their place": (
+        AT_OPEN,
+        moved(AT_OPEN, {1, 2, 7, 8, 9}),
+        False,
+        {3, 4, 5},
+        set(),
+    ),
+    "the giver came in person: not unrepresented": (
+        AT_OPEN,
+        moved(AT_OPEN, {1, 2, 6}),
+        True,
+        {3, 4, 5},
+        set(),
+    ),
+    "a consultative member leaving changes nothing": (
+        seat({1, 2, 3, 4, 5, CONSULTATIVE}),
+        seat(upto(5)),
+        False,
+        set(),
+        set(),
+    ),
+    "a recused member leaving changes nothing": (
+        seat(upto(6), recused={6}),
+        seat(upto(5), recused={6}),
+        False,
+        set(),
+        set(),
+    ),
+    "lost at the last seat": (seat(upto(5)), seat(upto(4)), True, {5}, set()),
+}
+
+
+@pytest.mark.parametrize(
+    "at_open, at_close, lost, left, unrepresented",
+    CLOSING_CASES.values(),
+    ids=CLOSING_CASES.keys(),
+)
+def test_quorum_at_close(at_open, at_close, lost, left, unrepresented):
+    check = quorum_at_close(DEFAULT, at_close, **opened(DEFAULT, at_open))
+    assert check.lost is lost and check.may_annul is lost
+    assert check.left == left and check.unrepresented == unrepresented
+    assert check.closing == quorum(DEFAULT, at_close)
+    assert check.opening == quorum(DEFAULT, at_open)
+
+
+def test_without_a_record_of_the_opening_only_the_numbers_count():
+    check = quorum_at_close(DEFAULT, seat(upto(3)))
+    assert check.opening is None and check.lost and check.left == frozenset()
+
+
+def test_a_quorum_keeps_its_numbers_through_json():
+    count = quorum(DEFAULT, AT_OPEN)
+    data = json.loads(json.dumps(count.as_dict()))
+    assert data["present_or_represented"] == 6
+    assert Quorum.from_dict(data) == count
+
+
+@st.composite
+def departures(draw):
+    """A vote's opening and, at its closing, the same council with some gone and some come."""
+    rules, at_open = draw(situations())
+    gone = (
+        draw(st.frozensets(st.sampled_from(sorted(at_open.present)))) if at_open.present else set()
+    )
+    came = draw(st.frozensets(MEMBERS, max_size=3))
+    return rules, at_open, moved(at_open, (at_open.present - gone) | came)
+
+
+@settings(max_examples=300, deadline=None)
+@given(departures())
+def test_the_quorum_at_closing_is_the_quorum_of_who_is_there(case):
+    rules, at_open, at_close = case
+    check = quorum_at_close(rules, at_close, **opened(rules, at_open))
+    assert check.closing == quorum(rules, at_close)
+    assert check.lost == (not quorum(rules, at_close).reached)
+    assert check.left <= at_open.voting and not check.left & at_close.present
+    assert check.unrepresented <= represented(rules, at_open)
+    assert not check.unrepresented & (represented(rules, at_close) | at_close.present)
+
+
+@settings(max_examples=300, deadline=None)
+@given(departures())
+def test_a_quorum_reached_at_opening_is_lost_only_when_someone_left(case):
+    rules, at_open, at_close = case
+    check = quorum_at_close(rules, at_close, **opened(rules, at_open))
+    if check.opening.reached and check.lost:
+        assert check.left, "a quorum is never lost when everyone counted at opening stayed"
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations())
+def test_nobody_moving_keeps_the_quorum(case):
+    rules, situation = case
+    check = quorum_at_close(rules, situation, **opened(rules, situation))
+    assert check.closing == check.opening
+    assert check.left == check.unrepresented == frozenset()
+    assert check.lost is not check.opening.reached
+
+
+# --- proxies in an open session ---------------------------------------------------------------
+
+OPEN_PROXY_CASES = {
+    # id: (present, proxies, only, expected)
+    "to a member present": ({2}, {3: 2}, 3, []),
+    "to a member absent": ({4}, {3: 2}, 3, [P.holder_absent]),
+    "only the proxy being given": ({4}, {3: 2, 5: 4}, 5, []),
+    "absent and full": ((), {3: 2, 4: 2}, 4, [P.holder_full, P.holder_absent]),
+}
+
+
+@pytest.mark.parametrize(
+    "present, proxies, only, expected", OPEN_PROXY_CASES.values(), ids=OPEN_PROXY_CASES.keys()
+)
+def test_in_an_open_session_a_proxy_goes_to_a_member_present(present, proxies, only, expected):
+    problems = check_proxies(
+        DEFAULT, COUNCIL, frozenset(present), proxies, only=only, session_open=True
+    )
+    assert problems == [problem.value for problem in expected]
+    # Before the session, the same proxy to an absent member is fine.
+    assert ProxyProblem.holder_absent.value not in check_proxies(
+        DEFAULT, COUNCIL, frozenset(present), proxies, only=only
+    )
+
+
+# --- inactive proxies -------------------------------------------------------------------------
+
+INACTIVE_CASES = {
+    # id: (proxies, arrived, inactive givers)
+    "no proxy": ({}, {1, 2}, set()),
+    "the holder came": ({3: 2}, {2}, set()),
+    "the holder never came": ({3: 2}, {1}, {3}),
+    "nobody came yet": ({3: 2, 4: 5}, set(), {3, 4}),
+    "one of two": ({3: 2, 4: 5}, {5}, {3}),
+    "the giver came, the holder not": ({3: 2}, {3}, {3}),
+    "as pairs": ([(3, 2), (4, 5)], {2}, {4}),
+}
+
+
+@pytest.mark.parametrize(
+    "proxies, arrived, expected", INACTIVE_CASES.values(), ids=INACTIVE_CASES.keys()
+)
+def test_inactive_proxies(proxies, arrived, expected):
+    assert inactive_proxies(proxies, frozenset(arrived)) == expected
+
+
+PROXIES = st.dictionaries(st.integers(1, 10), st.integers(1, 10), max_size=6)
+ARRIVED = st.frozensets(MEMBERS, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PROXIES, ARRIVED, ARRIVED)
+def test_an_arrival_never_makes_a_proxy_inactive(proxies, arrived, more):
+    inactive = inactive_proxies(proxies, arrived)
+    assert inactive <= set(proxies)
+    assert all((proxies[giver] not in arrived) for giver in inactive)
+    assert inactive_proxies(proxies, arrived | more) <= inactive
+    assert inactive_proxies(proxies, frozenset(proxies.values())) == frozenset()
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations())
+def test_an_inactive_proxy_gives_no_ballot(case):
+    rules, situation = case
+    inactive = inactive_proxies(situation.proxies, situation.present)
+    by_proxy = {b.member for b in ballots(rules, situation) if b.by_proxy}
+    assert not inactive & by_proxy

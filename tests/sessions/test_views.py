@@ -1,7 +1,7 @@
 """The session pages through the test client: planning, the members' space, the live page
 and its cheap refresh, votes from members' own sessions, crafted requests, the minutes."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from cdess.applications.models import State
 from cdess.extensions import db
@@ -69,8 +69,18 @@ def test_planning_pages(app, client, login, council, files):
     assert "60" in html(client.get("/secretariat/reglement"))
 
 
-def run_to_open(client, login, council, files, planned):
-    from cdess.sessions import live, services
+def on_its_day(session):
+    """The session takes place today: the fixture plans it a month ahead."""
+    from cdess.sessions import live
+
+    day = live.local_date()
+    session.starts_at = datetime.combine(day, time(14))
+    session.deadline = day - timedelta(days=20)
+    db.session.commit()
+
+
+def run_to_convened(client, login, council, files, planned):
+    from cdess.sessions import services
 
     for application in files[:2]:
         services.add_item(planned, application, council["secretariat"])
@@ -79,11 +89,20 @@ def run_to_open(client, login, council, files, planned):
     db.session.commit()
     login(council["secretariat"])
     client.post(f"/seances/{planned.id}/convocation")
-    client.post(f"/seances/{planned.id}/ouverture")
+    db.session.expire_all()
+    assert planned.status is SessionStatus.convened
+    return planned.items
+
+
+def run_to_open(client, login, council, files, planned):
+    items = run_to_convened(client, login, council, files, planned)
+    on_its_day(planned)
+    client.post(
+        f"/seances/{planned.id}/ouverture", data={"secretary_id": council["secretariat"].id}
+    )
     db.session.expire_all()
     assert planned.status is SessionStatus.open
-    del live
-    return planned.items
+    return items
 
 
 def test_a_session_in_the_browsers_of_its_members(
@@ -177,6 +196,8 @@ def test_proxies_and_conflicts_reach_the_live_screens(app, client, login, counci
     items = run_to_open(client, login, council, files, planned)
     url = f"/seances/{planned.id}/direct/etat"
     giver, holder = council["members"][1], council["members"][2]
+    # The session is open: a proxy goes only to a member present.
+    client.post(f"/seances/{planned.id}/presence", data={"member_id": holder.id})
     as_user(client, login, giver)
     steps = [
         (f"/conseil/seances/{planned.id}/pouvoir", {"holder_id": holder.id}),
@@ -287,3 +308,117 @@ def test_nul_characters_and_long_links_are_refused_cleanly(
     )
     assert response.status_code == 400
     assert "L'adresse ne doit pas dépasser 500 caractères." in html(response)
+
+
+# --- the live session's refusals, in French ---------------------------------------------------
+
+
+def flashed(client, response) -> str:
+    """The page a refused (or done) action redirects to, with its message."""
+    assert response.status_code == 302, response.status_code
+    return html(client.get(response.headers["Location"]))
+
+
+def test_a_session_opens_on_its_day_with_its_secretary(app, client, login, council, files, planned):
+    run_to_convened(client, login, council, files, planned)
+    secretariat, president = council["secretariat"], council["president"]
+    url = f"/seances/{planned.id}/ouverture"
+    page = html(client.get(f"/seances/{planned.id}/direct"))
+    assert '<label for="secretary_id">Secrétaire de séance</label>' in page
+    assert f'<option value="{secretariat.id}" selected>' in page  # the agent opening it
+    assert f'<option value="{president.id}"' not in page
+    # A month ahead: refused, and the message says the day.
+    page = flashed(client, client.post(url, data={"secretary_id": secretariat.id}))
+    day = planned.starts_at.strftime("%d/%m/%Y")
+    assert f"Cette séance ne s'ouvre que le jour prévu, le {day} : nous sommes le " in page
+    on_its_day(planned)
+    page = flashed(client, client.post(url, data={"secretary_id": ""}))
+    assert "Choisissez le secrétaire de séance." in page
+    page = flashed(client, client.post(url, data={"secretary_id": president.id}))
+    assert "autre que le président" in page
+    assert client.post(url, data={"secretary_id": 999999}).status_code == 400
+    db.session.expire_all()
+    assert planned.status is SessionStatus.convened
+    page = flashed(client, client.post(url, data={"secretary_id": council["members"][1].id}))
+    assert "Séance ouverte." in page
+    assert f"secrétaire de séance : {council['members'][1].display_name}" in page
+    db.session.expire_all()
+    assert planned.secretary_id == council["members"][1].id
+
+
+def test_a_vote_without_quorum_is_not_closed_but_annulled(
+    app, client, login, council, files, planned
+):
+    items = run_to_open(client, login, council, files, planned)
+    members = council["members"]
+    presence = f"/seances/{planned.id}/presence"
+    for member in members[:3]:
+        client.post(presence, data={"member_id": member.id})
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    as_user(client, login, members[0])
+    client.post(f"/seances/points/{items[0].id}/vote", data={"choice": "pour"})
+    as_user(client, login, council["president"])
+    annul = f"/seances/points/{items[0].id}/annulation-vote"
+    page = flashed(client, client.post(annul))
+    assert "Le quorum est atteint : clôturez le vote." in page
+    assert "Annuler le vote" not in page
+    client.post(presence, data={"member_id": members[1].id, "leave": "1"})
+    page = html(client.get(f"/seances/{planned.id}/direct"))
+    assert "Quorum perdu depuis l'ouverture du vote : le vote ne peut pas être clos." in page
+    assert f"Ont quitté la séance : {members[1].display_name}." in page
+    assert "À l'ouverture du vote : 3 présents ou représentés, 3 requis." in page
+    page = flashed(client, client.post(f"/seances/points/{items[0].id}/cloture-vote"))
+    assert "Quorum perdu : le vote ne peut pas être clos." in page
+    assert f"depuis l'ouverture du vote : {members[1].display_name}." in page
+    db.session.expire_all()
+    assert items[0].vote_status is VoteStatus.open and files[0].state is State.scheduled
+    page = flashed(client, client.post(annul))
+    assert "Vote annulé, faute de quorum" in page
+    assert f"Ouvrir le vote sur « {files[0].structure.name} »" in page
+    db.session.expire_all()
+    assert items[0].vote_status is VoteStatus.pending and items[0].votes == []
+    assert [a.by_id for a in items[0].annulments] == [council["president"].id]
+
+
+def test_proxies_in_an_open_session_and_inactive_ones(app, client, login, council, files, planned):
+    members = council["members"]
+    run_to_convened(client, login, council, files, planned)
+    # Given beforehand to a member who will not come.
+    as_user(client, login, members[4])
+    client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": members[3].id})
+    page = html(client.get(f"/conseil/seances/{planned.id}"))
+    assert f"Vous avez donné pouvoir à {members[3].display_name}." in page
+    assert "inactif" not in page  # not before the session opens
+    as_user(client, login, council["secretariat"])
+    on_its_day(planned)
+    client.post(
+        f"/seances/{planned.id}/ouverture", data={"secretary_id": council["secretariat"].id}
+    )
+    client.post(f"/seances/{planned.id}/presence", data={"member_id": members[1].id})
+    panel = html(client.get(f"/seances/{planned.id}/direct"))
+    assert "Pouvoirs donnés pour la séance et leur état" in panel
+    assert f"inactif</strong> — {members[3].display_name} n'est pas venu(e) à la séance" in panel
+    # Its giver sees it inactive; in the open session a proxy goes to a member present only.
+    as_user(client, login, members[4])
+    page = html(client.get(f"/conseil/seances/{planned.id}"))
+    assert f"Pouvoir inactif : {members[3].display_name} n'est pas venu(e)" in page
+    as_user(client, login, members[2])
+    page = html(client.get(f"/conseil/seances/{planned.id}"))
+    assert "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent." in page
+    assert f'<option value="{members[1].id}">' in page
+    assert f'<option value="{members[3].id}">' not in page
+    page = flashed(
+        client,
+        client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": members[3].id}),
+    )
+    assert "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent" in page
+    page = flashed(
+        client,
+        client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": members[1].id}),
+    )
+    assert f"Pouvoir donné à {members[1].display_name}." in page
+    db.session.expire_all()
+    assert {p.giver_id: p.holder_id for p in planned.proxies} == {
+        members[4].id: members[3].id,
+        members[2].id: members[1].id,
+    }
