@@ -372,24 +372,27 @@ def load(seed: int = 62) -> list[str]:
 
 def _random_answers(rng: random.Random, charter, quality: float) -> dict[str, object]:
     """Answers drawn so that a higher quality (0–1) tends to earn more points."""
-    answers: dict[str, object] = {}
-    for principle in charter.principles:
-        for c in principle.criteria:
-            good = rng.random() < quality
-            if c.answer_type == "yes_no":
-                answers[c.code] = good
-            elif c.answer_type == "choice":
-                ranked = sorted(c.options, key=lambda o: o.points)
-                answers[c.code] = (ranked[-1] if good else rng.choice(ranked)).key
-            elif c.answer_type == "number":
-                best = max(c.bands, key=lambda b: b.points)
-                band = best if good else rng.choice(c.bands)
-                low = band.min if band.min is not None else (c.min_value or 0)
-                high = band.max if band.max is not None else low + 10
-                answers[c.code] = round(low + (high - low) * 0.4, 1)
-            else:
-                answers[c.code] = "Réponse de démonstration."
-    return answers
+    return {
+        c.code: _answer(rng, c, rng.random() < quality)
+        for principle in charter.principles
+        for c in principle.criteria
+    }
+
+
+def _answer(rng: random.Random, c, good: bool) -> object:
+    """The criterion's best answer when `good`, else one drawn at random."""
+    if c.answer_type == "yes_no":
+        return good
+    if c.answer_type == "choice":
+        ranked = sorted(c.options, key=lambda o: o.points)
+        return (ranked[-1] if good else rng.choice(ranked)).key
+    if c.answer_type == "number":
+        best = max(c.bands, key=lambda b: b.points)
+        band = best if good else rng.choice(c.bands)
+        low = band.min if band.min is not None else (c.min_value or 0)
+        high = band.max if band.max is not None else low + 10
+        return round(low + (high - low) * 0.4, 1)
+    return "Réponse de démonstration."
 
 
 def _assessment(structure: Structure, actor: User, rng: random.Random, eligible: bool):
@@ -406,7 +409,7 @@ def _assessment(structure: Structure, actor: User, rng: random.Random, eligible:
         answers = _random_answers(rng, charter, 0.8)
         for c in charter.criteria:  # the eliminatory criteria met: their best answer
             if c.eliminatory:
-                answers[c.code] = _random_answers(random.Random(0), _only(charter, c), 1)[c.code]
+                answers[c.code] = _answer(rng, c, True)
         if scoring.score(charter, family, answers).eligible:
             break
     else:
@@ -423,14 +426,6 @@ def _assessment(structure: Structure, actor: User, rng: random.Random, eligible:
             )
     assessment_services.finish(assessment)
     return assessment
-
-
-def _only(charter, criterion):
-    """A one-criterion charter, to draw that criterion's best answer."""
-    from cdess.charter import scoring
-
-    principle = scoring.Principle(criterion.principle_code, "", 1, (criterion,))
-    return scoring.Charter(charter.threshold, charter.principle_floor, (principle,))
 
 
 def _charter_activity(rng: random.Random, applicants: list[User]) -> tuple[int, int]:

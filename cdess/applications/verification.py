@@ -124,6 +124,13 @@ def _record(application, code, actor, status, value=None, reason="") -> AnswerCh
     current = _require_stage(application)
     if code not in {c.code for c in to_check(application)}:
         raise VerificationError(_("Ce critère ne s'applique pas à cette structure."), "value")
+    check = _write(application, code, actor, status, current, value, reason)
+    recompute(application)
+    return check
+
+
+def _write(application, code, actor, status, current, value=None, reason="") -> AnswerCheck:
+    """Store one check (the caller checked the stage and the criterion, and recomputes)."""
     fields = {
         "status": status,
         "stage": current,
@@ -141,7 +148,6 @@ def _record(application, code, actor, status, value=None, reason="") -> AnswerCh
         for name, field_value in fields.items():
             setattr(check, name, field_value)
     db.session.flush()
-    recompute(application)
     return check
 
 
@@ -171,10 +177,15 @@ def correct(application: Application, code: str, actor: User, raw: str, reason: 
 
 
 def confirm_remaining(application: Application, actor: User) -> int:
-    """Confirm every answer not checked yet; returns how many."""
+    """Confirm every answer not checked yet (the stage read and the result scored once);
+    returns how many."""
     codes = unverified(application)
+    if not codes:
+        return 0
+    current = _require_stage(application)
     for code in codes:
-        confirm(application, code, actor)
+        _write(application, code, actor, CheckStatus.confirmed, current)
+    recompute(application)
     return len(codes)
 
 

@@ -12,6 +12,7 @@ from cdess.applications.services import changes
 from cdess.assessments import services
 from cdess.charter import services as charter_services
 from cdess.extensions import db
+from tests.assessments.test_assessments import best_answer
 
 
 def row(code: str, status: str, points: float, maximum: float) -> dict:
@@ -87,18 +88,6 @@ def test_new_and_removed_criteria():
 # --- two charter versions where only the points changed --------------------------------------
 
 
-def best(criterion) -> str:
-    kind = criterion.answer_type.value
-    if kind == "yes_no":
-        return "oui"
-    if kind == "choice":
-        return max(criterion.options, key=lambda o: o.points).key
-    if kind == "number":
-        band = max(criterion.bands, key=lambda b: b.points)
-        return str(band.min if band.min is not None else criterion.min_value or 0)
-    return "Notre pratique."
-
-
 def answer(assessment, code: str, raw: str) -> None:
     criterion = next(c for c in assessment.version.criteria if c.code == code)
     assert services.save_answer(assessment, criterion, raw) is None
@@ -113,7 +102,7 @@ def two_assessments(charter, create_user, create_structure):
     first = services.start(structure, owner)
     for criterion in first.version.criteria:
         if not criterion.families or structure.family.value in criterion.families:
-            answer(first, criterion.code, best(criterion))
+            answer(first, criterion.code, best_answer(criterion))
     answer(first, "GOV-06", "non")
     answer(first, "ADH-03", "plus_30")
     services.finish(first)
