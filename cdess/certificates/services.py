@@ -471,7 +471,7 @@ def notify_decision(item: AgendaItem) -> int:
         text = _(
             "Le conseil a décidé : le label de %(s)s est maintenant « %(st)s ».",
             s=certificate.snapshot["structure"],
-            st=STATUS_WORDS[certificate.status],
+            st=STATUS[certificate.status],
         )
     return tell(
         applicants(certificate.application),
@@ -481,10 +481,11 @@ def notify_decision(item: AgendaItem) -> int:
     )
 
 
-STATUS_WORDS = {
+# A status as the pages and the emails name it.
+STATUS = {
     Status.valid: _l("valide"),
     Status.suspended: _l("suspendu"),
-    Status.revoked: _l("retiré"),
+    Status.revoked: _l("révoqué"),
     Status.superseded: _l("remplacé"),
     Status.expired: _l("expiré"),
 }

@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -52,13 +51,7 @@ from cdess.web.urls import external_url
 
 bp = Blueprint("certificates", __name__)
 
-STATUS = {
-    Status.valid: _l("valide"),
-    Status.suspended: _l("suspendu"),
-    Status.revoked: _l("révoqué"),
-    Status.superseded: _l("remplacé"),
-    Status.expired: _l("expiré"),
-}
+STATUS = services.STATUS
 
 
 @bp.app_context_processor
