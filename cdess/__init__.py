@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.accounts.views import admin_bp
     from cdess.accounts.views import bp as accounts_bp
     from cdess.applications.views import bp as applications_bp
+    from cdess.audit.views import bp as audit_bp
     from cdess.assessments.views import bp as assessments_bp
     from cdess.certificates.views import bp as certificates_bp
     from cdess.charter.views import bp as charter_bp
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         applications_bp,
         sessions_bp,
         certificates_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
     setup_web(app)
@@ -119,10 +121,13 @@ def _instance_secret(instance: Path) -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys, use WAL so readers do not block the writer."""
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer, overwrite
+    what is deleted."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Freed pages are overwritten: a deleted row (a secret ballot's trace) leaves nothing.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

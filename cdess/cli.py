@@ -58,21 +58,37 @@ def register_commands(app: Flask) -> None:
             deadline = version.resign_deadline.strftime("%d/%m/%Y")
             click.echo(f"Signataires invités à signer de nouveau avant le {deadline} : {sent}.")
 
-    audit_group = AppGroup("audit", help="Le journal des dossiers.")
+    audit_group = AppGroup("audit", help="Le journal de toutes les décisions.")
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")
-    def verify_audit_command():
-        """Check the hash chain of the audit trail; exit 1 if a row was edited or removed."""
-        from cdess.applications.models import AuditEntry
-        from cdess.applications.workflow import verify_chain
+    @click.option(
+        "--anchor",
+        "extra",
+        multiple=True,
+        metavar="N:EMPREINTE",
+        help="Une tête publiée gardée hors de la base : nombre d'entrées et empreinte.",
+    )
+    def verify_audit_command(extra):
+        """Check the journal's chain against its anchors (the heads printed in minutes and
+        certificates, published on /journal, or given here); exit 1 on an edited, removed
+        or inserted row, or a cut end."""
+        from cdess.audit import services as audit
 
-        problems = verify_chain()
-        count = db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one()
-        if problems:
-            click.echo("\n".join(problems), err=True)
-            raise click.ClickException(f"Journal altéré : {len(problems)} problème(s).")
-        click.echo(f"Journal intact : {count} entrée(s) vérifiée(s).")
+        anchors = []
+        for value in extra:
+            count, _, head = value.partition(":")
+            if not count.isdigit() or len(head) != 64:
+                raise click.BadParameter(f"« {value} » : attendu N:EMPREINTE (64 caractères).")
+            anchors.append((int(count), head.lower()))
+        report = audit.verify(anchors)
+        if not report.intact:
+            click.echo("\n".join(report.problems), err=True)
+            raise click.ClickException(f"Journal altéré : {len(report.problems)} problème(s).")
+        click.echo(
+            f"Journal intact : {report.count} entrée(s), {report.anchors_checked} ancre(s) "
+            f"vérifiée(s), tête {report.head}."
+        )
 
     @app.cli.command("reminders")
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Jour de référence (tests).")

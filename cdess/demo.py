@@ -299,6 +299,7 @@ class DemoIntegrityError(RuntimeError):
 def load(seed: int = 62) -> list[str]:
     """Insert the whole demo dataset in the current transaction; returns a summary."""
     from cdess.accounts.services import ensure_default_colleges
+    from cdess.audit import services as audit
     from cdess.charter.services import ensure_default_charter
 
     rng = random.Random(seed)
@@ -358,6 +359,7 @@ def load(seed: int = 62) -> list[str]:
     filed = _applications(applicants, agent)
     if problems := check_demo_integrity():
         raise DemoIntegrityError(problems)
+    audit.publish()  # the head as /journal would publish it: the demo's last anchor
     return [
         f"{signed} structures signataires de la charte, {assessed} auto-évaluations, "
         f"{filed} candidatures.",
@@ -591,7 +593,7 @@ def _objectives(application, today: date) -> None:
 
 def _applications(applicants: list[User], agent: User) -> int:
     """Applications in every state of their life, made through the workflow."""
-    from cdess.applications import review, services, workflow
+    from cdess.applications import review, services
     from cdess.certificates import services as certificates
     from cdess.charter import services as charter_services
 
@@ -616,13 +618,13 @@ def _applications(applicants: list[User], agent: User) -> int:
         _objectives(application, today)
         if state == "draft":
             continue
-        services.submit(application, user, today)
+        services.transition(application, "submit", user)
         _verify(application, agent, state, len(by_state[state]) - 1)
         for action in _PATHS.get(state, []):
             if action == "declare_admissible":
                 services.set_checklist(application, set(review.MANUAL), agent)
             actor = {"withdraw": user, "grant": president, "refuse": president}.get(action, agent)
-            workflow.apply(application, action, actor, _COMMENTS.get(action, ""))
+            services.transition(application, action, actor, _COMMENTS.get(action, ""))
         if state == "certified-ending":
             # Issued 21 months ago: its renewal is open.
             certificates.issue(application, agent, today=services.add_months(today, -21))

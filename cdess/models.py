@@ -3,7 +3,6 @@
 from cdess.accounts.models import College, Role, User, UserRole
 from cdess.applications.models import (
     Application,
-    AuditEntry,
     Document,
     DocumentKind,
     InternalNote,
@@ -12,6 +11,7 @@ from cdess.applications.models import (
     State,
 )
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
+from cdess.audit.models import AuditAnchor, AuditEntry
 from cdess.certificates.models import Certificate, CertificateCounter, CertificateStatus
 from cdess.charter.models import (
     AnswerType,
@@ -48,6 +48,7 @@ __all__ = [
     "Assessment",
     "AssessmentStatus",
     "Attendance",
+    "AuditAnchor",
     "AuditEntry",
     "BallotReceipt",
     "Certificate",

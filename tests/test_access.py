@@ -297,6 +297,12 @@ MATRIX = [
     ("GET", "/registre", expect(200)),
     ("GET", "/registre.csv", expect(200)),
     ("GET", "/registre.json", expect(200)),
+    # The journal: read by the secretariat; its head is public.
+    ("GET", "/secretariat/journal", staff_only()),
+    ("GET", "/secretariat/journal?sujet=application&id=99999999999&du=x", staff_only()),
+    ("GET", "/secretariat/journal.csv", staff_only()),
+    ("GET", "/secretariat/journal/verification", staff_only()),
+    ("GET", "/journal", expect(200)),
 ]
 
 IDS = (

@@ -87,13 +87,13 @@ def test_demo_command_loads_once(app):
     # with its documents on disk; one certified label is open for renewal.
     from cdess.applications import evidence, services
     from cdess.applications.models import Application, State
-    from cdess.applications.workflow import verify_chain
+    from cdess.audit import services as audit
 
     applications = list(db.session.execute(db.select(Application)).scalars())
     states = Counter(a.state.value for a in applications)
     assert set(states) == {s.value for s in State}
     assert states["submitted"] == 4 and states["certified"] == 3
-    assert verify_chain() == []
+    assert audit.verify().intact
     for application in applications:
         assert evidence.missing_documents(application) == []
         assert all(
@@ -202,7 +202,7 @@ def test_the_demo_tells_the_truth_about_the_charter(app, demo_loaded, client):
     assert drafts.count(False) == 1
     (refused,) = by_state[State.not_admissible]
     assert refused.verified_result["failed_eliminatory"] == ["TER-01"]
-    assert refused.audit[-1].comment.startswith("L'avis de situation SIRENE")
+    assert refused.audit[-1].reason.startswith("L'avis de situation SIRENE")
     corrected = [
         a for a in applications if any(c.status is CheckStatus.corrected for c in a.checks)
     ]

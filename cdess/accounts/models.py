@@ -52,6 +52,7 @@ class College(db.Model):
 
 
 class User(UserMixin, db.Model):
+    __audit_kind__ = "user"  # its name in the journal
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
 

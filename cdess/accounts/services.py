@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from cdess.accounts.models import College, Role, User, utcnow
 from cdess.accounts.tokens import make_token
+from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.notifications.services import notify
 from cdess.web.urls import external_url
@@ -45,9 +46,11 @@ def create_user(
     roles,
     password: str | None = None,
     confirmed: bool = False,
+    actor: User | None = None,
     **fields,
 ) -> User:
-    """Create an account (no email sent). Raises AccountError when the email is taken."""
+    """Create an account (no email sent), by `actor` (None: the person registering, or the
+    command line). Raises AccountError when the email is taken."""
     if find_user(email) is not None:
         raise AccountError(_("Un compte existe déjà avec cette adresse."))
     user = User(
@@ -61,7 +64,19 @@ def create_user(
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    audit.record(user, "account_created", actor or user, detail=_account(user))
     return user
+
+
+def _account(user: User) -> dict:
+    """What the journal keeps of an account's rights."""
+    return {
+        "email": user.email,
+        "roles": sorted(r.value for r in user.roles),
+        "active": user.active,
+        "college": user.college.name if user.college else "",
+        "voting_right": user.voting_right,
+    }
 
 
 def register_applicant(email: str, display_name: str, password: str) -> User:
@@ -84,7 +99,7 @@ def confirm_email(user: User) -> None:
 
 def invite(email: str, display_name: str, roles, inviter: User, **fields) -> User:
     """An account created by the secretariat; the person sets a password from the emailed link."""
-    user = create_user(email, display_name, roles, **fields)
+    user = create_user(email, display_name, roles, actor=inviter, **fields)
     send_invitation(user, inviter)
     return user
 
@@ -121,6 +136,7 @@ def reset_password(user: User, password: str) -> None:
     # Following the emailed link proves the address too.
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     db.session.flush()
+    audit.record(user, "password_reset", user)
 
 
 def update_user(
@@ -140,8 +156,12 @@ def update_user(
             Role.secretariat, Role.admin
         ):
             raise AccountError(_("Vous ne pouvez pas retirer vos propres droits de gestion."))
+    before = _account(user)
     user.set_roles(roles)
     user.active = active
     user.college = college
     user.voting_right = voting_right and bool(roles & {Role.council_member, Role.president})
     db.session.flush()
+    after = _account(user)
+    if changed := {k: [before[k], v] for k, v in after.items() if before[k] != v}:
+        audit.record(user, "account_changed", actor, detail=changed)

@@ -19,6 +19,7 @@ from sqlalchemy import func
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application, Document, DocumentKind
+from cdess.audit import services as audit
 from cdess.extensions import db
 
 ACCEPTED = {
@@ -214,14 +215,43 @@ def store(
     )
     try:
         if previous is not None:
-            application.documents.remove(previous)
-            db.session.flush()  # free the slot before the new row takes it
+            remove(application, previous, actor, replaced=True)
         application.documents.append(document)
         db.session.flush()
     except Exception:
         target.unlink(missing_ok=True)
         raise
+    audit.record(
+        document,
+        "document_added",
+        actor,
+        detail={
+            "application": application.id,
+            "kind": kind.value,
+            "criterion": criterion_code,
+            "name": document.original_name,
+            "sha256": document.sha256,
+        },
+    )
     return document, [previous.stored_name] if previous else []
+
+
+def remove(application: Application, document: Document, actor: User, replaced=False) -> str:
+    """Take a document out of the file (journalled); returns its stored name, for the caller
+    to `discard` after the commit."""
+    audit.record(
+        document,
+        "document_replaced" if replaced else "document_removed",
+        actor,
+        detail={
+            "application": application.id,
+            "name": document.original_name,
+            "sha256": document.sha256,
+        },
+    )
+    application.documents.remove(document)
+    db.session.flush()  # free the slot before a new row takes it
+    return document.stored_name
 
 
 def path_of(document: Document) -> Path:

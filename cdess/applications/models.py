@@ -1,13 +1,23 @@
-"""An application for the label, and the append-only, hash-chained audit trail of its states."""
+"""An application for the label: the file, its documents, objectives, notes and checks."""
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from cdess.accounts.models import User, utcnow
 from cdess.assessments.models import Assessment
+from cdess.audit.models import AuditEntry
 from cdess.extensions import db
 from cdess.structures.models import Structure
 
@@ -32,6 +42,7 @@ class Kind(enum.Enum):
 
 
 class Application(db.Model):
+    __audit_kind__ = "application"  # its name in the journal
     __tablename__ = "application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,8 +103,14 @@ class Application(db.Model):
     notes: Mapped[list["InternalNote"]] = relationship(
         back_populates="application", order_by="InternalNote.id", cascade="all, delete-orphan"
     )
-    audit: Mapped[list["AuditEntry"]] = relationship(
-        back_populates="application", order_by="AuditEntry.id"
+    # The file's entries in the journal (read only: the journal is written by audit.record).
+    audit: Mapped[list[AuditEntry]] = relationship(
+        primaryjoin=lambda: and_(
+            AuditEntry.subject_kind == Application.__audit_kind__,
+            foreign(AuditEntry.subject_id) == Application.id,
+        ),
+        order_by=AuditEntry.id,
+        viewonly=True,
     )
     checks: Mapped[list["AnswerCheck"]] = relationship(
         back_populates="application", order_by="AnswerCheck.id", cascade="all, delete-orphan"
@@ -103,27 +120,6 @@ class Application(db.Model):
     def session_date(self) -> date | None:
         """The day of the file's session (see `session_id`)."""
         return self.session.starts_at.date() if self.session else None
-
-
-class AuditEntry(db.Model):
-    """One transition. Never updated or deleted: each entry carries the hash of the previous
-    one (of any application), so an edited or removed row breaks the chain."""
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    actor_name: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_state: Mapped[str] = mapped_column(String(20))
-    to_state: Mapped[str] = mapped_column(String(20))
-    comment: Mapped[str] = mapped_column(Text, default="")
-    # Unique: two entries can never follow the same one, so the chain cannot fork.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-    application: Mapped[Application] = relationship(back_populates="audit")
 
 
 class DocumentKind(enum.Enum):
@@ -137,6 +133,8 @@ class DocumentKind(enum.Enum):
 class Document(db.Model):
     """An uploaded file. The bytes live in the uploads folder under a random name; the
     original name is only used to offer the download back."""
+
+    __audit_kind__ = "document"  # its name in the journal
 
     __tablename__ = "application_document"
     __table_args__ = (

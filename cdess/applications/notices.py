@@ -1,5 +1,6 @@
 """Emails on an application's transitions, to the structure's people and to the secretariat.
-Sent after the transition is committed, never for a transition that did not happen."""
+Queued by `services.transition` and sent once it is committed, never for a transition that
+did not happen."""
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -167,7 +168,7 @@ def tell(people: list[User], subject: str, paragraphs: list[str], link: str, com
 
 
 def after_transition(application: Application, name: str, comment: str = "") -> int:
-    """Send the emails of a committed transition; the number delivered."""
+    """The emails of a transition, sent once it is committed; the number queued."""
     link = external_url("applications.show", application_id=application.id)
     sent = 0
     for audience, subject, paragraphs in _messages(application, name):

@@ -1,5 +1,6 @@
-"""Creating an application and submitting it: what is missing, the frozen snapshot, the
-session it goes to. States only ever change through `workflow.apply`."""
+"""Creating an application and changing its state (`transition`, the one way: the
+workflow's rules, the side effects, the journal, the emails), its objectives, notes,
+checklist and renewal."""
 
 import calendar
 from datetime import date, timedelta
@@ -19,6 +20,8 @@ from cdess.applications.models import (
 )
 from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment
+from cdess.audit import services as audit
+from cdess.audit.models import AuditEntry
 from cdess.extensions import db
 from cdess.structures.models import Structure
 
@@ -91,29 +94,39 @@ def missing(application: Application) -> list[str]:
     return [p for check in workflow.SUBMIT_CHECKS for p in check(application)]
 
 
-def withdraw(application: Application, actor: User, comment: str = "") -> None:
-    """The structure withdraws its file before the session; on an agenda, the file leaves it."""
-    from cdess.sessions import services as sessions  # sessions build on applications
+def transition(
+    application: Application, name: str, actor: User | None, reason: str = "", *, today=None
+) -> AuditEntry:
+    """The one way to change an application's state: who may and what must hold (the
+    workflow's table, enforced), the change and its journal entry, its side effects — the
+    frozen snapshot at submission, the agenda on a withdrawal, the label's dates on
+    certification — and its emails, sent once the caller commits. Flushes."""
+    from cdess.applications import notices, verification
 
-    scheduled = application.state is State.scheduled
-    workflow.apply(application, "withdraw", actor, comment)
-    if scheduled:
-        try:
-            sessions.drop_withdrawn(application)
-        except sessions.SessionError as error:
-            raise workflow.TransitionError(str(error)) from error
-
-
-def submit(application: Application, actor: User, today: date | None = None) -> None:
-    """Freeze the assessment's result and answers; on a resubmission, the checks of answers
-    that changed are dropped. The file's session is set when it goes on an agenda."""
-    from cdess.applications import verification
-
-    if problems := missing(application):
+    if name in ("submit", "resubmit") and (problems := missing(application)):
         raise workflow.TransitionError(problems)
-    name = "resubmit" if application.state is State.incomplete else "submit"
     previous_answers = (application.snapshot or {}).get("answers", {})
-    workflow.apply(application, name, actor)
+    scheduled = application.state is State.scheduled
+    entry = workflow.move(application, name, actor, reason)
+    if name in ("submit", "resubmit"):
+        _freeze(application)
+        verification.refresh_after_submission(application, previous_answers)
+    elif name == "withdraw" and scheduled:
+        _leave_agenda(application)
+    elif name == "certify":
+        start = today or date.today()
+        application.label_valid_from = start
+        application.label_valid_until = add_months(
+            start, 12 * current_app.config["LABEL_VALIDITY_YEARS"]
+        ) - timedelta(days=1)
+    db.session.flush()
+    notices.after_transition(application, name, entry.reason)
+    return entry
+
+
+def _freeze(application: Application) -> None:
+    """The assessment's result and answers, frozen at submission; the file's session is set
+    when it goes on an agenda."""
     assessment = application.assessment
     application.snapshot = {
         "assessment_id": assessment.id,
@@ -123,7 +136,15 @@ def submit(application: Application, actor: User, today: date | None = None) -> 
         "answers": assessments.answers_by_code(assessment),
     }
     db.session.flush()
-    verification.refresh_after_submission(application, previous_answers)
+
+
+def _leave_agenda(application: Application) -> None:
+    from cdess.sessions import services as sessions  # sessions build on applications
+
+    try:
+        sessions.drop_withdrawn(application)
+    except sessions.SessionError as error:
+        raise workflow.TransitionError(str(error)) from error
 
 
 def editable(application: Application) -> bool:
@@ -197,6 +218,7 @@ def set_checklist(application: Application, ticked: set[str], actor: User) -> No
         if key in ticked
     }
     db.session.flush()
+    audit.record(application, "checklist", actor, detail={"ticked": sorted(application.checklist)})
 
 
 # --- renewal ----------------------------------------------------------------------------------
@@ -289,15 +311,4 @@ def report_objective(application: Application, objective: Objective, outcome: st
     if objective.application_id != application.previous_id:
         raise ApplicationError(_("Cet objectif n'appartient pas au label renouvelé."))
     objective.outcome = outcome.strip()
-    db.session.flush()
-
-
-def certify(application: Application, actor: User, today: date | None = None) -> None:
-    """Certificate issued: the label runs from today for the validity setting."""
-    workflow.apply(application, "certify", actor)
-    start = today or date.today()
-    application.label_valid_from = start
-    application.label_valid_until = add_months(
-        start, 12 * current_app.config["LABEL_VALIDITY_YEARS"]
-    ) - timedelta(days=1)
     db.session.flush()

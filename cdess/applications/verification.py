@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from cdess.accounts.models import User, utcnow
 from cdess.applications.models import AnswerCheck, Application, CheckStage, CheckStatus, State
+from cdess.audit import services as audit
 from cdess.charter import eligibility, scoring
 from cdess.charter import services as charter_services
 from cdess.extensions import db
@@ -126,6 +127,13 @@ def _record(application, code, actor, status, value=None, reason="") -> AnswerCh
         raise VerificationError(_("Ce critère ne s'applique pas à cette structure."), "value")
     check = _write(application, code, actor, status, current, value, reason)
     recompute(application)
+    audit.record(
+        application,
+        "answer_" + status.value,
+        actor,
+        reason=reason,
+        detail={"criterion": code, "stage": current.value, "value": value},
+    )
     return check
 
 
@@ -186,6 +194,12 @@ def confirm_remaining(application: Application, actor: User) -> int:
     for code in codes:
         _write(application, code, actor, CheckStatus.confirmed, current)
     recompute(application)
+    audit.record(
+        application,
+        "answers_confirmed",
+        actor,
+        detail={"criteria": codes, "stage": current.value},
+    )
     return len(codes)
 
 

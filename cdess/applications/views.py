@@ -165,7 +165,7 @@ def _page(application: Application, status: int = 200, **context):
 
 def _last_comment(application: Application, state: State) -> str | None:
     """The message of the last transition into this state."""
-    return next((e.comment for e in reversed(application.audit) if e.to_state == state.value), None)
+    return next((e.reason for e in reversed(application.audit) if e.to_state == state.value), None)
 
 
 def _objective_form(application: Application, formdata=...) -> ObjectiveForm:
@@ -231,19 +231,13 @@ def act(application_id: int, action: str):
     require(bool(transition.actors & workflow.actor_kinds(current_user, application)))
     comment = request.form.get("comment", "")[:4000]
     try:
-        if action in ("submit", "resubmit"):
-            services.submit(application, current_user)
-        elif action == "withdraw":
-            services.withdraw(application, current_user, comment)
-        else:
-            workflow.apply(application, action, current_user, comment)
+        services.transition(application, action, current_user, comment)
     except workflow.TransitionError as error:
         db.session.rollback()
         for problem in error.problems:
             flash(str(problem), "error")
     else:
-        db.session.commit()
-        notices.after_transition(application, action, comment.strip())
+        db.session.commit()  # the transition's emails leave once it is committed
         flash(
             _(
                 "C'est fait : le dossier est maintenant « %(state)s ».",
@@ -338,8 +332,8 @@ def remove_document(application_id: int, document_id: int):
     if not services.editable(application):
         flash(_("Le dossier n'est plus modifiable."), "error")
         return _back(application)
-    stored, name = document.stored_name, document.original_name
-    application.documents.remove(document)
+    name = document.original_name
+    stored = evidence.remove(application, document, current_user)
     db.session.commit()
     evidence.discard([stored])
     flash(_("Pièce « %(name)s » retirée.", name=name), "success")

@@ -1,21 +1,20 @@
 """The one place that moves an application from state to state (DESIGN: "The application
 and its life"). Each transition names who may make it and what must hold first; every
-transition writes a chained audit entry. Anything else is refused."""
+transition writes its entry in the journal. Anything else is refused. `services.transition`
+is the one way in: it adds each transition's side effects and emails."""
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text, update
+from sqlalchemy import update
 
 from cdess.accounts.models import Role, User, utcnow
-from cdess.applications.models import Application, AuditEntry, State
+from cdess.applications.models import Application, State
+from cdess.audit import services as audit
+from cdess.audit.models import AuditEntry
 from cdess.extensions import db
 from cdess.structures.permissions import is_member
-
-GENESIS = "0" * 64
 
 # Who acts: the structure's own people, the secretariat (and admins), the president.
 APPLICANT, SECRETARIAT, PRESIDENT = "applicant", "secretariat", "president"
@@ -280,8 +279,9 @@ def allowed(user: User | None, application: Application) -> list[Transition]:
     ]
 
 
-def apply(application: Application, name: str, actor: User, comment: str = "") -> AuditEntry:
-    """Make a transition, or raise TransitionError. Flushes; the caller commits."""
+def move(application: Application, name: str, actor: User, reason: str = "") -> AuditEntry:
+    """Check and make a transition with its journal entry, or raise TransitionError. Only
+    `services.transition` calls it (with the transition's side effects). Flushes."""
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise TransitionError(str(_l("Action inconnue.")))
@@ -289,8 +289,8 @@ def apply(application: Application, name: str, actor: User, comment: str = "") -
         raise TransitionError(str(_l("Cette action n'est pas possible dans l'état actuel.")))
     if not transition.actors & actor_kinds(actor, application):
         raise TransitionError(str(_l("Vous n'avez pas le droit de faire cette action.")))
-    comment = (comment or "").replace("\x00", "").strip()
-    if transition.comment_required and not comment:
+    reason = (reason or "").replace("\x00", "").strip()
+    if transition.comment_required and not reason:
         raise TransitionError(str(_l("Indiquez un motif.")))
     problems = [p for check in transition.preconditions for p in check(application)]
     if problems:
@@ -311,69 +311,6 @@ def apply(application: Application, name: str, actor: User, comment: str = "") -
     db.session.expire(application, ["state", "revision", "updated_at"])
     if transition.target is State.submitted:
         application.submitted_at = now
-    return _append_audit(application, actor, source, transition.target, comment, now)
-
-
-def _lock_audit_chain() -> None:
-    """One writer at a time on the chain. SQLite already holds its single write lock here
-    (the UPDATE above took it); PostgreSQL takes a transaction-level advisory lock."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(6201)"))
-
-
-def entry_hash(entry: AuditEntry) -> str:
-    payload = json.dumps(
-        [
-            entry.application_id,
-            entry.actor_id,
-            entry.actor_name,
-            entry.at.isoformat(),
-            entry.from_state,
-            entry.to_state,
-            entry.comment,
-            entry.prev_hash,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    return audit.record(
+        application, name, actor, reason=reason, from_state=source, to_state=transition.target
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _append_audit(application, actor, source: State, target: State, comment: str, at):
-    _lock_audit_chain()
-    last = db.session.execute(
-        db.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).scalar()
-    entry = AuditEntry(
-        application_id=application.id,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.display_name if actor else "cdess",
-        at=at,
-        from_state=source.value,
-        to_state=target.value,
-        comment=comment,
-        prev_hash=last or GENESIS,
-    )
-    entry.hash = entry_hash(entry)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def verify_chain() -> list[str]:
-    """Problems in the audit chain (empty when intact): an edited row no longer matches its
-    hash; a deleted row leaves the next one pointing at a hash that is not the previous."""
-    problems = []
-    previous = GENESIS
-    rows = db.session.execute(
-        db.select(AuditEntry).order_by(AuditEntry.id).execution_options(populate_existing=True)
-    ).scalars()
-    for entry in rows:
-        if entry.prev_hash != previous:
-            problems.append(
-                f"entrée {entry.id} : ne suit pas l'entrée précédente (entrée supprimée ou insérée)"
-            )
-        if entry_hash(entry) != entry.hash:
-            problems.append(f"entrée {entry.id} : contenu modifié après coup")
-        previous = entry.hash
-    return problems

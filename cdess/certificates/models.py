@@ -31,6 +31,7 @@ class CertificateCounter(db.Model):
 
 
 class Certificate(db.Model):
+    __audit_kind__ = "certificate"  # its name in the journal
     __tablename__ = "certificate"
     __table_args__ = (
         # One standing certificate per decision: a re-issue supersedes the old one first.
@@ -116,6 +117,8 @@ class ProposalState(enum.Enum):
 class CertificateProposal(db.Model):
     """The secretariat's proposal that the council change a label's status: its report, sent
     to the structure, and the structure's written answer, both before the session."""
+
+    __audit_kind__ = "proposal"  # its name in the journal
 
     __tablename__ = "certificate_proposal"
 

@@ -14,6 +14,7 @@ from cdess.accounts.models import User, utcnow
 from cdess.applications import services as applications
 from cdess.applications.models import Application, State
 from cdess.applications.notices import applicants, tell
+from cdess.audit import services as audit
 from cdess.certificates import document
 from cdess.certificates.models import (
     Certificate,
@@ -96,6 +97,7 @@ def snapshot(
     session, decided_on = decision(application)
     president = sessions.president()
     result = application.verified_result or {}  # the council voted on the verified result
+    journal = audit.head()  # printed on the certificate: an anchor of the journal
     return {
         "number": number,
         "departement": current_app.config["DEPARTEMENT_NAME"],
@@ -123,6 +125,7 @@ def snapshot(
         "president": president.display_name if president else "",
         "issued_at": issued_at.replace(microsecond=0).isoformat(),
         "verification_url": external_url("certificates.verify", number=number),
+        "journal": {"count": journal.count, "head": journal.hash},
     }
 
 
@@ -166,6 +169,20 @@ def _store(application: Application, actor: User, data: dict, pdf: bytes, sequen
     )
     db.session.add(certificate)
     db.session.flush()
+    journal = data["journal"]
+    audit.anchor("certificate", certificate.number, journal["count"], journal["head"])
+    audit.record(
+        certificate,
+        "certificate_issued",
+        actor,
+        to_state=Status.valid,
+        detail={
+            "number": certificate.number,
+            "application": application.id,
+            "valid_until": data["valid_until"],
+            "sha256": certificate.sha256,
+        },
+    )
     return certificate
 
 
@@ -195,7 +212,7 @@ def issue(
                 n=RECOMMENDATIONS_MAX,
             )
         )
-    applications.certify(application, actor, today=today)
+    applications.transition(application, "certify", actor, today=today)
     issued_at = utcnow()
     if today is not None:  # issued on another day (demo data, tests)
         issued_at = datetime.combine(today, issued_at.time())
@@ -215,7 +232,7 @@ def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> lis
         raise CertificateError(_("Aucun dossier de cette séance n'attend son certificat."))
     issued_at, drafts = utcnow(), []
     for application in granted:
-        applications.certify(application, actor)
+        applications.transition(application, "certify", actor)
         sequence, number = next_number(issued_at.year)
         drafts.append((application, sequence, snapshot(application, number, issued_at)))
     pdfs = document.render_many([data for *_, data in drafts], workers)
@@ -245,6 +262,15 @@ def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
     if standing[0] is Status.suspended:
         new.status, new.status_reason, new.status_date, new.status_changed_by_id = standing
     old.superseded_by = new
+    audit.record(
+        old,
+        "certificate_reissued",
+        actor,
+        reason=reason,
+        from_state=standing[0],
+        to_state=Status.superseded,
+        detail={"new_number": new.number},
+    )
     return new
 
 
@@ -289,6 +315,20 @@ def _change(
     certificate.status_reason = reason
     certificate.status_date = change.decided_on
     certificate.status_changed_by_id = actor.id if actor else None
+    if status is not Status.superseded:  # a re-issue journals itself, with the new number
+        audit.record(
+            certificate,
+            "status_changed",
+            actor,
+            reason=reason,
+            from_state=change.from_status,
+            to_state=status,
+            detail={
+                "decided_on": change.decided_on.isoformat(),
+                "agenda_item": item.id if item else None,
+                "urgent": urgent,
+            },
+        )
     return change
 
 
@@ -349,6 +389,9 @@ def propose(
     )
     db.session.add(proposal)
     db.session.flush()
+    audit.record(
+        certificate, "status_proposed", actor, reason=report, detail={"proposal": action.value}
+    )
     return proposal
 
 
@@ -382,6 +425,7 @@ def answer(proposal: CertificateProposal, actor: User, text: str) -> None:
     proposal.answer, proposal.answered_by_name = text, actor.display_name
     proposal.answered_at = utcnow()
     db.session.flush()
+    audit.record(proposal.certificate, "proposal_answered", actor, reason=text)
 
 
 def _vote_started(proposal: CertificateProposal) -> bool:
@@ -645,12 +689,18 @@ def _renewed(certificate: Certificate) -> bool:
 
 def expire(today: date) -> int:
     """Mark valid certificates past their end as expired; how many."""
-    result = db.session.execute(
-        update(Certificate)
-        .where(Certificate.status == Status.valid, Certificate.valid_until < today)
-        .values(status=Status.expired, status_date=today, status_reason="", updated_at=utcnow())
+    ended = list(
+        db.session.execute(
+            db.select(Certificate).filter(
+                Certificate.status == Status.valid, Certificate.valid_until < today
+            )
+        ).scalars()
     )
-    return result.rowcount
+    for certificate in ended:
+        certificate.status, certificate.status_date = Status.expired, today
+        certificate.status_reason, certificate.updated_at = "", utcnow()
+        audit.record(certificate, "expired", None, from_state=Status.valid, to_state=Status.expired)
+    return len(ended)
 
 
 # --- emails -----------------------------------------------------------------------------------

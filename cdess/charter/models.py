@@ -35,6 +35,7 @@ class AnswerType(enum.Enum):
 
 
 class CharterVersion(db.Model):
+    __audit_kind__ = "charter_version"  # its name in the journal
     __tablename__ = "charter_version"
     __table_args__ = (
         CheckConstraint("threshold >= 0 AND threshold <= 100", name="threshold_range"),
@@ -204,6 +205,8 @@ class SignatureStatus(enum.Enum):
 
 class CharterSignature(db.Model):
     """A structure's legal representative accepting a published charter's commitments."""
+
+    __audit_kind__ = "signature"  # its name in the journal
 
     __tablename__ = "charter_signature"
     __table_args__ = (

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, joinedload
 
 from cdess.accounts.models import User, utcnow
+from cdess.audit import services as audit
 from cdess.charter import loading, scoring, versions
 from cdess.charter.loading import CharterError
 from cdess.charter.models import (
@@ -256,6 +257,19 @@ def publish(
         months = current_app.config["CHARTER_RESIGN_GRACE_MONTHS"]
         version.resign_deadline = versions.add_months(today or date.today(), months)
     db.session.flush()
+    audit.record(
+        version,
+        "charter_published",
+        actor,
+        from_state="draft",
+        to_state="published",
+        reason="; ".join(str(r) for r in change.reasons) if change else "",
+        detail={
+            "number": version.number,
+            "kind": version.kind.value if version.kind else "",
+            "replaces": previous.number if previous else None,
+        },
+    )
     return change
 
 
@@ -298,7 +312,9 @@ def sign(structure: Structure, signer_name: str, signer_role: str, actor: User):
     if current is not None and current.version_id == version.id:
         raise CharterError(_("La structure a déjà signé cette version de la charte."))
     if current is not None:  # a new version replaces the signature of an older one
-        _set_signature_status(current, SignatureStatus.withdrawn, _("Nouvelle version signée."))
+        _set_signature_status(
+            current, SignatureStatus.withdrawn, _("Nouvelle version signée."), actor
+        )
     signature = CharterSignature(
         structure_id=structure.id,
         version_id=version.id,
@@ -308,34 +324,59 @@ def sign(structure: Structure, signer_name: str, signer_role: str, actor: User):
     )
     db.session.add(signature)
     db.session.flush()
+    audit.record(
+        signature,
+        "charter_signed",
+        actor,
+        to_state=SignatureStatus.active,
+        detail={
+            "structure": structure.name,
+            "version": version.number,
+            "signer": signer_name,
+            "role": signer_role,
+        },
+    )
     return signature
 
 
-def _set_signature_status(signature, status: SignatureStatus, reason: str | None) -> None:
+def _set_signature_status(
+    signature, status: SignatureStatus, reason: str | None, actor: User | None
+) -> None:
+    before = signature.status
     signature.status = status
     signature.status_reason = reason
     signature.status_changed_at = utcnow()
     db.session.flush()
+    audit.record(
+        signature,
+        "signature_status",
+        actor,
+        reason=reason or "",
+        from_state=before,
+        to_state=status,
+    )
 
 
-def withdraw_signature(signature: CharterSignature, reason: str | None = None) -> None:
+def withdraw_signature(
+    signature: CharterSignature, reason: str | None = None, actor: User | None = None
+) -> None:
     if signature.status is not SignatureStatus.active:
         raise CharterError(_("Cette signature n'est plus active."))
-    _set_signature_status(signature, SignatureStatus.withdrawn, reason or None)
+    _set_signature_status(signature, SignatureStatus.withdrawn, reason or None, actor)
 
 
-def suspend_signature(signature: CharterSignature, reason: str) -> None:
+def suspend_signature(signature: CharterSignature, reason: str, actor: User | None = None) -> None:
     if signature.status is not SignatureStatus.active:
         raise CharterError(_("Cette signature n'est plus active."))
     if not reason.strip():
         raise CharterError(_("Indiquez le motif de la suspension."))
-    _set_signature_status(signature, SignatureStatus.suspended, reason.strip())
+    _set_signature_status(signature, SignatureStatus.suspended, reason.strip(), actor)
 
 
-def lift_suspension(signature: CharterSignature) -> None:
+def lift_suspension(signature: CharterSignature, actor: User | None = None) -> None:
     if signature.status is not SignatureStatus.suspended:
         raise CharterError(_("Cette signature n'est pas suspendue."))
-    _set_signature_status(signature, SignatureStatus.active, None)
+    _set_signature_status(signature, SignatureStatus.active, None, actor)
 
 
 def published_versions() -> list[versions.PublishedVersion]:

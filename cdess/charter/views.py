@@ -104,7 +104,7 @@ def withdraw(structure_id: int):
     if signature is None or not form.validate_on_submit():
         flash(_("Aucune signature active à retirer."), "error")
     else:
-        services.withdraw_signature(signature, form.reason.data)
+        services.withdraw_signature(signature, form.reason.data, current_user)
         db.session.commit()
         flash(_("La signature de la charte est retirée."), "success")
     return redirect(url_for("charter.sign", structure_id=structure.id))
@@ -146,7 +146,7 @@ def suspend(signature_id: int):
         flash(_("Indiquez le motif de la suspension."), "error")
         return redirect(url_for("charter.signatures"))
     try:
-        services.suspend_signature(signature, form.reason.data)
+        services.suspend_signature(signature, form.reason.data, current_user)
     except services.CharterError as error:
         flash(str(error), "error")
     else:
@@ -160,7 +160,7 @@ def suspend(signature_id: int):
 def lift(signature_id: int):
     signature = db.get_or_404(CharterSignature, signature_id)
     try:
-        services.lift_suspension(signature)
+        services.lift_suspension(signature, current_user)
     except services.CharterError as error:
         flash(str(error), "error")
     else:

@@ -1,4 +1,8 @@
-"""Build emails from templates and send them: SMTP when configured, else .eml files."""
+"""Build emails from templates and send them: SMTP when configured, else .eml files.
+
+An email that tells of a change leaves only once that change is committed: while the
+database session has written something not yet committed, `notify` keeps the message on the
+session, sends it after the commit and forgets it on a rollback."""
 
 import smtplib
 import uuid
@@ -8,6 +12,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from cdess.extensions import db
 
 
 def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
@@ -59,5 +67,38 @@ def _keep(message: EmailMessage, folder: Path) -> None:
 
 
 def notify(to: str, subject: str, template: str, **context) -> bool:
-    """Build and send one email."""
-    return send(build_message(to, subject, template, **context))
+    """Build one email now; send it after the commit of what the session has written (at
+    once when it has written nothing). True when sent or queued."""
+    return queue(build_message(to, subject, template, **context))
+
+
+def queue(message: EmailMessage) -> bool:
+    session = db.session()
+    if not (session.info.get(_WROTE) or session.new or session.dirty or session.deleted):
+        return send(message)
+    session.info.setdefault(_QUEUE, []).append(message)
+    return True
+
+
+_WROTE, _QUEUE = "cdess_wrote", "cdess_outbox"
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session) -> None:
+    session.info.pop(_WROTE, None)
+    for message in session.info.pop(_QUEUE, []):
+        try:  # the change is committed: whatever happens to its email, it stands
+            send(message)
+        except Exception:
+            current_app.logger.exception("Courriel non envoyé à %s", message["To"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session) -> None:
+    session.info.pop(_WROTE, None)
+    session.info.pop(_QUEUE, None)

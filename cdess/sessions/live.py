@@ -17,7 +17,9 @@ from sqlalchemy import delete, null, update
 from sqlalchemy.exc import IntegrityError
 
 from cdess.accounts.models import Role, User, UserRole, utcnow
+from cdess.applications import services as applications
 from cdess.applications import workflow
+from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.sessions import rules as council_rules
 from cdess.sessions import services
@@ -61,6 +63,7 @@ def convene(session: CouncilSession, actor: User) -> None:
     session.status = SessionStatus.convened
     session.convened_at = utcnow()
     db.session.flush()
+    audit.record(session, "session_convened", actor, from_state="planned", to_state="convened")
 
 
 def local_date(moment: datetime | None = None) -> date:
@@ -138,6 +141,14 @@ def open_session(
     session.rules = services.current_rules().as_dict()
     bump(session.id)
     db.session.flush()
+    audit.record(
+        session,
+        "session_opened",
+        actor,
+        from_state="convened",
+        to_state="open",
+        detail={"secretary": secretary.display_name, "rules": session.rules},
+    )
 
 
 def close_session(session: CouncilSession, actor: User, at=None) -> None:
@@ -159,13 +170,16 @@ def close_session(session: CouncilSession, actor: User, at=None) -> None:
     session.closed_at = at or utcnow()
     bump(session.id)
     db.session.flush()
+    audit.record(session, "session_closed", actor, from_state="open", to_state="closed")
+    # The minutes print the journal's head after the close: the anchor of everything decided.
     minutes.write(session)
 
 
 # --- attendance -------------------------------------------------------------------------------
 
 
-def check_in(session: CouncilSession, member: User) -> None:
+def check_in(session: CouncilSession, member: User, actor: User | None = None) -> None:
+    """The member is present (marked by the secretariat, the president, or themself)."""
     if session.status is not SessionStatus.open:
         raise SessionError(_("L'émargement se fait pendant la séance."))
     if not member.has_role(Role.council_member, Role.president):
@@ -182,10 +196,13 @@ def check_in(session: CouncilSession, member: User) -> None:
         except IntegrityError:  # checked in at the same moment from another screen
             db.session.rollback()
             return
+        audit.record(
+            session, "member_arrived", actor or member, detail={"member": member.display_name}
+        )
     bump(session.id)
 
 
-def check_out(session: CouncilSession, member: User) -> None:
+def check_out(session: CouncilSession, member: User, actor: User | None = None) -> None:
     if session.status is not SessionStatus.open:
         raise SessionError(_("L'émargement se fait pendant la séance."))
     row = db.session.get(Attendance, (session.id, member.id))
@@ -196,6 +213,9 @@ def check_out(session: CouncilSession, member: User) -> None:
             arrival.left_at = utcnow()
         bump(session.id)
         db.session.flush()
+        audit.record(
+            session, "member_left", actor or member, detail={"member": member.display_name}
+        )
 
 
 def arrived_ids(session: CouncilSession) -> frozenset[int]:
@@ -380,6 +400,14 @@ def open_vote(item: AgendaItem, actor: User) -> None:
     db.session.expire(item, ["vote_status", "vote_opened_at", "quorum_at_open"])
     bump(session.id)
     db.session.flush()
+    audit.record(
+        item,
+        "vote_opened",
+        actor,
+        from_state="pending",
+        to_state="open",
+        detail={"secret": item.secret, "quorum": item.quorum_at_open},
+    )
 
 
 def _lock_open(item: AgendaItem, **values) -> None:
@@ -435,6 +463,11 @@ def cast(item: AgendaItem, voter: User, member_id: int, choice: Choice) -> None:
             raise SessionError(
                 _("Ce vote vient d'être enregistré depuis un autre écran.")
             ) from None
+    # A secret ballot's entry says that the member voted, never the choice.
+    detail = {"member": db.session.get(User, member_id).display_name}
+    if not item.secret:
+        detail["choice"] = choice.value
+    audit.record(item, "ballot_cast", voter, detail=detail)
     bump(item.session_id)
     db.session.flush()
 
@@ -536,10 +569,30 @@ def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> 
         "votes": open_votes,
         "recused": sorted(c.user.display_name for c in item.conflicts),
     }
+    audit.record(
+        item,
+        "vote_closed",
+        actor,
+        reason=tally.explanation,
+        from_state="open",
+        to_state=tally.outcome.value,
+        detail={k: item.result[k] for k in ("counts", "quorum_at_open", "quorum_at_close")},
+    )
     decide(item, tally, actor)
     bump(session.id)
     db.session.flush()
     return tally
+
+
+def forget_write_order() -> None:
+    """After a secret vote: SQLite's write-ahead log keeps the order in which receipts and
+    counters were written; checkpoint it into the database and truncate it (`secure_delete`
+    overwrites freed pages), so that the order cannot be replayed to link a member to a
+    choice. PostgreSQL's WAL is the deployment's to protect (docs/journal.md). Called once
+    the vote's close is committed (a checkpoint cannot run inside a write transaction)."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def decide(item: AgendaItem, tally: council_rules.Tally, actor: User) -> None:
@@ -549,11 +602,16 @@ def decide(item: AgendaItem, tally: council_rules.Tally, actor: User) -> None:
 
     outcome = tally.outcome.value
     if item.kind is ItemKind.application:
-        workflow.apply(item.application, OUTCOME_ACTIONS[outcome], actor, tally.explanation)
+        applications.transition(
+            item.application, OUTCOME_ACTIONS[outcome], actor, tally.explanation
+        )
     elif item.kind is ItemKind.proposal:
         certificates.decide(item, outcome, actor)
     elif item.kind is ItemKind.minutes and outcome == "granted" and item.approves is not None:
         item.approves.minutes_approved_at = item.vote_closed_at or utcnow()
+        audit.record(
+            item.approves, "minutes_approved", actor, detail={"by_session": item.session_id}
+        )
 
 
 def annul_vote(item: AgendaItem, actor: User) -> VoteAnnulment:
@@ -614,4 +672,13 @@ def annul_vote(item: AgendaItem, actor: User) -> VoteAnnulment:
     )
     bump(item.session_id)
     db.session.flush()
+    audit.record(
+        item,
+        "vote_annulled",
+        actor,
+        reason=_("Quorum perdu pendant le vote."),
+        from_state="open",
+        to_state="pending",
+        detail={"left": annulment.left, "ballots": received},
+    )
     return annulment

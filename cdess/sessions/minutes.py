@@ -11,6 +11,7 @@ from flask import current_app
 
 from cdess.applications import verification
 from cdess.applications.models import CheckStatus
+from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.sessions import services
 from cdess.sessions.labels import CHOICE, OPINION
@@ -182,7 +183,10 @@ def data(session: CouncilSession) -> dict:
 
 
 def write(session: CouncilSession) -> bytes:
-    pdf = render_pdf("sessions/minutes_pdf.html", minutes=data(session))
+    """The minutes PDF, with the journal's head at the close: an anchor kept beside it."""
+    kept = audit.anchor("minutes", str(session.id))
+    content = data(session) | {"journal": {"count": kept.count, "head": kept.head}}
+    pdf = render_pdf("sessions/minutes_pdf.html", minutes=content)
     session.minutes_pdf = pdf
     session.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
     db.session.flush()

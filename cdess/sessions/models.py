@@ -52,6 +52,8 @@ class CouncilRules(db.Model):
     """The council's current rules (règlement intérieur): one row, edited by the secretariat.
     A session copies them when it opens and keeps that copy."""
 
+    __audit_kind__ = "rules"  # its name in the journal
+
     __tablename__ = "council_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,7 @@ class CouncilRules(db.Model):
 
 
 class CouncilSession(db.Model):
+    __audit_kind__ = "session"  # its name in the journal
     __tablename__ = "council_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +122,7 @@ class ItemKind(enum.Enum):
 
 
 class AgendaItem(db.Model):
+    __audit_kind__ = "agenda_item"  # its name in the journal
     __tablename__ = "agenda_item"
     __table_args__ = (UniqueConstraint("session_id", "application_id"),)
 

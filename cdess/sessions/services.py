@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from cdess.accounts.models import Role, User, UserRole, utcnow
+from cdess.applications import services as applications
 from cdess.applications import workflow
 from cdess.applications.models import Application, State
+from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.sessions import rules as council_rules
 from cdess.sessions.models import (
@@ -111,14 +113,17 @@ def current_rules() -> council_rules.Rules:
     return council_rules.Rules.from_dict(row.data) if row else council_rules.Rules()
 
 
-def save_rules(new: council_rules.Rules) -> None:
+def save_rules(new: council_rules.Rules, actor: User | None = None) -> None:
     row = db.session.execute(db.select(CouncilRules).limit(1)).scalar_one_or_none()
     if row is None:
         row = CouncilRules(data={})
         db.session.add(row)
+    before = dict(row.data or {})
     row.data = new.as_dict()
     row.updated_at = utcnow()
     db.session.flush()
+    changed = {k: v for k, v in row.data.items() if before.get(k) != v}
+    audit.record(row, "rules_changed", actor, detail=changed)
 
 
 def session_rules(session: CouncilSession) -> council_rules.Rules:
@@ -148,17 +153,30 @@ def _check_dates(starts_at: datetime, deadline: date) -> None:
         raise SessionError(_("La date limite de dépôt doit précéder la séance."))
 
 
-def create_session(starts_at: datetime, deadline: date, place: str = "", video_link: str = ""):
+def create_session(
+    starts_at: datetime,
+    deadline: date,
+    place: str = "",
+    video_link: str = "",
+    actor: User | None = None,
+):
     _check_dates(starts_at, deadline)
     session = CouncilSession(
         starts_at=starts_at, deadline=deadline, place=place.strip(), video_link=video_link.strip()
     )
     db.session.add(session)
     db.session.flush()
+    audit.record(
+        session,
+        "session_planned",
+        actor,
+        to_state=session.status,
+        detail={"starts_at": starts_at.isoformat(), "deadline": deadline.isoformat()},
+    )
     return session
 
 
-def default_calendar(year: int) -> list[CouncilSession]:
+def default_calendar(year: int, actor: User | None = None) -> list[CouncilSession]:
     """The year's two sessions from the COUNCIL_CALENDAR setting, where none exists that day."""
     created = []
     for deadline_md, session_md in current_app.config["COUNCIL_CALENDAR"]:
@@ -175,7 +193,9 @@ def default_calendar(year: int) -> list[CouncilSession]:
         ).first()
         if not exists:
             created.append(
-                create_session(datetime.combine(day, DEFAULT_START), deadline, DEFAULT_PLACE)
+                create_session(
+                    datetime.combine(day, DEFAULT_START), deadline, DEFAULT_PLACE, actor=actor
+                )
             )
     return created
 
@@ -247,7 +267,12 @@ def _write_while_changeable(session: CouncilSession, bump_sequence: bool, **valu
 
 
 def update_session(
-    session: CouncilSession, starts_at: datetime, deadline: date, place: str, video_link: str
+    session: CouncilSession,
+    starts_at: datetime,
+    deadline: date,
+    place: str,
+    video_link: str,
+    actor: User | None = None,
 ) -> datetime | None:
     """Change a planned or convened session: its day and time (never to the past), its
     submission deadline, its place and video link. A change of what the members' calendars
@@ -281,6 +306,17 @@ def update_session(
         video_link=video_link,
     )
     db.session.flush()
+    audit.record(
+        session,
+        "session_changed",
+        actor,
+        detail={
+            "starts_at": starts_at.isoformat(),
+            "before": before.isoformat(),
+            "deadline": deadline.isoformat(),
+            "place": place,
+        },
+    )
     return before if moved and session.status is SessionStatus.convened else None
 
 
@@ -302,6 +338,7 @@ def cancel_session(session: CouncilSession, actor: User, reason: str = "") -> li
             "reason",
         )
     applications = agenda_files(session)
+    status = session.status
     comment = _("Séance annulée : %(r)s", r=reason) if reason else _("Séance annulée.")
     for item in list(session.items):
         remove_item(item, actor, comment)
@@ -313,6 +350,9 @@ def cancel_session(session: CouncilSession, actor: User, reason: str = "") -> li
         cancellation_reason=reason,
     )
     db.session.flush()
+    audit.record(
+        session, "session_cancelled", actor, reason=reason, from_state=status, to_state="cancelled"
+    )
     return applications
 
 
@@ -351,7 +391,7 @@ def _member_ids_of(application: Application) -> set[int]:
 def add_item(session: CouncilSession, application: Application, actor: User) -> AgendaItem:
     """Put a file on the agenda (it becomes "scheduled"); members of the structure are recused."""
     _require_status(session, SessionStatus.planned, SessionStatus.convened)
-    workflow.apply(application, "schedule", actor, _("Séance du %(d)s", d=_day(session)))
+    applications.transition(application, "schedule", actor, _("Séance du %(d)s", d=_day(session)))
     last = max((i.position for i in session.items), default=0)
     item = AgendaItem(application_id=application.id, position=last + 1)
     item.secret = current_rules().secret_by_default
@@ -359,7 +399,18 @@ def add_item(session: CouncilSession, application: Application, actor: User) -> 
     application.session_id = session.id
     db.session.flush()
     recuse_structure_members(item)
+    _agenda_entry(item, "item_added", actor)
     return item
+
+
+def _agenda_entry(item: AgendaItem, action: str, actor: User | None, reason: str = "") -> None:
+    audit.record(
+        item,
+        action,
+        actor,
+        reason=reason,
+        detail={"session": item.session_id, "kind": item.kind.value, "subject": item.subject},
+    )
 
 
 def add_proposal_item(session: CouncilSession, proposal, actor: User) -> AgendaItem:
@@ -385,6 +436,7 @@ def add_proposal_item(session: CouncilSession, proposal, actor: User) -> AgendaI
     db.session.flush()
     recuse_structure_members(item)
     bump(session.id)
+    _agenda_entry(item, "item_added", actor)
     return item
 
 
@@ -422,6 +474,7 @@ def add_minutes_item(session: CouncilSession, actor: User) -> AgendaItem:
     db.session.flush()
     renumber(session)
     bump(session.id)
+    _agenda_entry(item, "item_added", actor)
     return item
 
 
@@ -441,6 +494,7 @@ def add_information_item(session: CouncilSession, title: str, actor: User) -> Ag
     session.items.append(item)
     db.session.flush()
     bump(session.id)
+    _agenda_entry(item, "item_added", actor)
     return item
 
 
@@ -450,11 +504,21 @@ def recuse_structure_members(item: AgendaItem) -> None:
     if item.application is None:  # minutes, information: no structure concerned
         return
     members = {m.id for m in council_members()}
-    for user_id in (_member_ids_of(item.application) & members) - recused_ids(item):
+    recused = (_member_ids_of(item.application) & members) - recused_ids(item)
+    for user_id in recused:
         item.conflicts.append(
             Conflict(user_id=user_id, reason=_("Membre de la structure candidate."))
         )
     db.session.flush()
+    if recused:
+        names = sorted(db.session.get(User, user_id).display_name for user_id in recused)
+        audit.record(
+            item,
+            "members_recused",
+            None,
+            reason=_("Membre de la structure candidate."),
+            detail={"members": names},
+        )
 
 
 def _day(session: CouncilSession) -> str:
@@ -472,8 +536,9 @@ def remove_item(item: AgendaItem, actor: User, reason: str) -> None:
     if not reason.strip():
         raise SessionError(_("Indiquez un motif."))
     if item.kind is ItemKind.application:
-        workflow.apply(item.application, "unschedule", actor, reason)
+        applications.transition(item.application, "unschedule", actor, reason)
         item.application.session_id = None
+    _agenda_entry(item, "item_removed", actor, reason)
     session.items.remove(item)
     db.session.flush()
     renumber(session)
@@ -503,6 +568,7 @@ def drop_withdrawn(application: Application) -> None:
     if session.status is SessionStatus.open:
         raise SessionError(_("La séance a commencé : le dossier ne peut plus être retiré."))
     application.session_id = None
+    _agenda_entry(item, "item_removed", None, _("Candidature retirée par la structure."))
     session.items.remove(item)
     db.session.flush()
     renumber(session)
@@ -516,7 +582,7 @@ def renumber(session: CouncilSession) -> None:
     db.session.expire(session, ["items"])
 
 
-def move_item(item: AgendaItem, offset: int) -> None:
+def move_item(item: AgendaItem, offset: int, actor: User | None = None) -> None:
     session = item.session
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
     items = sorted(session.items, key=lambda i: i.position)
@@ -528,6 +594,7 @@ def move_item(item: AgendaItem, offset: int) -> None:
             each.position = position
         bump(session.id)
         db.session.flush()
+        audit.record(item, "item_moved", actor, detail={"position": target + 1})
         db.session.expire(session, ["items"])  # reloaded in the new order
 
 
@@ -535,7 +602,7 @@ def recused_ids(item: AgendaItem) -> set[int]:
     return {c.user_id for c in item.conflicts}
 
 
-def assign_rapporteur(item: AgendaItem, user: User | None) -> None:
+def assign_rapporteur(item: AgendaItem, user: User | None, actor: User | None = None) -> None:
     _require_status(item.session, SessionStatus.planned, SessionStatus.convened)
     if user is not None:
         if user.id not in {m.id for m in council_members()}:
@@ -546,6 +613,9 @@ def assign_rapporteur(item: AgendaItem, user: User | None) -> None:
             )
     item.rapporteur_id = user.id if user else None
     db.session.flush()
+    audit.record(
+        item, "rapporteur_assigned", actor, detail={"rapporteur": user.display_name if user else ""}
+    )
 
 
 def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) -> None:
@@ -568,13 +638,15 @@ def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) ->
         )
     item.report, item.opinion = report.strip(), opinion
     db.session.flush()
+    audit.record(item, "report_written", user, to_state=opinion)
 
 
-def set_ballot(item: AgendaItem, secret: bool) -> None:
+def set_ballot(item: AgendaItem, secret: bool, actor: User | None = None) -> None:
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le mode de scrutin ne change plus une fois le vote ouvert."))
     item.secret = secret
     db.session.flush()
+    audit.record(item, "ballot_mode", actor, to_state="secret" if secret else "open")
 
 
 # --- members: conflicts and proxies -----------------------------------------------------------
@@ -587,11 +659,11 @@ def declare_conflict(item: AgendaItem, user: User, reason: str) -> None:
         return
     if item.rapporteur_id == user.id:
         item.rapporteur_id = None  # a recused member cannot report on the file
-    item.conflicts.append(
-        Conflict(user_id=user.id, reason=reason.replace("\x00", "").strip()[:500])
-    )
+    conflict = Conflict(user_id=user.id, reason=reason.replace("\x00", "").strip()[:500])
+    item.conflicts.append(conflict)
     bump(item.session_id)
     db.session.flush()
+    audit.record(item, "conflict_declared", user, reason=conflict.reason)
 
 
 def withdraw_conflict(item: AgendaItem, user: User) -> None:
@@ -604,6 +676,7 @@ def withdraw_conflict(item: AgendaItem, user: User) -> None:
             item.conflicts.remove(conflict)
     bump(item.session_id)
     db.session.flush()
+    audit.record(item, "conflict_withdrawn", user)
 
 
 def _no_vote_open(session: CouncilSession) -> None:
@@ -633,6 +706,7 @@ def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
     session.proxies.append(proxy)
     bump(session.id)
     db.session.flush()
+    audit.record(session, "proxy_given", giver, detail={"holder": holder.display_name})
     return proxy
 
 
@@ -644,3 +718,4 @@ def withdraw_proxy(session: CouncilSession, giver: User) -> None:
             session.proxies.remove(existing)
     bump(session.id)
     db.session.flush()
+    audit.record(session, "proxy_withdrawn", giver)

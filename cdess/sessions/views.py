@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cdess.accounts.models import Role, User
-from cdess.applications import notices, verification
+from cdess.applications import verification
 from cdess.applications.models import Application, CheckStatus
 from cdess.applications.permissions import can_verify_answers
 from cdess.extensions import db
@@ -126,7 +126,7 @@ def create():
     if values is None:
         return index(form, 400)
     try:
-        session = services.create_session(values[0], values[1], values[2], values[3])
+        session = services.create_session(*values[:4], actor=current_user)
     except services.SessionError as error:
         db.session.rollback()
         form.deadline.errors.append(str(error))
@@ -141,7 +141,7 @@ def calendar():
     year = request.form.get("year", type=int)
     if year is None or not 2000 <= year <= 2100:
         abort(400)
-    created = services.default_calendar(year)
+    created = services.default_calendar(year, current_user)
     db.session.commit()
     return _done(
         _("%(n)s séance(s) ajoutée(s) pour %(y)s.", n=len(created), y=year),
@@ -192,7 +192,7 @@ def update(session_id: int):
     if values is None:
         return show(session_id, form, 400)
     try:
-        previous = services.update_session(session, *values)
+        previous = services.update_session(session, *values, actor=current_user)
     except services.SessionFieldError as error:
         db.session.rollback()
         form[error.field].errors.append(str(error))
@@ -274,7 +274,7 @@ def move(item_id: int):
     if offset is None:
         abort(400)
     try:
-        services.move_item(item, offset)
+        services.move_item(item, offset, current_user)
     except services.SessionError as error:
         return _refused(error, target)
     db.session.commit()
@@ -291,7 +291,7 @@ def rapporteur(item_id: int):
     if user_id and user is None:
         abort(400)
     try:
-        services.assign_rapporteur(item, user)
+        services.assign_rapporteur(item, user, current_user)
     except services.SessionError as error:
         return _refused(error, target)
     db.session.commit()
@@ -304,7 +304,7 @@ def ballot(item_id: int):
     item = _item(item_id)
     target = url_for("sessions.show", session_id=item.session_id)
     try:
-        services.set_ballot(item, request.form.get("secret") == "1")
+        services.set_ballot(item, request.form.get("secret") == "1", current_user)
     except services.SessionError as error:
         return _refused(error, target)
     db.session.commit()
@@ -359,7 +359,8 @@ def save_rules():
                 "secret_by_default": form.secret_by_default.data,
                 "president_casting_vote": form.president_casting_vote.data,
             }
-        )
+        ),
+        current_user,
     )
     db.session.commit()
     return _done(
@@ -615,9 +616,9 @@ def attendance(session_id: int):
         abort(400)
     try:
         if request.form.get("leave") == "1":
-            live.check_out(session, member)
+            live.check_out(session, member, current_user)
         else:
-            live.check_in(session, member)
+            live.check_in(session, member, current_user)
     except services.SessionError as error:
         return _refused(error, url_for("sessions.live_page", session_id=session.id))
     db.session.commit()
@@ -668,14 +669,10 @@ def close_vote(item_id: int):
     if tally.outcome is council_rules.Outcome.pending_casting_vote:
         flash(tally.explanation, "error")  # the panel now asks the president's deciding vote
         return _back_live(agenda_item.session_id)
-    db.session.commit()
-    if agenda_item.kind is ItemKind.application:
-        notices.after_transition(
-            agenda_item.application,
-            live.OUTCOME_ACTIONS[tally.outcome.value],
-            tally.explanation,
-        )
-    elif agenda_item.kind is ItemKind.proposal:
+    db.session.commit()  # the file's decision emails leave with it
+    if agenda_item.secret:
+        live.forget_write_order()
+    if agenda_item.kind is ItemKind.proposal:
         from cdess.certificates import services as certificates
 
         certificates.notify_decision(agenda_item)

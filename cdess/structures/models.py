@@ -33,6 +33,7 @@ FAMILY_LABELS = {
 
 
 class Structure(db.Model):
+    __audit_kind__ = "structure"  # its name in the journal
     __tablename__ = "structure"
     __table_args__ = (
         CheckConstraint(

@@ -1,9 +1,13 @@
 """Creating and changing structures and who acts for them."""
 
+import enum
+from datetime import date
+
 from flask_babel import gettext as _
 from sqlalchemy import or_
 
 from cdess.accounts.models import User
+from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.structures.models import Membership, Structure
 
@@ -41,27 +45,43 @@ def create_structure(fields: dict, creator: User) -> Structure:
     structure.memberships.append(Membership(user=creator))
     db.session.add(structure)
     db.session.flush()
+    audit.record(structure, "structure_created", creator, detail={"name": structure.name})
     return structure
 
 
-def update_structure(structure: Structure, fields: dict) -> None:
+def update_structure(structure: Structure, fields: dict, actor: User | None = None) -> None:
     _check_unique(fields, structure.id)
+    changed = {
+        name: _plain(value) for name, value in fields.items() if getattr(structure, name) != value
+    }
     for name, value in fields.items():
         setattr(structure, name, value)
     db.session.flush()
+    if changed:
+        audit.record(structure, "structure_changed", actor, detail=changed)
 
 
-def add_member(structure: Structure, user: User) -> Membership:
+def _plain(value) -> object:
+    """A field's value as the journal keeps it (JSON)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def add_member(structure: Structure, user: User, actor: User | None = None) -> Membership:
     """Let another account act for the structure."""
     if any(m.user_id == user.id for m in structure.memberships):
         raise StructureError(_("Cette personne fait déjà partie de la structure."), "email")
     membership = Membership(user=user, structure=structure)
     db.session.add(membership)
     db.session.flush()
+    audit.record(structure, "member_added", actor, detail={"member": user.display_name})
     return membership
 
 
-def remove_member(structure: Structure, user: User) -> None:
+def remove_member(structure: Structure, user: User, actor: User | None = None) -> None:
     """Nobody removes the last person: a structure always has someone to act for it."""
     if len(structure.memberships) <= 1:
         raise StructureError(_("La structure doit garder au moins une personne."), "email")
@@ -69,3 +89,4 @@ def remove_member(structure: Structure, user: User) -> None:
         if membership.user_id == user.id:
             db.session.delete(membership)
     db.session.flush()
+    audit.record(structure, "member_removed", actor, detail={"member": user.display_name})

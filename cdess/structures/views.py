@@ -93,7 +93,7 @@ def edit(structure_id: int):
     form = StructureForm(data=StructureForm.data_of(structure))
     if form.validate_on_submit():
         try:
-            services.update_structure(structure, form.identity_fields())
+            services.update_structure(structure, form.identity_fields(), current_user)
         except services.StructureError as error:
             form[error.field].errors.append(str(error))
         else:
@@ -120,7 +120,7 @@ def add_member(structure_id: int):
             )
         else:
             try:
-                services.add_member(structure, user)
+                services.add_member(structure, user, current_user)
             except services.StructureError as error:
                 form.email.errors.append(str(error))
             else:
@@ -142,7 +142,7 @@ def remove_member(structure_id: int, user_id: int):
     if member is None:
         return redirect(url_for("structures.show", structure_id=structure.id))
     try:
-        services.remove_member(structure, member)
+        services.remove_member(structure, member, current_user)
     except services.StructureError as error:
         flash(str(error), "error")
     else:

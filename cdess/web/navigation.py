@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from cdess.accounts.permissions import can_manage_users, is_staff
+from cdess.audit.permissions import can_read_journal
 from cdess.charter.permissions import can_edit_charter, can_manage_signatures
 from cdess.sessions.permissions import is_member as is_council_member
 from cdess.structures.permissions import can_create_structure
@@ -19,6 +20,7 @@ ITEMS = (
     ("applications.queue", _l("Candidatures"), is_staff),
     ("sessions.index", _l("Séances"), is_staff),
     ("certificates.index", _l("Certificats"), is_staff),
+    ("audit.journal", _l("Journal"), can_read_journal),
     ("sessions.members", _l("Espace du conseil"), is_council_member),
     ("charter.versions", _l("Édition de la charte"), can_edit_charter),
     ("charter.signatures", _l("Signatures"), can_manage_signatures),

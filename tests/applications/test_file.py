@@ -82,7 +82,7 @@ def test_objectives_are_frozen_with_the_file(app, partial, people):
     objective = services.add_objective(
         partial, unmet_code(partial), date.today() + timedelta(days=90), "Former le bureau"
     )
-    services.submit(partial, people["applicant"])
+    services.transition(partial, "submit", people["applicant"])
     with pytest.raises(services.ApplicationError):
         services.remove_objective(partial, objective)
     with pytest.raises(services.ApplicationError):
@@ -149,7 +149,7 @@ def test_a_missing_document_blocks_admissibility(app, ready, people):
     application.documents.remove(application.documents[0])
     db.session.flush()
     with pytest.raises(workflow.TransitionError, match="Pièce manquante"):
-        workflow.apply(application, "declare_admissible", people["secretariat"])
+        services.transition(application, "declare_admissible", people["secretariat"])
 
 
 # --- emails -----------------------------------------------------------------------------------
@@ -177,12 +177,10 @@ def test_a_missing_document_blocks_admissibility(app, ready, people):
 def test_each_transition_sends_its_emails(app, ready, people, outbox, state, action, expected):
     application = new_application(*ready, state=state)
     who = "applicant" if action in ("submit", "resubmit", "withdraw") else "secretariat"
-    if action in ("submit", "resubmit"):
-        services.submit(application, people[who])
-    else:
-        workflow.apply(application, action, people[who], "Merci de joindre le PV signé.")
+    comment = "" if action in ("submit", "resubmit") else "Merci de joindre le PV signé."
+    services.transition(application, action, people[who], comment)
+    assert outbox() == []  # the emails wait for the commit
     db.session.commit()
-    notices.after_transition(application, action, "Merci de joindre le PV signé.")
     addresses = {people["applicant"].email: "applicant", people["secretariat"].email: "secretariat"}
     sent = [(addresses[m["To"]], m["Subject"]) for m in outbox()]
     assert len(sent) == len(expected)
@@ -217,7 +215,7 @@ def certified(ready, until: date):
 
 def test_certifying_starts_a_two_year_label(app, ready, people):
     application = new_application(*ready, state=State.granted)
-    services.certify(application, people["secretariat"], today=date(2026, 12, 10))
+    services.transition(application, "certify", people["secretariat"], today=date(2026, 12, 10))
     assert application.state is State.certified
     assert application.label_valid_from == date(2026, 12, 10)
     assert application.label_valid_until == date(2028, 12, 9)

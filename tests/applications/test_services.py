@@ -40,7 +40,7 @@ def test_one_open_application_per_structure(app, ready, people):
     first = services.create(structure, people["applicant"])
     with pytest.raises(services.ApplicationError, match="déjà une candidature"):
         services.create(structure, people["applicant"])
-    workflow.apply(first, "withdraw", people["applicant"])
+    services.transition(first, "withdraw", people["applicant"])
     assert services.create(structure, people["applicant"]).state is State.draft
 
 
@@ -53,15 +53,15 @@ def test_submit_freezes_the_result_and_picks_the_session(app, ready, people):
     services.attach_assessment(application, assessment)
     add_documents(application, people["applicant"])
     assert services.missing(application) == []
-    services.submit(application, people["applicant"], today=date(2026, 11, 22))
+    services.transition(application, "submit", people["applicant"])
     db.session.commit()
     assert application.state is State.submitted
     assert application.session_date is None  # a session only once on an agenda
     assert application.snapshot["result"] == assessment.result
     assert application.snapshot["charter_version"] == assessment.version.number
     # Complements requested, then resubmitted: the same path, recorded twice.
-    workflow.apply(application, "request_complements", people["secretariat"], "Statuts signés")
-    services.submit(application, people["applicant"], today=date(2027, 3, 1))
+    services.transition(application, "request_complements", people["secretariat"], "Statuts signés")
+    services.transition(application, "resubmit", people["applicant"])
     db.session.commit()
     assert [e.to_state for e in application.audit] == ["submitted", "incomplete", "submitted"]
 

@@ -39,7 +39,7 @@ def submitted(ready, people):
     application = services.create(structure, people["applicant"])
     services.attach_assessment(application, assessment)
     add_documents(application, people["applicant"])
-    services.submit(application, people["applicant"], date(2026, 12, 1))
+    services.transition(application, "submit", people["applicant"])
     tick_checklist(application)
     db.session.commit()
     return application
@@ -70,7 +70,7 @@ def test_a_failing_assessment_cannot_be_submitted_and_the_page_says_why(
     assert application.assessment_id == assessment.id
     assert "Critère éliminatoire non atteint — TER-01" in html(client.get(response.location))
     with pytest.raises(workflow.TransitionError) as refused:
-        services.submit(application, people["applicant"])
+        services.transition(application, "submit", people["applicant"])
     assert refused.value.problems[0] == "L'auto-évaluation jointe ne respecte pas la charte :"
     db.session.rollback()
 
@@ -217,11 +217,11 @@ def test_a_correction_that_fails_the_charter_blocks_admissibility(
 def test_a_resubmission_keeps_the_checks_of_unchanged_answers(submitted, people):
     verification.confirm_remaining(submitted, people["secretariat"])
     verification.correct(submitted, "GOV-07", people["secretariat"], "25", "Liste du CA.")
-    workflow.apply(submitted, "request_complements", people["secretariat"], "PV manquant")
+    services.transition(submitted, "request_complements", people["secretariat"], "PV manquant")
     structure = submitted.structure
     newer = failing_assessment(structure, people["applicant"], GOV_04="non")
     services.attach_assessment(submitted, newer)
-    services.submit(submitted, people["applicant"])
+    services.transition(submitted, "resubmit", people["applicant"])
     db.session.commit()
     checks = verification.checks_by_code(submitted)
     assert "GOV-04" not in checks  # the applicant changed this answer: to verify again
@@ -325,7 +325,7 @@ def test_every_step_towards_a_label_refuses_a_failing_verified_result(
     application = new_application(structure, assessment, state)
     failing_verified(application, people["secretariat"])
     with pytest.raises(workflow.TransitionError) as refused:
-        workflow.apply(application, action, people[actor], comment="Motif")
+        services.transition(application, action, people[actor], "Motif")
     assert "Le résultat vérifié ne respecte pas la charte :" in refused.value.problems
     db.session.rollback()
     assert db.session.get(Application, application.id).state is state

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cdess.applications.models import Application, AuditEntry, State
+from cdess.applications.models import Application, State
+from cdess.audit.models import AuditEntry
 from cdess.extensions import db
 from cdess.sessions import services as sessions
 from cdess.sessions.models import AgendaItem, SessionStatus
