@@ -35,8 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.accounts.views import admin_bp
     from cdess.accounts.views import bp as accounts_bp
     from cdess.applications.views import bp as applications_bp
-    from cdess.audit.views import bp as audit_bp
     from cdess.assessments.views import bp as assessments_bp
+    from cdess.audit.views import bp as audit_bp
     from cdess.certificates.views import bp as certificates_bp
     from cdess.charter.views import bp as charter_bp
     from cdess.sessions.views import bp as sessions_bp

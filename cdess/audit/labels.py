@@ -94,6 +94,7 @@ def action_label(action: str) -> str:
 def subject_label(kind: str) -> str:
     return str(SUBJECTS.get(kind, kind))
 
+
 ANCHOR_SOURCES = {
     "published": _l("Publiée sur cette page"),
     "minutes": _l("Procès-verbal de séance"),

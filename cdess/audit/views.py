@@ -21,6 +21,7 @@ bp = Blueprint("audit", __name__)
 def journal_globals() -> dict:
     return {"can_read_journal": can_read_journal}
 
+
 # Where a subject is shown: (endpoint, argument); the others link to their own entries.
 PAGES = {
     "application": ("applications.show", "application_id"),

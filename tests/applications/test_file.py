@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from cdess.applications import evidence, notices, services, workflow
+from cdess.applications import evidence, services, workflow
 from cdess.applications.models import Document, DocumentKind, Kind, Objective, State
 from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from cdess.applications import services, workflow
+from cdess.applications import services
 from cdess.applications.models import State
 from cdess.assessments import services as assessments
 from cdess.extensions import db

@@ -7,9 +7,9 @@ import pytest
 
 from cdess.applications import services, workflow
 from cdess.applications.models import Application, State
+from cdess.assessments import services as assessments
 from cdess.audit import services as audit
 from cdess.audit.models import AuditEntry
-from cdess.assessments import services as assessments
 from cdess.extensions import db
 from tests.applications.helpers import new_application
 
@@ -159,5 +159,3 @@ def test_two_agents_at_the_same_moment_only_one_wins(app, ready, people):
     final = db.session.get(Application, application.id)
     assert final.state.value in {"admissible", "incomplete"} and final.revision == 2
     assert len(final.audit) == 1 and audit.verify().intact
-
-
