@@ -93,15 +93,19 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("reminders")
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Jour de référence (tests).")
     def reminders_command(today):
-        """Daily: remind structures whose label ends in 90 and 30 days (once each), then mark
-        the labels past their end as expired."""
+        """Daily: remind structures whose label ends in 90 and 30 days (once each), mark the
+        labels past their end as expired, and publish the journal's head of the day."""
         from datetime import date
 
+        from cdess.audit import services as audit
         from cdess.certificates.services import send_reminders
 
         day = today.date() if today else date.today()
         sent, expired = send_reminders(day)
+        head = audit.publish()
+        db.session.commit()
         click.echo(f"Rappels envoyés : {sent} ; labels arrivés à échéance : {expired}.")
+        click.echo(f"Tête du journal publiée : {head.count} entrées, {head.head}.")
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)

@@ -231,3 +231,45 @@ def test_the_loader_refuses_a_label_on_a_failing_result(app, demo_loaded):
     problems = demo.check_demo_integrity()
     assert problems == [f"{granted.structure.name} : label attribué sur un résultat non éligible."]
     db.session.rollback()
+
+
+def test_the_demo_s_decisions_are_in_an_intact_journal(app, demo_loaded, client, login):
+    """Every decision of the demo is on the journal page with who, when and why; the chain
+    is intact against the heads printed in the minutes and certificates, and a cut end is
+    reported once its last three rows are deleted by hand."""
+    import io
+
+    from pypdf import PdfReader
+
+    from cdess.audit import services as audit
+    from cdess.audit.models import AuditEntry
+    from cdess.sessions.models import CouncilSession, SessionStatus
+    from tests.conftest import html
+
+    report = audit.verify()
+    assert report.intact and report.anchors_checked >= 5  # minutes, 3 certificates, published
+    past = db.session.execute(
+        db.select(CouncilSession).filter_by(status=SessionStatus.closed)
+    ).scalar_one()
+    (minutes_anchor,) = [a for a in audit.anchors() if a.source == "minutes"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(past.minutes_pdf)).pages)
+    assert minutes_anchor.head in text.replace("\n", "")
+    secretariat = db.session.execute(
+        db.select(User).filter_by(email="secretariat@demo.cdess.test")
+    ).scalar_one()
+    login(secretariat, "demo-cdess-62")
+    page = html(client.get("/secretariat/journal?action=vote_closed"))
+    assert "5 entrées correspondent" in page and "Jean-Claude Leroy" in page
+    page = html(client.get("/secretariat/journal?action=status_changed"))
+    assert "Statut du label changé" in page and "Décision du conseil du" in page
+    page = html(client.get("/secretariat/journal?action=charter_published"))
+    assert "1 entrée correspond" in page and "Charte publiée" in page
+
+    last = db.session.execute(
+        db.select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(3)
+    ).scalars()
+    with db.engine.begin() as connection:
+        connection.execute(AuditEntry.__table__.delete().where(AuditEntry.id.in_(list(last))))
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "fin du journal coupée" in result.output
+    assert "fin du journal coupée" in html(client.get("/secretariat/journal/verification"))

@@ -143,3 +143,30 @@ def test_the_council_suspends_a_label_the_structure_answered_for(journey, server
     flat = " ".join(text.split()).replace("- ", "-")  # words cut at a line's end
     for expected in (subject, ANSWER, INFORMATION, "Point d'information, sans vote"):
         assert " ".join(expected.split()).replace("- ", "-") in flat, expected
+
+    # The journal holds the council's decision with who, when and why; the secretariat finds
+    # it from the certificate's page, and the chain is intact against the minutes' head.
+    nav(page, "Certificats")
+    page.get_by_role("row").filter(has_text=name).get_by_role("link").first.click()
+    page.get_by_role("link", name="Les entrées du journal pour ce certificat").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Journal des décisions")
+    decision = page.get_by_role("row").filter(has_text="Statut du label changé")
+    expect(decision).to_contain_text("valid → suspended")
+    expect(decision).to_contain_text(REPORT)
+    expect(page.get_by_role("row").filter(has_text="Réponse de la structure")).to_contain_text(
+        ANSWER
+    )
+    s.check("journal du certificat")
+    page.get_by_label("Action").select_option(label="Vote clos")
+    page.get_by_label("Sujet", exact=True).select_option(label="Tous")
+    page.get_by_label("N° du sujet").fill("")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_role("row").filter(has_text="Vote clos").first).to_be_visible()
+    page.get_by_role("link", name="vérifier l'intégrité du journal").click()
+    expect(page.get_by_role("status")).to_contain_text("Journal intact")
+    s.check("journal intact")
+    v.goto("/journal")
+    expect(v.page.get_by_role("heading", level=1)).to_have_text(
+        "Journal des décisions : tête publiée"
+    )
+    v.check("tete publiee")
