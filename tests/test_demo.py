@@ -1,6 +1,8 @@
 """The demo dataset and the command line."""
 
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from stdnum.fr import siret as stdnum_siret
@@ -10,12 +12,25 @@ from cdess.accounts.models import College, Role, User
 from cdess.extensions import db
 from cdess.structures import identity
 from cdess.structures.models import Family, Membership, Structure
+from tests.conftest import restore, snapshot
+
+_LOADED: dict = {}
 
 
 @pytest.fixture
-def demo_loaded(app):
-    demo.load()
-    db.session.commit()
+def demo_loaded(app, tmp_path_factory):
+    """The demo, loaded once per worker (about 25 s) and put back, rows and files, before each
+    test that reads it."""
+    uploads = Path(app.config["UPLOAD_DIR"])
+    if "rows" not in _LOADED:
+        demo.load()
+        db.session.commit()
+        _LOADED["rows"] = snapshot(app)
+        _LOADED["files"] = tmp_path_factory.mktemp("demo-uploads")
+        shutil.copytree(uploads, _LOADED["files"], dirs_exist_ok=True)
+        return
+    restore(app, _LOADED["rows"])
+    shutil.copytree(_LOADED["files"], uploads, dirs_exist_ok=True)
 
 
 def test_demo_shape(app, demo_loaded):

@@ -44,7 +44,11 @@ def send(message: EmailMessage) -> bool:
     change stands (False is returned)."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        _keep(message, Path(config["OUTBOX_DIR"]))
+        try:
+            _keep(message, Path(config["OUTBOX_DIR"]))
+        except OSError:
+            current_app.logger.exception("Courriel non écrit pour %s", message["To"])
+            return False
         return True
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
@@ -56,7 +60,10 @@ def send(message: EmailMessage) -> bool:
         return True
     except (OSError, smtplib.SMTPException):
         current_app.logger.exception("Courriel non envoyé à %s", message["To"])
-        _keep(message, Path(config["OUTBOX_DIR"]) / "non-envoyes")
+        try:
+            _keep(message, Path(config["OUTBOX_DIR"]) / "non-envoyes")
+        except OSError:
+            current_app.logger.exception("Courriel non gardé pour %s", message["To"])
         return False
 
 
@@ -92,10 +99,7 @@ def _wrote(session, flush_context) -> None:
 def _send_queued(session) -> None:
     session.info.pop(_WROTE, None)
     for message in session.info.pop(_QUEUE, []):
-        try:  # the change is committed: whatever happens to its email, it stands
-            send(message)
-        except Exception:
-            current_app.logger.exception("Courriel non envoyé à %s", message["To"])
+        send(message)  # never raises: the change is committed, whatever befalls its email
 
 
 @event.listens_for(Session, "after_rollback")
