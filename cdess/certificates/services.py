@@ -218,7 +218,9 @@ def issue(
         issued_at = datetime.combine(today, issued_at.time())
     sequence, number = next_number(issued_at.year)
     data = snapshot(application, number, issued_at, recommendations)
-    return _store(application, actor, data, document.render(data), sequence)
+    certificate = _store(application, actor, data, document.render(data), sequence)
+    notify_issued([certificate])  # sent once the caller commits
+    return certificate
 
 
 def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> list[Certificate]:
@@ -236,10 +238,12 @@ def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> lis
         sequence, number = next_number(issued_at.year)
         drafts.append((application, sequence, snapshot(application, number, issued_at)))
     pdfs = document.render_many([data for *_, data in drafts], workers)
-    return [
+    issued = [
         _store(application, actor, data, pdf, sequence)
         for (application, sequence, data), pdf in zip(drafts, pdfs, strict=True)
     ]
+    notify_issued(issued)  # sent once the caller commits
+    return issued
 
 
 def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
@@ -271,6 +275,7 @@ def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
         to_state=Status.superseded,
         detail={"new_number": new.number},
     )
+    notify_issued([new])  # sent once the caller commits
     return new
 
 
@@ -370,7 +375,7 @@ def propose(
     certificate: Certificate, action: ProposalAction, actor: User, report: str
 ) -> CertificateProposal:
     """The secretariat's report proposing that the council change the label's status; the
-    structure is told (after the commit, `notify_proposal`) and may answer in writing."""
+    structure is told (once committed) and may answer in writing."""
     report = (report or "").replace("\x00", "").strip()
     if action is ProposalAction.confirm:
         raise CertificateError(_("La confirmation suit une suspension d'urgence du président."))
@@ -392,6 +397,7 @@ def propose(
     audit.record(
         certificate, "status_proposed", actor, reason=report, detail={"proposal": action.value}
     )
+    notify_proposal(proposal)  # sent once the caller commits
     return proposal
 
 
@@ -410,6 +416,7 @@ def suspend_urgently(certificate: Certificate, president: User, reason: str) -> 
     )
     db.session.add(proposal)
     db.session.flush()
+    notify_proposal(proposal)  # sent once the caller commits
     return proposal
 
 
@@ -443,6 +450,12 @@ def _vote_started(proposal: CertificateProposal) -> bool:
 
 
 def decide(item: AgendaItem, outcome: str, actor: User) -> StatusChange | None:
+    change = _decide(item, outcome, actor)
+    notify_decision(item)  # sent once the vote's close is committed
+    return change
+
+
+def _decide(item: AgendaItem, outcome: str, actor: User) -> StatusChange | None:
     """The council's vote on a proposal closed: a majority for it changes the status; against
     it, nothing changes (an urgent suspension not confirmed is lifted); deferred, the proposal
     waits for the next session."""
@@ -500,8 +513,8 @@ def proposals_to_schedule() -> list[CertificateProposal]:
 
 
 def notify_decision(item: AgendaItem) -> int:
-    """After the commit of the council's vote on a proposal: the structure learns the
-    label's status, with the means of appeal."""
+    """The council's vote on a proposal closed: the structure learns the label's status, with
+    the means of appeal (sent once the vote's close is committed)."""
     from cdess.applications.notices import appeal_rights
 
     proposal = item.proposal
@@ -536,7 +549,8 @@ STATUS = {
 
 
 def notify_proposal(proposal: CertificateProposal) -> int:
-    """After the commit: the structure reads the proposal and may answer before the session."""
+    """The structure reads the proposal and may answer before the session (sent once the
+    proposal is committed)."""
     certificate = proposal.certificate
     application = certificate.application
     return tell(
@@ -707,7 +721,7 @@ def expire(today: date) -> int:
 
 
 def notify_issued(certificates: list[Certificate]) -> int:
-    """Tell each structure's people that their certificate is ready (after commit)."""
+    """Tell each structure's people that their certificate is ready (once committed)."""
     sent = 0
     for certificate in certificates:
         name = certificate.snapshot["structure"]

@@ -146,8 +146,7 @@ def issue(application_id: int):
         db.session.rollback()
         flash(_refusal(error), "error")
         return redirect(url_for("applications.show", application_id=application.id))
-    db.session.commit()
-    services.notify_issued([certificate])
+    db.session.commit()  # its email leaves with it
     flash(_("Certificat %(n)s délivré.", n=certificate.number), "success")
     return redirect(url_for("certificates.show", number=certificate.number))
 
@@ -162,8 +161,7 @@ def issue_session(session_id: int):
         db.session.rollback()
         flash(_refusal(error), "error")
         return redirect(url_for("certificates.index"))
-    db.session.commit()
-    services.notify_issued(issued)
+    db.session.commit()  # their emails leave with them
     return _zip_response(issued, f"certificats-seance-{session.starts_at:%Y-%m-%d}.zip")
 
 
@@ -207,21 +205,20 @@ def show(number: str, code: int = 200, **forms):
 @bp.post("/certificats/<number>/proposition")
 @permission_required(can_propose)
 def propose(number: str):
-    """The secretariat's proposal to the council; the structure is told after the commit."""
+    """The secretariat's proposal to the council; the structure is told once it is committed."""
     certificate = _certificate(number)
     form = ProposalForm()
     if not form.validate():
         return show(number, proposal_form=form, code=400)
     try:
-        proposal = services.propose(
+        services.propose(
             certificate, ProposalAction(form.action.data), current_user, form.report.data
         )
     except services.CertificateError as error:
         db.session.rollback()
         form.action.errors.append(str(error))
         return show(number, proposal_form=form, code=400)
-    db.session.commit()
-    services.notify_proposal(proposal)
+    db.session.commit()  # the structure's email leaves with it
     flash(
         _("Proposition enregistrée : inscrivez-la à l'ordre du jour d'une séance du conseil."),
         "success",
@@ -238,13 +235,12 @@ def suspend_urgently(number: str):
     if not form.validate():
         return show(number, urgent_form=form, code=400)
     try:
-        proposal = services.suspend_urgently(certificate, current_user, form.reason.data)
+        services.suspend_urgently(certificate, current_user, form.reason.data)
     except services.CertificateError as error:
         db.session.rollback()
         form.reason.errors.append(str(error))
         return show(number, urgent_form=form, code=400)
-    db.session.commit()
-    services.notify_proposal(proposal)
+    db.session.commit()  # the structure's email leaves with it
     flash(
         _("Label suspendu d'urgence : la prochaine séance devra confirmer la suspension."),
         "success",
@@ -293,8 +289,7 @@ def reissue(number: str):
         db.session.rollback()
         form.reason.errors.append(str(error))
         return show(number, reissue_form=form, code=400)
-    db.session.commit()
-    services.notify_issued([new])
+    db.session.commit()  # its email leaves with it
     flash(_("Nouvelle édition : certificat %(n)s.", n=new.number), "success")
     return redirect(url_for("certificates.show", number=new.number))
 

@@ -672,10 +672,6 @@ def close_vote(item_id: int):
     db.session.commit()  # the file's decision emails leave with it
     if agenda_item.secret:
         live.forget_write_order()
-    if agenda_item.kind is ItemKind.proposal:
-        from cdess.certificates import services as certificates
-
-        certificates.notify_decision(agenda_item)
     flash(tally.explanation, "success")
     return _back_live(agenda_item.session_id)
 
