@@ -613,7 +613,7 @@ def _applications(applicants: list[User], agent: User) -> int:
         application = services.create(structure, user)
         filed += 1
         by_state.setdefault(state, []).append(application)
-        services.attach_assessment(application, assessment)
+        services.attach_assessment(application, assessment, user)
         _documents(application, user)
         _objectives(application, today)
         if state == "draft":
@@ -733,13 +733,13 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
     }
 
     def report(item, rapporteur, opinion):
-        sessions.assign_rapporteur(item, rapporteur)
+        sessions.assign_rapporteur(item, rapporteur, agent)
         sessions.write_report(item, rapporteur, reports[opinion], opinion)
 
     # The past session: four files voted on, one of them by secret ballot.
     day = applications.add_months(today, -6)
     past = sessions.create_session(
-        datetime.combine(day, time(14)), applications.add_months(day, -2), place
+        datetime.combine(day, time(14)), applications.add_months(day, -2), place, actor=agent
     )
     decided = [
         (by_state["granted"][0], Opinion.favourable, False, "pour"),
@@ -749,7 +749,7 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
     ]
     for n, (application, opinion, secret, _result) in enumerate(decided):
         item = sessions.add_item(past, application, agent)
-        item.secret = secret
+        sessions.set_ballot(item, secret, agent)
         report(item, members[n], opinion)
     # And a proposal to suspend a label, answered by the structure: the council suspends it.
     suspended = by_state["certified-suspended"][0]
@@ -768,7 +768,7 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
         "elle est convoquée pour le mois prochain et nous transmettrons son procès-verbal.",
     )
     item = sessions.add_proposal_item(past, proposal, agent)
-    sessions.assign_rapporteur(item, members[4])
+    sessions.assign_rapporteur(item, members[4], agent)
     sessions.write_report(
         item,
         members[4],
@@ -784,7 +784,7 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
     for giver, holder in zip(members[50:54], members[:4], strict=True):
         sessions.give_proxy(past, giver, holder)
     for member in present:
-        live.check_in(past, member)
+        live.check_in(past, member, agent)
     for item, (_application, _opinion, _secret, result) in zip(past.items, decided, strict=True):
         live.open_vote(item, president)
         for n, ballot in enumerate(live.ballots_of_all(item)):
@@ -808,7 +808,10 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
     # the demo's can be run live at once — and the one after, planned.
     upcoming_day = live.local_date()
     upcoming = sessions.create_session(
-        datetime.combine(upcoming_day, time(14)), applications.add_months(upcoming_day, -2), place
+        datetime.combine(upcoming_day, time(14)),
+        applications.add_months(upcoming_day, -2),
+        place,
+        actor=agent,
     )
     for n, application in enumerate(by_state["scheduled"]):
         item = sessions.add_item(upcoming, application, agent)
@@ -816,6 +819,9 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
     live.convene(upcoming, agent)
     following = applications.next_session(upcoming_day + timedelta(days=1))
     sessions.create_session(
-        datetime.combine(following, time(14)), applications.add_months(following, -2), place
+        datetime.combine(following, time(14)),
+        applications.add_months(following, -2),
+        place,
+        actor=agent,
     )
     db.session.flush()

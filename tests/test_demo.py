@@ -217,7 +217,7 @@ def test_the_demo_tells_the_truth_about_the_charter(app, demo_loaded, client):
     assert drafts.count(False) == 1
     (refused,) = by_state[State.not_admissible]
     assert refused.verified_result["failed_eliminatory"] == ["TER-01"]
-    assert refused.audit[-1].reason.startswith("L'avis de situation SIRENE")
+    assert refused.transitions[-1].reason.startswith("L'avis de situation SIRENE")
     corrected = [
         a for a in applications if any(c.status is CheckStatus.corrected for c in a.checks)
     ]

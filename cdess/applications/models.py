@@ -117,6 +117,11 @@ class Application(db.Model):
     )
 
     @property
+    def transitions(self) -> list[AuditEntry]:
+        """The file's changes of state, oldest first (its timeline)."""
+        return [e for e in self.audit if e.from_state and e.to_state]
+
+    @property
     def session_date(self) -> date | None:
         """The day of the file's session (see `session_id`)."""
         return self.session.starts_at.date() if self.session else None

@@ -77,16 +77,32 @@ def create(
     )
     db.session.add(application)
     db.session.flush()
+    audit.record(
+        application,
+        "created",
+        actor,
+        to_state=application.state,
+        detail={"kind": kind.value, "renews": previous.id if previous else None},
+    )
     return application
 
 
-def attach_assessment(application: Application, assessment: Assessment) -> None:
+def attach_assessment(
+    application: Application, assessment: Assessment, actor: User | None = None
+) -> None:
+    """Attach a finished self-assessment of the structure to a file it may still change."""
     if application.state not in (State.draft, State.incomplete):
         raise ApplicationError(_("Le dossier n'est plus modifiable."))
     if assessment.structure_id != application.structure_id or not assessment.finished:
         raise ApplicationError(_("Choisissez une auto-évaluation terminée de la structure."))
     application.assessment = assessment
     db.session.flush()
+    audit.record(
+        application,
+        "assessment_attached",
+        actor,
+        detail={"assessment": assessment.id, "eligible": bool(assessment.result.get("eligible"))},
+    )
 
 
 def missing(application: Application) -> list[str]:

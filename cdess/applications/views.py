@@ -165,7 +165,9 @@ def _page(application: Application, status: int = 200, **context):
 
 def _last_comment(application: Application, state: State) -> str | None:
     """The message of the last transition into this state."""
-    return next((e.reason for e in reversed(application.audit) if e.to_state == state.value), None)
+    return next(
+        (e.reason for e in reversed(application.transitions) if e.to_state == state.value), None
+    )
 
 
 def _objective_form(application: Application, formdata=...) -> ObjectiveForm:
@@ -207,7 +209,7 @@ def attach(application_id: int):
     try:
         if assessment is None:
             raise services.ApplicationError(_("Choisissez une auto-évaluation terminée."))
-        services.attach_assessment(application, assessment)
+        services.attach_assessment(application, assessment, current_user)
     except services.ApplicationError as error:
         flash(str(error), "error")
     else:

@@ -31,6 +31,8 @@ ACTIONS = {
     "certify": _l("Certificat délivré (dossier)"),
     "withdraw": _l("Candidature retirée"),
     "transition": _l("Changement d'état"),
+    "created": _l("Candidature créée"),
+    "assessment_attached": _l("Auto-évaluation jointe"),
     # the file's review
     "answer_confirmed": _l("Réponse confirmée par les pièces"),
     "answer_corrected": _l("Réponse corrigée au vu des pièces"),

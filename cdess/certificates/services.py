@@ -77,7 +77,8 @@ def decision(application: Application) -> tuple[CouncilSession | None, date]:
     )
     if item is None or item.vote_closed_at is None:  # decided outside a recorded vote
         granted = next(
-            (e.at for e in reversed(application.audit) if e.to_state == State.granted.value), None
+            (e.at for e in reversed(application.transitions) if e.to_state == State.granted.value),
+            None,
         )
         decided = (granted or utcnow()).date()
         return None, min(decided, application.label_valid_from or decided)

@@ -516,6 +516,7 @@ def _tally(item: AgendaItem, casting: Choice | None = None) -> council_rules.Tal
         president_choice=my_choice(item, president) if president and not item.secret else None,
         casting_vote=casting,
         president_may_vote=seen.president_may_vote,
+        motion=item.kind is not ItemKind.application,
     )
 
 

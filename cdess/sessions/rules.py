@@ -421,6 +421,13 @@ DECISIONS = {
     Outcome.refused: "la demande de label est refusée.",
     Outcome.deferred: "le dossier est reporté à une séance suivante.",
 }
+# What the vote decides on an item that is not a label application (a proposal on a label's
+# status, the approval of the previous minutes).
+MOTION_DECISIONS = {
+    Outcome.granted: "la proposition est adoptée.",
+    Outcome.refused: "la proposition est rejetée.",
+    Outcome.deferred: "le point est reporté à une séance suivante.",
+}
 
 
 def _choice(value: Any) -> Choice:
@@ -443,13 +450,16 @@ def tally(
     president_choice: Any = None,
     casting_vote: Any = None,
     president_may_vote: bool = True,
+    motion: bool = False,
 ) -> Tally:
     """Count an item's vote and decide. `counts` maps each choice to its number of ballots
-    (missing choices count 0). In an open vote, `president_choice` is the president's own
-    ballot (None when not cast) and `casting_vote` the deciding vote the president gives on a
-    tie after voting neither way; without it that tie is `pending_casting_vote`, not a
-    decision. Both are ignored in a secret ballot. `president_may_vote` is False when the
-    president takes no part in the item's vote: nobody can then break a tie."""
+    (missing choices count 0); `motion` says the item is not a label application (the
+    sentence then says the proposal is adopted or rejected). In an open vote,
+    `president_choice` is the president's own ballot (None when not cast) and `casting_vote`
+    the deciding vote the president gives on a tie after voting neither way; without it that
+    tie is `pending_casting_vote`, not a decision. Both are ignored in a secret ballot.
+    `president_may_vote` is False when the president takes no part in the item's vote: nobody
+    can then break a tie."""
     numbers = {Choice.pour: 0, Choice.contre: 0, Choice.abstention: 0}
     for choice, n in counts.items():
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -466,7 +476,8 @@ def tally(
     summary = f"{pour} pour, {contre} contre, {_plural(abstention, 'abstention')}"
 
     def result(outcome: Outcome, why: str, deciding: Choice | None = None) -> Tally:
-        sentence = f"{why} ({summary}) : {DECISIONS[outcome]}" if outcome in DECISIONS else why
+        decisions = MOTION_DECISIONS if motion else DECISIONS
+        sentence = f"{why} ({summary}) : {decisions[outcome]}" if outcome in decisions else why
         return Tally(pour, contre, abstention, outcome, sentence, deciding)
 
     if pour + contre == 0:

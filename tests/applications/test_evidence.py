@@ -251,7 +251,7 @@ def test_submitted_file_is_frozen(app, client, draft, people):
     client.post(f"/candidatures/{draft.id}/actions/submit")
     client.post(f"/candidatures/{draft.id}/actions/resubmit")
     db.session.expire_all()
-    assert draft.state is State.submitted and len(draft.audit) == 1
+    assert draft.state is State.submitted and len(draft.transitions) == 1
 
 
 def test_another_structure_cannot_fetch_a_document(

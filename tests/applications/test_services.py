@@ -63,7 +63,7 @@ def test_submit_freezes_the_result_and_picks_the_session(app, ready, people):
     services.transition(application, "request_complements", people["secretariat"], "Statuts signés")
     services.transition(application, "resubmit", people["applicant"])
     db.session.commit()
-    assert [e.to_state for e in application.audit] == ["submitted", "incomplete", "submitted"]
+    assert [e.to_state for e in application.transitions] == ["submitted", "incomplete", "submitted"]
 
 
 def test_an_unfinished_or_foreign_assessment_cannot_be_attached(

@@ -72,7 +72,7 @@ def test_apply_submit_complements_resubmit(client, login, ready, people, outbox)
     )
     client.post(f"/candidatures/{application.id}/actions/resubmit")
     db.session.expire_all()
-    assert [e.to_state for e in application.audit] == ["submitted", "incomplete", "submitted"]
+    assert [e.to_state for e in application.transitions] == ["submitted", "incomplete", "submitted"]
 
 
 def test_queue_counts_and_filters(client, login, ready, people):

@@ -158,4 +158,4 @@ def test_two_agents_at_the_same_moment_only_one_wins(app, ready, people):
     db.session.expire_all()
     final = db.session.get(Application, application.id)
     assert final.state.value in {"admissible", "incomplete"} and final.revision == 2
-    assert len(final.audit) == 1 and audit.verify().intact
+    assert len(final.transitions) == 1 and audit.verify().intact

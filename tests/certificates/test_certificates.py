@@ -27,7 +27,9 @@ def test_issuing_numbers_certifies_and_freezes_the_certificate(app, grant, peopl
     db.session.commit()
     year = date.today().year
     assert certificate.number == f"CDESS-62-{year}-0001"
-    assert application.state is State.certified and application.audit[-1].to_state == "certified"
+    assert (
+        application.state is State.certified and application.transitions[-1].to_state == "certified"
+    )
     assert certificate.valid_from == application.label_valid_from == date.today()
     # Two years less a day, the label's validity setting.
     assert certificate.valid_until == add_months(date.today(), 24) - timedelta(days=1)

@@ -1056,3 +1056,25 @@ def test_an_inactive_proxy_gives_no_ballot(case):
     inactive = inactive_proxies(situation.proxies, situation.present)
     by_proxy = {b.member for b in ballots(rules, situation) if b.by_proxy}
     assert not inactive & by_proxy
+
+
+@pytest.mark.parametrize(
+    ("counts", "sentence"),
+    [
+        (
+            {Choice.pour: 3, Choice.contre: 1},
+            "Majorité des suffrages exprimés (3 pour, 1 contre, 0 abstention) : "
+            "la proposition est adoptée.",
+        ),
+        (
+            {Choice.pour: 1, Choice.contre: 2},
+            "Majorité des suffrages exprimés (1 pour, 2 contre, 0 abstention) : "
+            "la proposition est rejetée.",
+        ),
+    ],
+)
+def test_a_motion_s_sentence_says_adopted_or_rejected_not_label(counts, sentence):
+    """A proposal on a label's status, or the approval of the minutes, is not a label
+    application: the minutes must not say « la demande de label est accordée »."""
+    result = tally(Rules(), counts, secret=False, motion=True)
+    assert result.explanation == sentence
