@@ -283,3 +283,18 @@ def search(filters: Filters):
     if filters.until:
         query = query.filter(AuditEntry.at <= datetime.combine(filters.until, datetime.max.time()))
     return query.order_by(AuditEntry.id.desc())
+
+
+def each(filters: Filters, batch: int = 500):
+    """The entries of `search`, newest first, read a batch at a time (by id: no cursor stays
+    open while a response streams them)."""
+    last = None
+    while True:
+        query = search(filters).limit(batch)
+        if last is not None:
+            query = query.filter(AuditEntry.id < last)
+        rows = list(db.session.execute(query).scalars())
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].id

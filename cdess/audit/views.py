@@ -112,14 +112,13 @@ def journal_csv():
     import json
 
     filters, _args = _filters()
-    query = audit.search(filters).execution_options(yield_per=1000)
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
         buffer.write("\ufeff")  # so that spreadsheets open it as UTF-8
         writer.writerow(CSV_FIELDS)
-        for entry in db.session.execute(query).scalars():
+        for entry in audit.each(filters):
             writer.writerow(
                 [
                     entry.id,

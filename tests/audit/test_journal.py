@@ -394,3 +394,9 @@ def test_a_failing_mail_server_never_undoes_a_committed_change(app, ready, peopl
     assert application.state is State.incomplete
     kept = list((Path(app.config["OUTBOX_DIR"]) / "non-envoyes").glob("*.eml"))
     assert len(kept) == 1
+
+
+def test_the_export_reads_the_journal_in_batches(app, chain):
+    newest_first = [e.id for e in reversed(chain)]
+    assert [e.id for e in audit.each(audit.Filters(), batch=2)] == newest_first
+    assert [e.id for e in audit.each(audit.Filters(), batch=len(chain))] == newest_first
