@@ -419,13 +419,14 @@ def _assessment(structure: Structure, actor: User, rng: random.Random, eligible:
     if not eligible:
         answers.update({"TER-01": False, "LUC-01": False})
     assessment = assessment_services.start(structure, actor)
-    for criterion in version.criteria:
-        if criterion.code in answers and (not criterion.families or family in criterion.families):
-            assessment_services.save_answer(
-                assessment,
-                criterion,
-                assessment_services.form_value(criterion, answers[criterion.code]),
-            )
+    assessment_services.fill(
+        assessment,
+        [
+            (criterion, assessment_services.form_value(criterion, answers[criterion.code]))
+            for criterion in version.criteria
+            if criterion.code in answers and criterion.applies_to(family)
+        ],
+    )
     assessment_services.finish(assessment)
     return assessment
 
@@ -470,13 +471,14 @@ def _charter_activity(rng: random.Random, applicants: list[User]) -> tuple[int, 
             quality = min(0.95, rng.uniform(0.35, 0.9) + 0.1 * round_)
             assessment = assessment_services.start(structure, actor)
             by_code = {c.code: c for c in version.criteria}
-            for code, value in _random_answers(rng, charter, quality).items():
-                criterion = by_code[code]
-                if criterion.families and structure.family.value not in criterion.families:
-                    continue
-                assessment_services.save_answer(
-                    assessment, criterion, assessment_services.form_value(criterion, value)
-                )
+            assessment_services.fill(
+                assessment,
+                [
+                    (by_code[code], assessment_services.form_value(by_code[code], value))
+                    for code, value in _random_answers(rng, charter, quality).items()
+                    if by_code[code].applies_to(structure.family.value)
+                ],
+            )
             assessment_services.finish(assessment)
             assessed += 1
     db.session.flush()

@@ -323,7 +323,7 @@ def ready(charter, create_structure, people):
     charters.sign(structure, "Camille Martin", "Présidente", people["applicant"])
     assessment = assessments.start(structure, people["applicant"])
     for criterion in assessment.version.criteria:
-        if not criterion.families or structure.family.value in criterion.families:
+        if criterion.applies_to(structure.family.value):
             assessments.save_answer(assessment, criterion, best_answer(criterion))
     assessments.finish(assessment)
     db.session.commit()

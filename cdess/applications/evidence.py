@@ -84,8 +84,7 @@ def evidence_criteria(application: Application):
         criterion
         for principle in version.principles
         for criterion in principle.criteria
-        if criterion.evidence_required
-        and (not criterion.families or family is None or family in criterion.families)
+        if criterion.evidence_required and (family is None or criterion.applies_to(family))
     ]
 
 

@@ -121,6 +121,23 @@ def display_value(criterion: Criterion, value: object) -> str:
 
 def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str | None:
     """Validate and store one answer; an empty value clears it. Returns a French error or None."""
+    error = _put_answer(assessment, criterion, raw)
+    db.session.flush()
+    return error
+
+
+def fill(assessment: Assessment, submitted: list[tuple[Criterion, str]]) -> dict:
+    """Validate and store several answers, written at once (flushed, not committed); returns
+    {code: French error} for those refused (the others are kept)."""
+    errors = {}
+    for criterion, raw in submitted:
+        if error := _put_answer(assessment, criterion, raw):
+            errors[criterion.code] = error
+    db.session.flush()
+    return errors
+
+
+def _put_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str | None:
     if assessment.finished:
         raise AssessmentError(_("Cette auto-évaluation est terminée : elle ne change plus."))
     if criterion.version_id != assessment.version_id:
@@ -130,7 +147,6 @@ def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str |
     if raw == "":
         if existing is not None:
             assessment.answers.remove(existing)
-        db.session.flush()
         return None
     pure = _criteria_by_code(charter_services.scoring_charter(assessment.version))[criterion.code]
     value, error = scoring.validate_answer(pure, raw)
@@ -143,7 +159,6 @@ def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str |
     else:
         existing.value = value
     assessment.updated_at = utcnow()
-    db.session.flush()
     return None
 
 
@@ -154,9 +169,7 @@ def save_answers(assessment: Assessment, submitted: list[tuple[Criterion, str]])
     for attempt in range(2):
         errors = {}
         try:
-            for criterion, raw in submitted:
-                if error := save_answer(assessment, criterion, raw):
-                    errors[criterion.code] = error
+            errors = fill(assessment, submitted)
             db.session.commit()
             return errors
         except IntegrityError:
@@ -197,9 +210,7 @@ def missing(assessment: Assessment) -> list[Criterion]:
     return [
         c
         for c in assessment.version.criteria
-        if c.answer_type is not AnswerType.text
-        and (not c.families or family in c.families)
-        and c.id not in answered
+        if c.answer_type is not AnswerType.text and c.applies_to(family) and c.id not in answered
     ]
 
 

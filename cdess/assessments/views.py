@@ -43,7 +43,7 @@ def _load(assessment_id: int) -> Assessment:
 
 
 def _applicable(criteria, family: str):
-    return [c for c in criteria if not c.families or family in c.families]
+    return [c for c in criteria if c.applies_to(family)]
 
 
 @bp.get("/structures/<int:structure_id>/auto-evaluations")

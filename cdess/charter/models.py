@@ -161,6 +161,12 @@ class Criterion(db.Model):
         order_by="CriterionBand.position",
     )
 
+    def applies_to(self, family: str) -> bool:
+        """Whether the criterion is asked of a structure of this family (the rule of
+        `scoring.Criterion.applies_to`: a criterion that does not apply leaves the
+        denominator, it does not score zero)."""
+        return not self.families or family in self.families
+
 
 class CriterionOption(db.Model):
     """One answer of a single-choice criterion and the points it earns."""

@@ -28,7 +28,7 @@ def partial(charter, create_structure, people):
     charters.sign(structure, "Camille Martin", "Présidente", people["applicant"])
     assessment = assessments.start(structure, people["applicant"])
     for i, criterion in enumerate(assessment.version.criteria):
-        if not criterion.families or structure.family.value in criterion.families:
+        if criterion.applies_to(structure.family.value):
             value = best_answer(criterion)
             if criterion.answer_type.value == "yes_no" and not criterion.eliminatory and i % 2:
                 value = "non"

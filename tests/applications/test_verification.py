@@ -24,7 +24,7 @@ def failing_assessment(structure, user, **worse):
     """A finished assessment with the best answers but for `worse` (code → form value)."""
     assessment = assessments.start(structure, user)
     for criterion in assessment.version.criteria:
-        if not criterion.families or structure.family.value in criterion.families:
+        if criterion.applies_to(structure.family.value):
             raw = worse.get(criterion.code.replace("-", "_"), best_answer(criterion))
             assessments.save_answer(assessment, criterion, raw)
     assessments.finish(assessment)

@@ -55,7 +55,7 @@ def fill(client, assessment, answer=best_answer):
         data = {
             f"c-{c.code}": answer(c)
             for c in principle.criteria
-            if not c.families or assessment.family.value in c.families
+            if c.applies_to(assessment.family.value)
         }
         response = client.post(
             f"/auto-evaluations/{assessment.id}/principes/{principle.code}", data=data
@@ -108,7 +108,7 @@ def test_bad_answers_refused_others_kept(client, charter, structure):
     other = next(
         c
         for c in principle.criteria
-        if c.answer_type.value == "yes_no" and (not c.families or "association" in c.families)
+        if c.answer_type.value == "yes_no" and c.applies_to("association")
     )
     response = client.post(
         f"/auto-evaluations/{assessment.id}/principes/{principle.code}",
@@ -126,7 +126,7 @@ def test_choice_not_an_option_refused(client, charter, structure):
     choice = next(
         c
         for c in charter.criteria
-        if c.answer_type.value == "choice" and (not c.families or "association" in c.families)
+        if c.answer_type.value == "choice" and c.applies_to("association")
     )
     response = client.post(
         f"/auto-evaluations/{assessment.id}/reponse", data={"code": choice.code, "value": "pirate"}

@@ -101,7 +101,7 @@ def two_assessments(charter, create_user, create_structure):
     structure = create_structure(owner=owner)
     first = services.start(structure, owner)
     for criterion in first.version.criteria:
-        if not criterion.families or structure.family.value in criterion.families:
+        if criterion.applies_to(structure.family.value):
             answer(first, criterion.code, best_answer(criterion))
     answer(first, "GOV-06", "non")
     answer(first, "ADH-03", "plus_30")

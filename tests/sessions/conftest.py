@@ -38,7 +38,7 @@ def files(ready, create_structure, people, charter):
         charters.sign(other, "Léa Petit", "Présidente", people["other"])
         done = assessments.start(other, people["other"])
         for criterion in done.version.criteria:
-            if not criterion.families or other.family.value in criterion.families:
+            if criterion.applies_to(other.family.value):
                 assessments.save_answer(done, criterion, best_answer(criterion))
         assessments.finish(done)
         applications.append(new_application(other, done, State.admissible))
