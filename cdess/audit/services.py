@@ -39,9 +39,11 @@ def subject_key(subject) -> tuple[str, int]:
 
 def _lock() -> None:
     """One writer at a time on the chain. SQLite already holds its single write lock (the
-    change was written first); PostgreSQL takes a transaction-level advisory lock."""
+    change was written first); PostgreSQL takes a transaction-level advisory lock, keyed by
+    the schema (advisory locks are database-wide: two installations, or two test runs, in
+    schemas of one database must not wait for each other)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(6201)"))
+        db.session.execute(text("SELECT pg_advisory_xact_lock(6201, hashtext(current_schema()))"))
 
 
 def record(
