@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, test_config)
+    from cdess.web.urls import RowId
+
+    app.url_map.converters["int"] = RowId  # before any route: ids never overflow the database
 
     from cdess.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 

@@ -1,8 +1,6 @@
 """The journal's pages: the secretariat reads, filters, exports and checks it; anyone reads
 its head on /journal."""
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, current_app, render_template, stream_with_context, url_for
@@ -11,6 +9,7 @@ from cdess.audit import labels
 from cdess.audit import services as audit
 from cdess.audit.permissions import can_read_journal
 from cdess.extensions import db
+from cdess.web import spreadsheet
 from cdess.web.permissions import permission_required
 from cdess.web.queries import query_arg
 
@@ -114,12 +113,10 @@ def journal_csv():
     filters, _args = _filters()
 
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        buffer.write("\ufeff")  # so that spreadsheets open it as UTF-8
-        writer.writerow(CSV_FIELDS)
+        sheet = spreadsheet.Writer()
+        sheet.row(CSV_FIELDS)
         for entry in audit.each(filters):
-            writer.writerow(
+            sheet.row(
                 [
                     entry.id,
                     entry.at.isoformat(timespec="seconds"),
@@ -134,9 +131,8 @@ def journal_csv():
                     entry.hash,
                 ]
             )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+            yield sheet.take()
+        yield sheet.take()  # the header alone, when no entry matches
 
     response = current_app.response_class(stream_with_context(rows()), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="journal-cdess.csv"'

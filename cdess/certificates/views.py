@@ -1,7 +1,6 @@
 """Certificates: the secretariat issues and manages them; anyone verifies one and reads the
 registry of labelled structures and its open data."""
 
-import csv
 import io
 import json
 import zipfile
@@ -45,6 +44,7 @@ from cdess.certificates.permissions import (
 from cdess.extensions import db, limiter
 from cdess.sessions.models import CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
+from cdess.web import spreadsheet
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
 from cdess.web.urls import external_url
@@ -430,12 +430,11 @@ FIELDS = (
 @bp.get("/registre.csv")
 @cache.for_visitors
 def registry_csv():
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that spreadsheets open it as UTF-8
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, delimiter=";", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(_open_data_rows())
-    response = current_app.response_class(buffer.getvalue(), mimetype="text/csv")
+    sheet = spreadsheet.Writer()
+    sheet.row(FIELDS)
+    for row in _open_data_rows():
+        sheet.row(row[field] for field in FIELDS)
+    response = current_app.response_class(sheet.take(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="registre-label-ess.csv"'
     return response
 

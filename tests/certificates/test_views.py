@@ -327,6 +327,22 @@ def test_csv_export_opens_in_a_french_spreadsheet(client, registry):
     assert len(filtered.strip().splitlines()) == 2  # header + one row
 
 
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example/","Cliquez")', "+33 Solidarité", "@SOMME(A1)"]
+)
+def test_a_name_that_a_spreadsheet_would_run_comes_out_as_text(app, client, grant, people, name):
+    """Formula injection (OWASP « CSV injection »): the cell starts with an apostrophe."""
+    services.issue(grant(name=name), people["secretariat"])
+    db.session.commit()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/registre.csv").data.decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert [r["structure"] for r in rows] == ["'" + name]
+    assert client.get("/registre.json").json["data"][0]["structure"] == name  # data, not a sheet
+
+
 def test_json_export(client, registry):
     body = json.loads(client.get("/registre.json").data)
     assert body["generated_on"] == date.today().isoformat()
