@@ -1,5 +1,7 @@
 """Registration, login, password reset, invitations; user and collège administration."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -45,10 +47,16 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a local path: never send a user to another site after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.home")
+    """Only a path on this site: never send a user to another site after login. Browsers drop
+    tabs and line breaks from an address (« /\t/evil.example » becomes « //evil.example »), so
+    control characters are refused before the path is judged, as the browser will read it."""
+    home = url_for("web.home")
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return home
+    return target
 
 
 @bp.route("/inscription", methods=["GET", "POST"])

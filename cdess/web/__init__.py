@@ -70,6 +70,8 @@ def setup_web(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
+        if app.config["PRODUCTION"]:  # behind TLS: browsers never come back over plain HTTP
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
