@@ -127,8 +127,8 @@ def save_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str |
 
 
 def fill(assessment: Assessment, submitted: list[tuple[Criterion, str]]) -> dict:
-    """Validate and store several answers, written at once (flushed, not committed); returns
-    {code: French error} for those refused (the others are kept)."""
+    """Validate and store several answers, written at once (flushed, not committed): for a
+    batch no page races with (the demo). Returns {code: French error} for those refused."""
     errors = {}
     for criterion, raw in submitted:
         if error := _put_answer(assessment, criterion, raw):
@@ -169,7 +169,12 @@ def save_answers(assessment: Assessment, submitted: list[tuple[Criterion, str]])
     for attempt in range(2):
         errors = {}
         try:
-            errors = fill(assessment, submitted)
+            # One write per answer, as the autosave does: the first takes the database's
+            # write lock early (SQLite), before the autosave of the same page can commit.
+            errors = {}
+            for criterion, raw in submitted:
+                if error := save_answer(assessment, criterion, raw):
+                    errors[criterion.code] = error
             db.session.commit()
             return errors
         except IntegrityError:
