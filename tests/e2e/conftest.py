@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "e2e"
+# Screenshots of the key pages, to look at (CI, which nobody looks at, turns them off: 0).
+SCREENSHOTS = os.environ.get("CDESS_E2E_SCREENSHOTS", "1") != "0"
 VENDOR = Path(__file__).parent / "vendor"
 DEMO_PASSWORD = "demo-cdess-62"
 
@@ -222,6 +224,8 @@ class Journey:
         self.page.wait_for_load_state("load")  # never audit a page still streaming in
         self.audit(name)
         self.count += 1
+        if not SCREENSHOTS:
+            return
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         self.page.screenshot(path=self.folder / f"{self.count:02d}-{slug}.png", full_page=True)
 
