@@ -16,7 +16,8 @@ from stdnum import luhn
 from werkzeug.security import generate_password_hash
 
 from cdess import territories
-from cdess.accounts.models import College, Role, User, utcnow
+from cdess.accounts.models import College, Role, User
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Family, Membership, Structure
 

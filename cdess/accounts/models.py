@@ -1,7 +1,7 @@
 """Users, their roles, and the collèges of the council."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -10,12 +10,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from cdess.clock import utcnow
 from cdess.extensions import db
-
-
-def utcnow() -> datetime:
-    """Naive UTC: the same on SQLite and PostgreSQL (columns hold UTC without a zone)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Role(enum.Enum):

@@ -2,9 +2,10 @@
 
 from flask_babel import gettext as _
 
-from cdess.accounts.models import College, Role, User, utcnow
+from cdess.accounts.models import College, Role, User
 from cdess.accounts.tokens import make_token
 from cdess.audit import services as audit
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.notifications.services import notify
 from cdess.web.urls import external_url

@@ -15,9 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.assessments.models import Assessment
 from cdess.audit.models import AuditEntry
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Structure
 

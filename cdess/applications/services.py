@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.applications import evidence, workflow
 from cdess.applications.models import (
     Application,
@@ -22,6 +22,7 @@ from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment
 from cdess.audit import services as audit
 from cdess.audit.models import AuditEntry
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Structure
 

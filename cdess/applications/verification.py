@@ -9,11 +9,12 @@ import math
 
 from flask_babel import gettext as _
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.applications.models import AnswerCheck, Application, CheckStage, CheckStatus, State
 from cdess.audit import services as audit
 from cdess.charter import eligibility, scoring
 from cdess.charter import services as charter_services
+from cdess.clock import utcnow
 from cdess.extensions import db
 
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
-from cdess.accounts.models import Role, User, utcnow
+from cdess.accounts.models import Role, User
 from cdess.applications.models import Application, State
 from cdess.audit import services as audit
 from cdess.audit.models import AuditEntry
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.permissions import is_member
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.charter.models import CharterVersion, Criterion
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Family, Structure
 

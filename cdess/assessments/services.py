@@ -4,11 +4,12 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
 from cdess.charter import scoring
 from cdess.charter import services as charter_services
 from cdess.charter.models import AnswerType, CharterVersion, Criterion
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Structure
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cdess.accounts.models import utcnow
+from cdess.clock import utcnow
 from cdess.extensions import db
 
 # How an entry's hash is computed. 1: an application's transition written before the journal

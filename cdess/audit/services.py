@@ -22,8 +22,8 @@ from datetime import date, datetime
 
 from sqlalchemy import text
 
-from cdess.accounts.models import utcnow
 from cdess.audit.models import LEGACY_SCHEME, SCHEME, AuditAnchor, AuditEntry
+from cdess.clock import utcnow
 from cdess.extensions import db
 
 GENESIS = "0" * 64

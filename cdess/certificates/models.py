@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.applications.models import Application
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Structure
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.applications import services as applications
 from cdess.applications.models import Application, State
 from cdess.applications.notices import applicants, tell
@@ -25,6 +25,7 @@ from cdess.certificates.models import (
     StatusChange,
 )
 from cdess.certificates.models import CertificateStatus as Status
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.sessions import services as sessions
 from cdess.sessions.models import AgendaItem, CouncilSession, ItemKind

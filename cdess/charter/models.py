@@ -10,7 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
+from cdess.clock import utcnow
 from cdess.extensions import db
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, joinedload
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.audit import services as audit
 from cdess.charter import loading, scoring, versions
 from cdess.charter.loading import CharterError
@@ -24,6 +24,7 @@ from cdess.charter.models import (
     SignatureStatus,
     VersionKind,
 )
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.notifications.services import notify
 from cdess.structures.models import Membership, Structure

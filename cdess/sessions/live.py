@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, null, update
 from sqlalchemy.exc import IntegrityError
 
-from cdess.accounts.models import Role, User, UserRole, utcnow
+from cdess.accounts.models import Role, User, UserRole
 from cdess.applications import services as applications
 from cdess.applications import workflow
 from cdess.audit import services as audit
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.sessions import rules as council_rules
 from cdess.sessions import services

@@ -18,8 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
 from cdess.applications.models import Application
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.sessions.rules import Choice  # a ballot holds one of the rules' choices
 

@@ -8,11 +8,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from cdess.accounts.models import Role, User, UserRole, utcnow
+from cdess.accounts.models import Role, User, UserRole
 from cdess.applications import services as applications
 from cdess.applications import workflow
 from cdess.applications.models import Application, State
 from cdess.audit import services as audit
+from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.sessions import rules as council_rules
 from cdess.sessions.models import (

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cdess.accounts.models import User, utcnow
+from cdess.accounts.models import User
+from cdess.clock import utcnow
 from cdess.extensions import db
 
 
