@@ -1,27 +1,31 @@
-"""Test fixtures: one migrated database per run (SQLite, or PostgreSQL when
-CDESS_TEST_DATABASE_URL is set), emptied after each test; factories for users and structures."""
+"""Test fixtures and hooks: one migrated database per run (SQLite, or PostgreSQL when
+CDESS_TEST_DATABASE_URL is set), emptied after each test; fixtures making users, structures,
+the people of an application and a structure ready to apply. The plain helpers they build on,
+and that tests import, are in `tests.factories`."""
 
 import email
 import email.policy
 import itertools
 import os
-import re
-import uuid
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine, text
 
-from cdess import create_app
 from cdess.accounts import services as account_services
 from cdess.accounts.models import Role
+from cdess.charter import services as charters
 from cdess.extensions import db
 from cdess.structures import services as structure_services
-from cdess.structures.models import Family
-
-PASSWORD = "mot-de-passe-solide-62"
-PG_URL = os.environ.get("CDESS_TEST_DATABASE_URL")
+from tests.factories import (
+    PASSWORD,
+    PG_URL,
+    finished_assessment,
+    fresh_database,
+    make_app,
+    structure_values,
+    wipe,
+)
 
 # The same examples on every run, so that CI is never red by chance; explore with
 # `pytest --hypothesis-profile=explore` (new random examples on each run).
@@ -59,88 +63,14 @@ def pytest_sessionstart(session):
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A fresh database for the run: a new PostgreSQL schema (dropped after) or a SQLite file."""
-    if PG_URL:
-        schema = f"cdess_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    app = make_app(url, tmp_path_factory.mktemp("instance"))
-    with app.app_context():
-        from cdess.cli import init_db
+    with fresh_database(tmp_path_factory.mktemp("db") / "test.db", "cdess_test") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        with app.app_context():
+            from cdess.cli import init_db
 
-        init_db()
-        db.engine.dispose()
-    yield url
-    if PG_URL:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def make_app(url: str, instance: Path, **overrides):
-    os.environ["CDESS_INSTANCE_PATH"] = str(instance)
-    config = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "BASE_URL": "http://cdess.test",
-        "OUTBOX_DIR": str(instance / "outbox"),
-        # Fast hashing for tests only; production keeps scrypt.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
-def wipe(app) -> None:
-    """Empty every table but Alembic's, keeping the schema (and forget cached charters and
-    registry pages: emptying the database behind the application's back is no real change)."""
-    from cdess.charter import services as charter_services
-
-    charter_services._scoring_cache.clear()
-    app.extensions.pop("registry_cache", None)
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    with app.app_context(), db.engine.begin() as conn:
-        # DELETE, children first: on small tables much faster than TRUNCATE on PostgreSQL.
-        for table in tables:
-            conn.execute(table.delete())
-
-
-def snapshot(app) -> dict[str, list[dict]]:
-    """Every row of every table, to `restore` later (much faster than rebuilding objects)."""
-    with app.app_context(), db.engine.connect() as conn:
-        return {
-            table.name: [dict(row._mapping) for row in conn.execute(table.select())]
-            for table in db.metadata.sorted_tables
-        }
-
-
-def restore(app, rows: dict[str, list[dict]]) -> None:
-    """Empty the database, then put back a `snapshot` (sequences moved past the ids)."""
-    wipe(app)
-    with app.app_context(), db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            if rows.get(table.name):
-                conn.execute(table.insert(), rows[table.name])
-            if conn.dialect.name != "postgresql":
-                continue
-            for column in table.primary_key.columns:
-                if column.autoincrement is True or (
-                    column.autoincrement == "auto" and column.type.python_type is int
-                ):
-                    # Names come from our own metadata, never from input.
-                    sql = (
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', "
-                        f"'{column.name}'), COALESCE(MAX(\"{column.name}\"), 0) + 1, false) "
-                        f'FROM "{table.name}"'
-                    )
-                    conn.execute(text(sql))
+            init_db()
+            db.engine.dispose()
+        yield url
 
 
 @pytest.fixture
@@ -199,16 +129,6 @@ def outbox(app):
     return read
 
 
-def email_text(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
-def link_in(message) -> str:
-    """The first http link of an email, as a path for the test client."""
-    url = re.search(r"https?://\S+", email_text(message)).group(0)
-    return re.sub(r"^https?://[^/]+", "", url)
-
-
 @pytest.fixture
 def create_user(app):
     counter = itertools.count(1)
@@ -238,38 +158,12 @@ def create_user(app):
     return factory
 
 
-def valid_siret(n: int) -> str:
-    """A SIRET with correct Luhn keys, different for each n."""
-    from stdnum import luhn
-
-    body = f"{44000000 + n:08d}"
-    siren = body + luhn.calc_check_digit(body)
-    head = siren + "0001"
-    return head + luhn.calc_check_digit(head)
-
-
 @pytest.fixture
 def create_structure(app, create_user):
     counter = itertools.count(1)
 
     def factory(owner=None, **fields):
-        n = next(counter)
-        siret = valid_siret(n)
-        values = {
-            "name": f"Association numéro {n}",
-            "siret": siret,
-            "siren": siret[:9],
-            "rna": None,
-            "legal_form": "9220",
-            "family": Family.association,
-            "address": "1 rue de la Paix",
-            "commune_code": "62041",
-            "epci_code": "200033579",
-            "employees": 5,
-            "year_founded": 2001,
-            "website": None,
-        }
-        values.update(fields)
+        values = structure_values(next(counter), **fields)
         owner = owner or create_user(Role.applicant)
         structure = structure_services.create_structure(values, owner)
         db.session.commit()
@@ -281,11 +175,9 @@ def create_structure(app, create_user):
 @pytest.fixture
 def charter(app):
     """The default charter, published."""
-    from cdess.charter.services import ensure_default_charter, published_version
-
-    ensure_default_charter()
+    charters.ensure_default_charter()
     db.session.commit()
-    return published_version()
+    return charters.published_version()
 
 
 @pytest.fixture
@@ -298,13 +190,6 @@ def login(client):
         return response
 
     return do
-
-
-def html(response) -> str:
-    """The response body with HTML entities decoded (Jinja escapes apostrophes)."""
-    import html as html_module
-
-    return html_module.unescape(response.get_data(as_text=True))
 
 
 # --- applications: the people involved, a structure ready to apply -------------------------
@@ -324,16 +209,8 @@ def people(create_user):
 @pytest.fixture
 def ready(charter, create_structure, people):
     """A structure that signed the charter and finished an assessment: it may apply."""
-    from cdess.assessments import services as assessments
-    from cdess.charter import services as charters
-    from tests.assessments.test_assessments import best_answer
-
     structure = create_structure(owner=people["applicant"])
     charters.sign(structure, "Camille Martin", "Présidente", people["applicant"])
-    assessment = assessments.start(structure, people["applicant"])
-    for criterion in assessment.version.criteria:
-        if criterion.applies_to(structure.family.value):
-            assessments.save_answer(assessment, criterion, best_answer(criterion))
-    assessments.finish(assessment)
+    assessment = finished_assessment(structure, people["applicant"])
     db.session.commit()
     return structure, assessment

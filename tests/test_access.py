@@ -11,8 +11,16 @@ import pytest
 
 from cdess.accounts.models import College, Role
 from cdess.extensions import db
-from tests.applications.helpers import PDF, upload
-from tests.conftest import PASSWORD, make_app, restore, snapshot, valid_siret, wipe
+from tests.factories import (
+    PASSWORD,
+    PDF,
+    make_app,
+    restore,
+    snapshot,
+    structure_values,
+    upload,
+    wipe,
+)
 
 ROLES = (
     "anonymous",
@@ -288,6 +296,7 @@ MATRIX = [
     ("POST", "/certificats/{number}/suspension-urgente", expect(403, anonymous=302, president=400)),
     ("POST", "/propositions/{proposal_id}/reponse", expect(403, anonymous=302, applicant=302)),
     ("POST", "/propositions/999999/reponse", expect(404, anonymous=302)),
+    ("POST", "/seances/{session_id}/propositions/{proposal_id}", staff_only(302)),
     ("POST", "/certificats/{number}/reedition", staff_only(400)),
     ("GET", "/certificats/{number}.pdf", owner_or_staff()),
     ("GET", "/verification", expect(200)),
@@ -345,7 +354,6 @@ def world_rows(database_url, tmp_path_factory):
     from cdess.charter import services as charters
     from cdess.sessions import services as sessions
     from cdess.structures import services as structures
-    from cdess.structures.models import Family
 
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
@@ -360,23 +368,8 @@ def world_rows(database_url, tmp_path_factory):
             users[role] = accounts.create_user(
                 f"{role}@exemple.fr", role, roles, password=PASSWORD, confirmed=True
             )
-        siret = valid_siret(1)
         structure = structures.create_structure(
-            {
-                "name": "Association des Jardins",
-                "siret": siret,
-                "siren": siret[:9],
-                "rna": None,
-                "legal_form": "9220",
-                "family": Family.association,
-                "address": "1 rue de la Paix",
-                "commune_code": "62041",
-                "epci_code": "200033579",
-                "employees": 5,
-                "year_founded": 2001,
-                "website": None,
-            },
-            users["applicant"],
+            structure_values(1, name="Association des Jardins"), users["applicant"]
         )
         signature = charters.sign(structure, "Camille Martin", "Présidente", users["applicant"])
         draft = charters.start_draft(users["secretariat"])

@@ -12,7 +12,7 @@ from cdess.accounts.models import College, Role, User
 from cdess.extensions import db
 from cdess.structures import identity
 from cdess.structures.models import Family, Membership, Structure
-from tests.conftest import restore, snapshot
+from tests.factories import html, restore, snapshot
 
 _LOADED: dict = {}
 
@@ -198,7 +198,6 @@ def test_the_demo_tells_the_truth_about_the_charter(app, demo_loaded, client):
     from cdess.applications import verification
     from cdess.applications.models import Application, CheckStatus, State
     from cdess.certificates.models import Certificate
-    from tests.conftest import html
 
     assert demo.check_demo_integrity() == []
     applications = list(db.session.execute(db.select(Application)).scalars())
@@ -259,7 +258,6 @@ def test_the_demo_s_decisions_are_in_an_intact_journal(app, demo_loaded, client,
     from cdess.audit import services as audit
     from cdess.audit.models import AuditEntry
     from cdess.sessions.models import CouncilSession, SessionStatus
-    from tests.conftest import html
 
     report = audit.verify()
     assert report.intact and report.anchors_checked >= 5  # minutes, 3 certificates, published

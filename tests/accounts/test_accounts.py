@@ -4,7 +4,7 @@ import pytest
 
 from cdess.accounts.models import Role, User
 from cdess.extensions import db
-from tests.conftest import PASSWORD, email_text, html, link_in
+from tests.factories import PASSWORD, email_text, html, link_in
 
 REGISTRATION = {
     "display_name": "Camille Lefebvre",

@@ -4,7 +4,7 @@ import pytest
 
 from cdess.accounts.models import College, Role, User
 from cdess.extensions import db
-from tests.conftest import html
+from tests.factories import html
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import pytest
 from cdess.applications import evidence, services
 from cdess.applications.models import Document, State
 from cdess.extensions import db
-from tests.applications.helpers import PDF
-from tests.conftest import html
+from tests.factories import PDF, add_documents, html
 
 
 def png() -> bytes:
@@ -235,8 +234,6 @@ def test_replacing_and_removing(app, client, draft):
 
 
 def test_submitted_file_is_frozen(app, client, draft, people):
-    from tests.applications.helpers import add_documents
-
     add_documents(draft, people["applicant"])
     db.session.commit()
     assert client.post(f"/candidatures/{draft.id}/actions/submit").status_code == 302

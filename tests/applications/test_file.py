@@ -9,9 +9,9 @@ from cdess.applications import evidence, services, workflow
 from cdess.applications.models import Document, DocumentKind, Kind, Objective, State
 from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment
+from cdess.clock import add_months
 from cdess.extensions import db
-from tests.applications.helpers import add_documents, new_application, upload
-from tests.conftest import email_text, html
+from tests.factories import add_documents, best_answer, email_text, html, new_application, upload
 
 
 def unmet_code(application) -> str:
@@ -23,7 +23,6 @@ def partial(charter, create_structure, people):
     """A structure whose finished assessment leaves criteria unmet (all answers "no")."""
     structure = create_structure(owner=people["applicant"])
     from cdess.charter import services as charters
-    from tests.assessments.test_assessments import best_answer
 
     charters.sign(structure, "Camille Martin", "Présidente", people["applicant"])
     assessment = assessments.start(structure, people["applicant"])
@@ -231,7 +230,7 @@ def test_certifying_starts_a_two_year_label(app, ready, people):
     ],
 )
 def test_add_months_keeps_the_day_or_the_last_of_the_month(day, months):
-    result = services.add_months(day, months)
+    result = add_months(day, months)
     assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
     assert result.day == min(day.day, result.day) and (result.day == day.day or result.day >= 28)
 
@@ -241,7 +240,7 @@ def test_add_months_keeps_the_day_or_the_last_of_the_month(day, months):
     [(0, -1, False), (0, 0, True), (4, 0, True), (6, 0, True), (6, 1, False), (12, 0, False)],
 )
 def test_renewal_opens_six_months_before_the_end(app, ready, months, days, expected):
-    until = services.add_months(date.today(), months) + timedelta(days=days)
+    until = add_months(date.today(), months) + timedelta(days=days)
     assert services.renewable(certified(ready, until)) is expected
 
 

@@ -8,8 +8,9 @@ import pytest
 from cdess.applications import services
 from cdess.applications.models import State
 from cdess.assessments import services as assessments
+from cdess.clock import next_session
 from cdess.extensions import db
-from tests.applications.helpers import add_documents
+from tests.factories import add_documents
 
 CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
 
@@ -26,13 +27,13 @@ CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
     ],
 )
 def test_next_session_is_the_first_whose_deadline_has_not_passed(today, session):
-    assert services.next_session(today, CALENDAR) == session
+    assert next_session(today, CALENDAR) == session
 
 
 def test_deadline_in_the_previous_year():
     calendar = (("12-15", "01-20"), ("06-15", "07-10"))
-    assert services.next_session(date(2026, 12, 16), calendar) == date(2027, 7, 10)
-    assert services.next_session(date(2026, 12, 1), calendar) == date(2027, 1, 20)
+    assert next_session(date(2026, 12, 16), calendar) == date(2027, 7, 10)
+    assert next_session(date(2026, 12, 1), calendar) == date(2027, 1, 20)
 
 
 def test_one_open_application_per_structure(app, ready, people):

@@ -2,11 +2,9 @@
 verified result; the secretariat then the rapporteur confirm or correct each answer; no path
 leads from a result that fails the charter to a granted label."""
 
-from datetime import date
-
 import pytest
 
-from cdess.applications import services, verification, workflow
+from cdess.applications import checks, services, verification, workflow
 from cdess.applications.models import Application, CheckStage, CheckStatus, State
 from cdess.assessments import services as assessments
 from cdess.certificates import services as certificates
@@ -15,21 +13,16 @@ from cdess.extensions import db
 from cdess.sessions import live
 from cdess.sessions import services as sessions
 from cdess.sessions.models import Opinion
-from tests.applications.helpers import add_documents, new_application, tick_checklist
-from tests.assessments.test_assessments import best_answer, worst_answer
-from tests.conftest import email_text, html
-
-
-def failing_assessment(structure, user, **worse):
-    """A finished assessment with the best answers but for `worse` (code → form value)."""
-    assessment = assessments.start(structure, user)
-    for criterion in assessment.version.criteria:
-        if criterion.applies_to(structure.family.value):
-            raw = worse.get(criterion.code.replace("-", "_"), best_answer(criterion))
-            assessments.save_answer(assessment, criterion, raw)
-    assessments.finish(assessment)
-    db.session.commit()
-    return assessment
+from tests.factories import (
+    add_documents,
+    email_text,
+    finished_assessment,
+    future_session,
+    html,
+    new_application,
+    tick_checklist,
+    worst_answer,
+)
 
 
 @pytest.fixture
@@ -52,7 +45,7 @@ def test_a_failing_assessment_cannot_be_submitted_and_the_page_says_why(
     app, ready, people, client, login
 ):
     structure, _eligible = ready
-    assessment = failing_assessment(structure, people["applicant"], TER_01="non")
+    assessment = finished_assessment(structure, people["applicant"], TER_01="non")
     application = services.create(structure, people["applicant"])
     services.attach_assessment(application, assessment)
     add_documents(application, people["applicant"])
@@ -82,9 +75,9 @@ def test_a_principle_under_its_floor_is_named_with_its_score(app, ready, people)
         for c in charters.published_version().criteria
         if c.code.startswith("UTI") and not c.eliminatory and c.answer_type.value != "text"
     }
-    assessment = failing_assessment(structure, people["applicant"], **worse)
+    assessment = finished_assessment(structure, people["applicant"], **worse)
     application = new_application(structure, assessment)
-    problems = workflow.eligible_self_assessment(application)
+    problems = checks.eligible_self_assessment(application)
     assert assessment.result["principles_below_floor"] == ["UTI"]
     assert any(p.startswith("Principe « ") and "sous le plancher de 40" in p for p in problems)
 
@@ -219,7 +212,7 @@ def test_a_resubmission_keeps_the_checks_of_unchanged_answers(submitted, people)
     verification.correct(submitted, "GOV-07", people["secretariat"], "25", "Liste du CA.")
     services.transition(submitted, "request_complements", people["secretariat"], "PV manquant")
     structure = submitted.structure
-    newer = failing_assessment(structure, people["applicant"], GOV_04="non")
+    newer = finished_assessment(structure, people["applicant"], GOV_04="non")
     services.attach_assessment(submitted, newer)
     services.transition(submitted, "resubmit", people["applicant"])
     db.session.commit()
@@ -234,15 +227,12 @@ def test_a_resubmission_keeps_the_checks_of_unchanged_answers(submitted, people)
 
 @pytest.fixture
 def on_agenda(ready, people, create_user):
-    from datetime import datetime, timedelta
-
     from cdess.accounts.models import Role
 
     structure, assessment = ready
     application = new_application(structure, assessment, State.admissible)
     rapporteur = create_user(Role.council_member, voting_right=True)
-    day = datetime.combine(date.today() + timedelta(days=30), datetime.min.time())
-    session = sessions.create_session(day.replace(hour=14), date.today(), "Arras")
+    session = future_session()
     item = sessions.add_item(session, application, people["secretariat"])
     sessions.assign_rapporteur(item, rapporteur)
     db.session.commit()
@@ -346,7 +336,7 @@ def test_a_file_never_verified_goes_nowhere(ready, people):
     application = new_application(structure, assessment, State.submitted, verified=False)
     application.verified_result = None
     db.session.commit()
-    problems = workflow.eligible_verified_result(application)
+    problems = checks.eligible_verified_result(application)
     assert problems == ["Le résultat vérifié n'est pas encore établi."]
 
 

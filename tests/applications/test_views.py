@@ -6,8 +6,7 @@ import io
 from cdess.applications import evidence
 from cdess.applications.models import Application, State
 from cdess.extensions import db
-from tests.applications.helpers import PDF
-from tests.conftest import email_text, html, link_in
+from tests.factories import PDF, email_text, html, link_in
 
 
 def test_apply_submit_complements_resubmit(client, login, ready, people, outbox):

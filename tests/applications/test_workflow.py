@@ -10,7 +10,7 @@ from cdess.applications.models import Application, State
 from cdess.assessments import services as assessments
 from cdess.audit import services as audit
 from cdess.extensions import db
-from tests.applications.helpers import new_application
+from tests.factories import new_application
 
 EXPECTED = {  # action: (from states, to state, who)
     "submit": ({"draft"}, "submitted", {"applicant"}),

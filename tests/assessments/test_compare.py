@@ -12,7 +12,7 @@ from cdess.applications.services import changes
 from cdess.assessments import services
 from cdess.charter import services as charter_services
 from cdess.extensions import db
-from tests.assessments.test_assessments import best_answer
+from tests.factories import best_answer
 
 
 def row(code: str, status: str, points: float, maximum: float) -> dict:

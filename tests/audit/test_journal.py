@@ -5,13 +5,11 @@ refusals that leave no entry, and emails that leave only after the commit."""
 
 import hashlib
 import json
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
 
 from cdess.accounts import services as accounts
 from cdess.accounts.models import Role
@@ -22,8 +20,7 @@ from cdess.audit.models import AuditAnchor, AuditEntry
 from cdess.charter import services as charters
 from cdess.extensions import db
 from cdess.structures import services as structures
-from tests.applications.helpers import new_application, upload
-from tests.conftest import PG_URL, html, make_app
+from tests.factories import fresh_database, html, make_app, new_application, upload
 
 
 def entries(action: str | None = None) -> list[AuditEntry]:
@@ -198,24 +195,13 @@ def legacy_hash(application_id, actor_id, actor_name, at, from_state, to_state, 
 @pytest.fixture
 def database_at_0011(tmp_path):
     """A new, empty database migrated to revision 0011 (before the journal)."""
-    if PG_URL:
-        schema = f"cdess_mig_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_URL)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    app = make_app(url, tmp_path / "instance")
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory, revision="0011")
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(tmp_path / "old.db", "cdess_mig") as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory, revision="0011")
+            yield app
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_the_migration_keeps_the_existing_chain(database_at_0011):

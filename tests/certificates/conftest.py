@@ -5,19 +5,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from cdess.applications.models import Application, State
-from cdess.audit.models import AuditEntry
+from cdess.certificates import services as certificates
 from cdess.extensions import db
-from cdess.sessions import services as sessions
-from cdess.sessions.models import AgendaItem, SessionStatus
-
-RESULT = {
-    "overall": 81.6,
-    "eligible": True,
-    "principles": [
-        {"code": "GOV", "title": "Gouvernance démocratique", "score": 90.4},
-        {"code": "LUC", "title": "Lucrativité limitée", "score": 72.5},
-    ],
-}
+from cdess.sessions.models import AgendaItem
+from tests.factories import GRANTED_RESULT, past_session
 
 
 @pytest.fixture
@@ -29,8 +20,8 @@ def grant(create_structure, people):
         application = Application(
             structure_id=structure.id,
             state=State.granted,
-            snapshot={"charter_version": 1, "result": RESULT},
-            verified_result=RESULT,
+            snapshot={"charter_version": 1, "result": GRANTED_RESULT},
+            verified_result=GRANTED_RESULT,
         )
         db.session.add(application)
         db.session.commit()
@@ -40,12 +31,19 @@ def grant(create_structure, people):
 
 
 @pytest.fixture
+def certificate(app, grant, people):
+    """A valid certificate, issued by the secretariat to the Recyclerie du Ternois."""
+    issued = certificates.issue(grant(name="Recyclerie du Ternois"), people["secretariat"])
+    db.session.commit()
+    return issued
+
+
+@pytest.fixture
 def closed_session(people, grant):
     """A closed session that granted two applications and refused a third."""
     people["president"].voting_right = True
     start = datetime(2026, 5, 20, 14)
-    session = sessions.create_session(start, start.date() - timedelta(days=50), "Arras")
-    session.status = SessionStatus.closed
+    session = past_session(start)
     outcomes = (State.granted, State.granted, State.refused)
     for position, state in enumerate(outcomes, 1):
         application = grant(name=f"Structure votée {position}")
@@ -61,21 +59,3 @@ def closed_session(people, grant):
         )
     db.session.commit()
     return session
-
-
-def audit_count() -> int:
-    return db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one()
-
-
-def council_vote(certificate) -> AgendaItem:
-    """An agenda item of a closed session standing for the council's vote that decides a
-    change of the certificate's status (status changes happen only on such a decision)."""
-    start = datetime(2026, 11, 20, 14)
-    session = sessions.create_session(start, start.date() - timedelta(days=50), "Arras")
-    session.status = SessionStatus.closed
-    item = AgendaItem(
-        session=session, application_id=certificate.application_id, position=1, result={}
-    )
-    db.session.add(item)
-    db.session.flush()
-    return item

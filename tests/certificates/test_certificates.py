@@ -11,12 +11,12 @@ from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
 from cdess.applications.models import Application, State
-from cdess.applications.services import add_months
 from cdess.certificates import document, services
 from cdess.certificates.models import Certificate, CertificateCounter
 from cdess.certificates.models import CertificateStatus as Status
+from cdess.clock import add_months
 from cdess.extensions import db
-from tests.certificates.conftest import audit_count, council_vote
+from tests.factories import audit_count, council_vote
 
 
 def test_issuing_numbers_certifies_and_freezes_the_certificate(app, grant, people):
@@ -191,13 +191,6 @@ def test_a_batch_rendered_by_two_processes_gives_the_same_pdfs(app, closed_sessi
 
 
 # --- status -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def certificate(app, grant, people):
-    issued = services.issue(grant(name="Recyclerie du Ternois"), people["secretariat"])
-    db.session.commit()
-    return issued
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from cdess.audit.models import AuditEntry
 from cdess.certificates import services
 from cdess.certificates.models import ProposalAction
 from cdess.extensions import db
-from tests.certificates.conftest import audit_count, council_vote
+from tests.factories import audit_count, council_vote
 
 
 def entries(certificate) -> list[AuditEntry]:

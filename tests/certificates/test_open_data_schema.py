@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cdess.certificates import services
-from cdess.certificates.views import FIELDS
+from cdess.certificates.queries import FIELDS
 from cdess.extensions import db
 from cdess.structures.models import Family
 

@@ -1,8 +1,6 @@
 """A label's status is the council's decision: the secretariat proposes, the structure answers,
 the council votes; the president may suspend urgently, to be confirmed. Every change is kept."""
 
-from datetime import date, datetime, timedelta
-
 import pytest
 
 from cdess.certificates import services
@@ -11,20 +9,12 @@ from cdess.certificates.models import ProposalAction, ProposalState
 from cdess.extensions import db
 from cdess.sessions import services as sessions
 from cdess.sessions.models import ItemKind
-from tests.certificates.conftest import council_vote
-
-
-@pytest.fixture
-def certificate(app, grant, people):
-    issued = services.issue(grant(name="Recyclerie du Ternois"), people["secretariat"])
-    db.session.commit()
-    return issued
+from tests.factories import council_vote, future_session
 
 
 @pytest.fixture
 def upcoming(app):
-    day = datetime.combine(date.today() + timedelta(days=30), datetime.min.time())
-    session = sessions.create_session(day.replace(hour=14), date.today(), "Arras")
+    session = future_session()
     db.session.commit()
     return session
 
@@ -99,14 +89,14 @@ def test_on_the_agenda_with_the_structure_recused_then_decided(
         certificate, ProposalAction.suspend, people["secretariat"], "AG non tenue depuis 2024."
     )
     services.answer(proposal, people["applicant"], "L'AG se tient le 12 janvier.")
-    item = sessions.add_proposal_item(upcoming, proposal, people["secretariat"])
+    item = services.schedule(upcoming, proposal, people["secretariat"])
     db.session.commit()
     assert item.kind is ItemKind.proposal and item.application_id == certificate.application_id
     assert member.id in sessions.recused_ids(item)  # the structure's own member
     assert item.subject == "Proposition de suspension du label — Recyclerie du Ternois"
     assert services.proposals_to_schedule() == []
     with pytest.raises(sessions.SessionError):
-        sessions.add_proposal_item(upcoming, proposal, people["secretariat"])
+        services.schedule(upcoming, proposal, people["secretariat"])
     # The council's vote: deferred keeps it open; granted suspends the label.
     assert services.decide(item, "deferred", people["president"]) is None
     assert proposal.state is ProposalState.open
@@ -120,7 +110,7 @@ def test_on_the_agenda_with_the_structure_recused_then_decided(
 
 def test_a_refused_proposal_changes_nothing(certificate, people, upcoming):
     proposal = services.propose(certificate, ProposalAction.revoke, people["secretariat"], "R")
-    item = sessions.add_proposal_item(upcoming, proposal, people["secretariat"])
+    item = services.schedule(upcoming, proposal, people["secretariat"])
     assert services.decide(item, "refused", people["president"]) is None
     assert certificate.status is Status.valid and proposal.state is ProposalState.decided
 
@@ -134,7 +124,7 @@ def test_an_urgent_suspension_is_confirmed_or_lifted_by_the_next_session(
     proposal = services.suspend_urgently(certificate, people["president"], "Fraude signalée")
     assert certificate.status is Status.suspended and certificate.history[-1].urgent
     assert proposal.action is ProposalAction.confirm
-    item = sessions.add_proposal_item(upcoming, proposal, people["secretariat"])
+    item = services.schedule(upcoming, proposal, people["secretariat"])
     services.decide(item, outcome, people["president"])
     assert certificate.status is status
     assert certificate.history[-1].item_id == item.id and not certificate.history[-1].urgent

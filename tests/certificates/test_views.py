@@ -16,14 +16,7 @@ from cdess.certificates import services
 from cdess.certificates.models import Certificate
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
-from tests.certificates.conftest import council_vote
-
-
-@pytest.fixture
-def certificate(app, grant, people):
-    issued = services.issue(grant(name="Recyclerie du Ternois"), people["secretariat"])
-    db.session.commit()
-    return issued
+from tests.factories import council_vote
 
 
 def test_the_secretariat_issues_from_the_application_page(client, login, grant, people, outbox):
@@ -351,7 +344,7 @@ def test_json_export(client, registry):
         "Recyclerie du Ternois",
     ]
     assert set(body["data"][0]) == set(
-        __import__("cdess.certificates.views").certificates.views.FIELDS
+        __import__("cdess.certificates.queries").certificates.queries.FIELDS
     )
 
 

@@ -6,7 +6,7 @@ from cdess.accounts.models import Role
 from cdess.charter import services
 from cdess.charter.models import CharterStatus, CharterVersion
 from cdess.extensions import db
-from tests.conftest import html
+from tests.factories import html
 
 
 def test_public_charter_and_signatories(client, charter, create_user, create_structure):

@@ -9,10 +9,10 @@ import pytest
 from cdess.accounts.models import Role
 from cdess.charter import services
 from cdess.charter.models import CharterStatus, CharterVersion, SignatureStatus, VersionKind
-from cdess.charter.versions import add_months
+from cdess.clock import add_months
 from cdess.extensions import db
 from cdess.structures.models import Membership
-from tests.conftest import email_text, html, link_in
+from tests.factories import email_text, html, link_in
 
 PUBLISHED_ON = date(2026, 11, 30)
 DEADLINE = date(2027, 2, 28)  # three months later, February having fewer days

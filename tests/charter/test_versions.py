@@ -17,10 +17,10 @@ from cdess.charter.versions import (
     Change,
     PublishedVersion,
     Standing,
-    add_months,
     classify,
     standing,
 )
+from cdess.clock import add_months
 
 SHIPPED = loading.read(services.DEFAULT_CHARTER)
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import DEMO_PASSWORD
+
 CHROMIUM = Path(os.environ.get("CDESS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,7 +38,6 @@ OUTPUT = ROOT / "test-output" / "e2e"
 # Screenshots of the key pages, to look at (CI, which nobody looks at, turns them off: 0).
 SCREENSHOTS = os.environ.get("CDESS_E2E_SCREENSHOTS", "1") != "0"
 VENDOR = Path(__file__).parent / "vendor"
-DEMO_PASSWORD = "demo-cdess-62"
 
 
 def _missing_browser() -> str | None:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.conftest import valid_siret
 from tests.e2e.helpers import (
     answer_questions,
     field_error,
@@ -25,6 +24,7 @@ from tests.e2e.helpers import (
     pdf_file,
     png_file,
 )
+from tests.factories import valid_siret
 
 EMAIL = "camille.leroy@asso-exemple.fr"
 PASSWORD = "un-mot-de-passe-solide"

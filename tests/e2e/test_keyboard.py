@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.helpers import check_in_for_quorum
+from tests.factories import DEMO_PASSWORD
 
 FOCUSED = """() => {
     const e = document.activeElement;

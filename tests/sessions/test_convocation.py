@@ -12,7 +12,7 @@ from cdess.applications.models import State
 from cdess.extensions import db
 from cdess.sessions import convocation, live, services
 from cdess.sessions.models import CouncilSession, SessionStatus
-from tests.conftest import email_text, html
+from tests.factories import email_text, html
 
 
 def convene(session, files, council):

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from cdess.applications.models import State
 from cdess.extensions import db
 from cdess.sessions.models import CouncilSession, SessionStatus, VoteStatus
-from tests.conftest import html
+from tests.factories import html
 
 
 def as_user(client, login, user):

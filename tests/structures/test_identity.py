@@ -5,7 +5,7 @@ from stdnum import luhn
 
 from cdess.structures import identity
 from cdess.structures.models import Family
-from tests.conftest import valid_siret
+from tests.factories import valid_siret
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 from cdess.accounts.models import Role
 from cdess.extensions import db
 from cdess.structures.models import Family, Membership, Structure
-from tests.conftest import html, valid_siret
+from tests.factories import html, valid_siret
 
 FORM = {
     "name": "Recyclerie du Ternois",
