@@ -1,11 +1,37 @@
-"""The one clock every layer reads: naive UTC, the same on SQLite and PostgreSQL.
+"""The one clock and calendar every layer reads: naive UTC now, months added to a day, the
+council's next session by its calendar.
 
 The lowest module of the application: it imports nothing from cdess, so models, services
 and the demo can all stand on it."""
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, date, datetime
+
+from flask import current_app
 
 
 def utcnow() -> datetime:
     """Now in UTC without a zone (the columns hold UTC without a zone)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day so many months later (or that month's last day when it has fewer)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_session(today: date, council_calendar=None) -> date:
+    """The first session, by the council's calendar (`COUNCIL_CALENDAR`: pairs of « MM-DD »
+    deadline and session days), whose submission deadline is today or later."""
+    council_calendar = council_calendar or current_app.config["COUNCIL_CALENDAR"]
+    candidates = []
+    for year in (today.year, today.year + 1):
+        for deadline, session in council_calendar:
+            d = date.fromisoformat(f"{year}-{deadline}")
+            s = date.fromisoformat(f"{year}-{session}")
+            if s < d:  # a session early in the year whose deadline falls the year before
+                d = d.replace(year=year - 1)
+            candidates.append((d, s))
+    return min(s for d, s in candidates if d >= today)

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.labels import labelled
 
 
 class Role(enum.Enum):
@@ -21,18 +22,17 @@ class Role(enum.Enum):
     president = "president"
     admin = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
-
-ROLE_LABELS = {
-    Role.applicant: _l("Porteur de projet"),
-    Role.secretariat: _l("Secrétariat"),
-    Role.council_member: _l("Membre du conseil"),
-    Role.president: _l("Président"),
-    Role.admin: _l("Administrateur"),
-}
+labelled(
+    Role,
+    {
+        Role.applicant: _l("Porteur de projet"),
+        Role.secretariat: _l("Secrétariat"),
+        Role.council_member: _l("Membre du conseil"),
+        Role.president: _l("Président"),
+        Role.admin: _l("Administrateur"),
+    },
+)
 
 
 class College(db.Model):
@@ -82,6 +82,20 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
+
+    @property
+    def is_staff(self) -> bool:
+        """An agent of the Département's ESS service (the secretariat) or an administrator."""
+        return self.has_role(Role.secretariat, Role.admin)
+
+    @property
+    def sits_on_council(self) -> bool:
+        """A council member (voting or consultative) or the president."""
+        return self.has_role(Role.council_member, Role.president)
+
+    @property
+    def is_president(self) -> bool:
+        return self.has_role(Role.president)
 
     def set_roles(self, roles) -> None:
         wanted = set(roles)

@@ -9,11 +9,16 @@ def _signed_in(user) -> bool:
 
 def is_staff(user) -> bool:
     """Agents of the Département's ESS service (and administrators)."""
-    return _signed_in(user) and user.has_role(Role.secretariat, Role.admin)
+    return _signed_in(user) and user.is_staff
 
 
 def can_manage_users(user) -> bool:
     return is_staff(user)
+
+
+def can_edit_user(user, account) -> bool:
+    """Agents edit accounts; only an administrator edits an administrator."""
+    return can_manage_users(user) and (Role.admin not in account.roles or user.has_role(Role.admin))
 
 
 def assignable_roles(user) -> list[Role]:

@@ -36,6 +36,7 @@ def ensure_default_colleges() -> None:
 
 
 def find_user(email: str) -> User | None:
+    """The account with this address (trimmed and lowercased, as stored), or None."""
     return db.session.execute(
         db.select(User).where(User.email == User.normalize_email(email))
     ).scalar_one_or_none()
@@ -88,11 +89,15 @@ def register_applicant(email: str, display_name: str, password: str) -> User:
 
 
 def send_confirmation(user: User) -> None:
+    """Email the link that confirms the account's address; it leaves once the caller commits (at
+    once when the session has written nothing)."""
     link = external_url("accounts.confirm", token=make_token(user, "confirm"))
     notify(user.email, _("Confirmez votre adresse électronique"), "confirm", user=user, link=link)
 
 
 def confirm_email(user: User) -> None:
+    """Mark the address confirmed, keeping the first confirmation's time. Flushes; no journal
+    entry, the caller commits."""
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         db.session.flush()
@@ -106,6 +111,8 @@ def invite(email: str, display_name: str, roles, inviter: User, **fields) -> Use
 
 
 def send_invitation(user: User, inviter: User) -> None:
+    """Email the link from which the invited person sets a password, naming the inviter; it
+    leaves once the caller commits (at once when the session has written nothing)."""
     link = external_url("accounts.accept_invitation", token=make_token(user, "invite"))
     notify(
         user.email,
@@ -118,6 +125,9 @@ def send_invitation(user: User, inviter: User) -> None:
 
 
 def accept_invitation(user: User, password: str) -> None:
+    """Set the invited person's password; following the emailed link confirms the address too
+    (the link's token is the caller's to check). Flushes; no journal entry of its own, the caller
+    commits."""
     user.set_password(password)
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     db.session.flush()
@@ -133,6 +143,8 @@ def send_password_reset(email: str) -> None:
 
 
 def reset_password(user: User, password: str) -> None:
+    """Set a new password from the emailed link, which confirms the address too, and journal it
+    (the link's token is the caller's to check). Flushes; the caller commits."""
     user.set_password(password)
     # Following the emailed link proves the address too.
     user.email_confirmed_at = user.email_confirmed_at or utcnow()

@@ -2,8 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_
 
@@ -20,15 +21,18 @@ from cdess.accounts.forms import (
     UserForm,
 )
 from cdess.accounts.models import College, Role, User, UserRole
-from cdess.accounts.permissions import assignable_roles, can_manage_users
+from cdess.accounts.permissions import assignable_roles, can_edit_user, can_manage_users
 from cdess.accounts.tokens import read_token
 from cdess.extensions import db, limiter, login_manager
 from cdess.web.forms import options
-from cdess.web.permissions import permission_required
+from cdess.web.navigation import add_entry
+from cdess.web.permissions import permission_required, require
 from cdess.web.queries import escape_like, query_arg
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+add_entry(admin_bp, "admin.users", _l("Utilisateurs"), can_manage_users, order=150)
+add_entry(admin_bp, "admin.colleges", _l("Collèges"), can_manage_users, order=160)
 
 
 @login_manager.user_loader
@@ -255,7 +259,7 @@ def users():
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("admin/users.html", page=page, query=query, role=role)
+    return render_template("admin/users.html", page=page, query=query, role=role, roles=list(Role))
 
 
 @admin_bp.route("/utilisateurs/inviter", methods=["GET", "POST"])
@@ -287,8 +291,7 @@ def invite():
 @permission_required(can_manage_users)
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    if Role.admin in user.roles and not current_user.has_role(Role.admin):
-        abort(403)  # an agent does not edit an administrator
+    require(can_edit_user(current_user, user))
     form = UserForm(
         roles=[r.value for r in user.roles],
         college_id=user.college_id or 0,

@@ -20,6 +20,7 @@ from sqlalchemy import func
 from cdess.accounts.models import User
 from cdess.applications.models import Application, Document, DocumentKind
 from cdess.audit import services as audit
+from cdess.charter import services as charter
 from cdess.extensions import db
 
 ACCEPTED = {
@@ -73,8 +74,6 @@ def upload_dir() -> Path:
 def evidence_criteria(application: Application):
     """The criteria of the file's charter version that ask for evidence and apply to the
     structure's family."""
-    from cdess.charter import services as charter
-
     assessment = application.assessment
     version = assessment.version if assessment else charter.published_version()
     if version is None:

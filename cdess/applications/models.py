@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -20,6 +21,7 @@ from cdess.assessments.models import Assessment
 from cdess.audit.models import AuditEntry
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.labels import labelled
 from cdess.structures.models import Structure
 
 
@@ -37,14 +39,63 @@ class State(enum.Enum):
     not_admissible = "not_admissible"
 
 
+labelled(
+    State,
+    {
+        State.draft: _l("brouillon"),
+        State.submitted: _l("déposé"),
+        State.incomplete: _l("à compléter"),
+        State.admissible: _l("recevable"),
+        State.scheduled: _l("inscrit à une séance"),
+        State.granted: _l("label attribué"),
+        State.refused: _l("refusé"),
+        State.deferred: _l("ajourné"),
+        State.certified: _l("certificat délivré"),
+        State.withdrawn: _l("retiré"),
+        State.not_admissible: _l("non recevable"),
+    },
+)
+
+
 class Kind(enum.Enum):
     new = "new"
     renewal = "renewal"
 
 
+labelled(Kind, {Kind.new: _l("nouvelle demande"), Kind.renewal: _l("renouvellement")})
+
+
+def _states(*states: State) -> str:
+    return ", ".join(f"'{s.name}'" for s in states)
+
+
 class Application(db.Model):
     __audit_kind__ = "application"  # its name in the journal
     __tablename__ = "application"
+    # What a state implies of the fields written with it. Only what holds after every
+    # statement: `workflow.move` writes the state first (its compare-and-set), the fields that
+    # go with it (submission date, label's dates, session) in the same transaction after.
+    __table_args__ = (
+        # A draft was never submitted (nothing goes back to draft).
+        CheckConstraint(
+            f"state != '{State.draft.name}' OR submitted_at IS NULL",
+            name="draft_never_submitted",
+        ),
+        # The label's dates come together, in order, on certification only (a certified file
+        # stays certified).
+        CheckConstraint(
+            "(label_valid_from IS NULL AND label_valid_until IS NULL) OR "
+            f"(state = '{State.certified.name}' AND label_valid_from IS NOT NULL "
+            "AND label_valid_until IS NOT NULL AND label_valid_from <= label_valid_until)",
+            name="label_dates_when_certified",
+        ),
+        # A file goes on an agenda only once admissible.
+        CheckConstraint(
+            "session_id IS NULL OR state NOT IN "
+            f"({_states(State.draft, State.submitted, State.incomplete, State.not_admissible)})",
+            name="no_session_before_admissible",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(
@@ -90,11 +141,26 @@ class Application(db.Model):
     # The secretariat's admissibility checklist: item key → {"by": name, "at": iso time}.
     checklist: Mapped[dict] = mapped_column(JSON, default=dict, server_default=db.text("'{}'"))
 
-    structure: Mapped[Structure] = relationship()
+    structure: Mapped[Structure] = relationship(back_populates="applications")
+    # One-way: a session's files are its agenda items (CouncilSession.items).
     session: Mapped["CouncilSession | None"] = relationship()  # noqa: F821
+    # Read-only, named by string so that applications need not import the sessions above
+    # them: every agenda item that examined (or examines) the file, oldest first.
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(  # noqa: F821
+        viewonly=True, order_by="AgendaItem.id"
+    )
+    # One-way: an assessment does not own the files it is attached to (each keeps its
+    # frozen snapshot).
     assessment: Mapped[Assessment | None] = relationship()
+    # One-way, as every link to the person who acted: a user's collection of all they
+    # created, uploaded, signed or cast would be read by nothing.
     created_by: Mapped[User | None] = relationship()
+    # One-way: a renewal looks back at the label it renews, never the other way.
     previous: Mapped["Application | None"] = relationship(remote_side=[id])
+    # Its certificates (one current, the superseded ones). No delete cascade (see Structure).
+    certificates: Mapped[list["Certificate"]] = relationship(  # noqa: F821
+        back_populates="application", order_by="Certificate.id", passive_deletes="all"
+    )
     documents: Mapped[list["Document"]] = relationship(
         back_populates="application", order_by="Document.id", cascade="all, delete-orphan"
     )
@@ -121,6 +187,16 @@ class Application(db.Model):
     def transitions(self) -> list[AuditEntry]:
         """The file's changes of state, oldest first (its timeline)."""
         return [e for e in self.audit if e.from_state and e.to_state]
+
+    @property
+    def timeline(self) -> list[tuple[AuditEntry, State, State]]:
+        """The same, each with the states it left and joined."""
+        return [(e, State(e.from_state), State(e.to_state)) for e in self.transitions]
+
+    @property
+    def awaits_admissibility(self) -> bool:
+        """Submitted: the secretariat checks the file before declaring it admissible or not."""
+        return self.state is State.submitted
 
     @property
     def session_date(self) -> date | None:
@@ -177,7 +253,7 @@ class Document(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="documents")
-    uploaded_by: Mapped[User | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()  # one-way (see Application.created_by)
 
 
 class Objective(db.Model):
@@ -222,11 +298,10 @@ class CheckStatus(enum.Enum):
     confirmed = "confirmed"  # the evidence supports the applicant's answer
     corrected = "corrected"  # the evidence says otherwise: a new answer and its reason
 
-    @property
-    def label(self) -> str:
-        from flask_babel import gettext as _
 
-        return _("confirmée") if self is CheckStatus.confirmed else _("corrigée")
+labelled(
+    CheckStatus, {CheckStatus.confirmed: _l("confirmée"), CheckStatus.corrected: _l("corrigée")}
+)
 
 
 class CheckStage(enum.Enum):
@@ -268,3 +343,13 @@ class AnswerCheck(db.Model):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="checks")
+
+    @property
+    def is_confirmed(self) -> bool:
+        """The evidence supports the applicant's answer."""
+        return self.status is CheckStatus.confirmed
+
+    @property
+    def is_correction(self) -> bool:
+        """The evidence says otherwise: a new answer and its reason."""
+        return self.status is CheckStatus.corrected

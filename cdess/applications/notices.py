@@ -2,59 +2,24 @@
 Queued by `services.transition` and sent once it is committed, never for a transition that
 did not happen."""
 
-from flask import current_app
+from datetime import date
+
 from flask_babel import gettext as _
 
-from cdess.accounts.models import Role, User, UserRole
+from cdess.accounts import queries as accounts
+from cdess.accounts.models import Role
 from cdess.applications.models import Application
-from cdess.extensions import db
-from cdess.notifications.services import notify
-from cdess.structures.models import Membership
+from cdess.clock import next_session
+from cdess.notifications.notices import appeal_rights, tell
+from cdess.structures import queries as structures
 from cdess.web.urls import external_url
 
 APPLICANT, SECRETARIAT = "applicant", "secretariat"
 
 
-def applicants(application: Application) -> list[User]:
-    return list(
-        db.session.execute(
-            db.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .filter(Membership.structure_id == application.structure_id, User.active.is_(True))
-            .order_by(User.id)
-        ).scalars()
-    )
-
-
-def secretariat() -> list[User]:
-    return list(
-        db.session.execute(
-            db.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .filter(UserRole.role == Role.secretariat, User.active.is_(True))
-            .order_by(User.id)
-        ).scalars()
-    )
-
-
-def appeal_rights() -> str:
-    """The « voies et délais de recours » every French administrative decision states."""
-    return _(
-        "Voies et délais de recours : cette décision peut faire l'objet d'un recours gracieux "
-        "auprès du président du conseil départemental, ou d'un recours contentieux devant le "
-        "%(court)s, dans un délai de deux mois à compter de sa notification. Le tribunal peut "
-        "être saisi par l'application Télérecours citoyens (www.telerecours.fr).",
-        court=current_app.config["APPEAL_COURT"],
-    )
-
-
 def _when(application: Application) -> str:
     """When the file will be examined: its session once on an agenda, else the next one the
     council's calendar plans (announced as planned, never as the file's session)."""
-    from datetime import date
-
-    from cdess.applications.services import next_session
-
     if application.session_date:
         return _(
             "il est inscrit à l'ordre du jour de la séance du %(d)s.",
@@ -151,27 +116,15 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
     return []
 
 
-def tell(people: list[User], subject: str, paragraphs: list[str], link: str, comment="") -> int:
-    """One email about a file to each of these people; the number delivered."""
-    return sum(
-        notify(
-            user.email,
-            subject,
-            "application",
-            user=user,
-            paragraphs=paragraphs,
-            comment=comment,
-            link=link,
-        )
-        for user in people
-    )
-
-
 def after_transition(application: Application, name: str, comment: str = "") -> int:
     """The emails of a transition, sent once it is committed; the number queued."""
     link = external_url("applications.show", application_id=application.id)
     sent = 0
     for audience, subject, paragraphs in _messages(application, name):
-        people = applicants(application) if audience == APPLICANT else secretariat()
+        people = (
+            structures.people(application.structure_id)
+            if audience == APPLICANT
+            else accounts.with_role(Role.secretariat)
+        )
         sent += tell(people, subject, paragraphs, link, comment)
     return sent

@@ -2,14 +2,14 @@
 workflow's rules, the side effects, the journal, the emails), its objectives, notes,
 checklist and renewal."""
 
-import calendar
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from cdess import signals
 from cdess.accounts.models import User
-from cdess.applications import evidence, workflow
+from cdess.applications import evidence, notices, review, verification, workflow
 from cdess.applications.models import (
     Application,
     DocumentKind,
@@ -22,7 +22,7 @@ from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment
 from cdess.audit import services as audit
 from cdess.audit.models import AuditEntry
-from cdess.clock import utcnow
+from cdess.clock import add_months, utcnow
 from cdess.extensions import db
 from cdess.structures.models import Structure
 
@@ -38,21 +38,9 @@ class ApplicationError(ValueError):
     """A refused operation; the message is for the user."""
 
 
-def next_session(today: date, calendar=None) -> date:
-    """The first session whose submission deadline is today or later."""
-    calendar = calendar or current_app.config["COUNCIL_CALENDAR"]
-    candidates = []
-    for year in (today.year, today.year + 1):
-        for deadline, session in calendar:
-            d = date.fromisoformat(f"{year}-{deadline}")
-            s = date.fromisoformat(f"{year}-{session}")
-            if s < d:  # a session early in the year whose deadline falls the year before
-                d = d.replace(year=year - 1)
-            candidates.append((d, s))
-    return min(s for d, s in candidates if d >= today)
-
-
 def open_application(structure: Structure) -> Application | None:
+    """The structure's latest application still open (not refused, certified, withdrawn or
+    declared not admissible), or None."""
     return db.session.execute(
         db.select(Application)
         .filter(Application.structure_id == structure.id, Application.state.in_(OPEN_STATES))
@@ -118,8 +106,6 @@ def transition(
     workflow's table, enforced), the change and its journal entry, its side effects — the
     frozen snapshot at submission, the agenda on a withdrawal, the label's dates on
     certification — and its emails, sent once the caller commits. Flushes."""
-    from cdess.applications import notices, verification
-
     if name in ("submit", "resubmit") and (problems := missing(application)):
         raise workflow.TransitionError(problems)
     previous_answers = (application.snapshot or {}).get("answers", {})
@@ -129,7 +115,7 @@ def transition(
         _freeze(application)
         verification.refresh_after_submission(application, previous_answers)
     elif name == "withdraw" and scheduled:
-        _leave_agenda(application)
+        signals.application_withdrawn.send(application)  # the sessions take it off
     elif name == "certify":
         start = today or date.today()
         application.label_valid_from = start
@@ -153,15 +139,6 @@ def _freeze(application: Application) -> None:
         "answers": assessments.answers_by_code(assessment),
     }
     db.session.flush()
-
-
-def _leave_agenda(application: Application) -> None:
-    from cdess.sessions import services as sessions  # sessions build on applications
-
-    try:
-        sessions.drop_withdrawn(application)
-    except sessions.SessionError as error:
-        raise workflow.TransitionError(str(error)) from error
 
 
 def editable(application: Application) -> bool:
@@ -191,6 +168,9 @@ def unmet_criteria(application: Application) -> list[dict]:
 def add_objective(
     application: Application, code: str, target_date: date, text: str, today: date | None = None
 ) -> Objective:
+    """Add a progress objective on an unmet criterion of the attached assessment, due within
+    three years; refused when the file is not editable, the criterion is met or already has one.
+    Flushes; no journal entry, the caller commits."""
     _require_editable(application)
     today = today or date.today()
     if code not in {c["code"] for c in unmet_criteria(application)}:
@@ -206,6 +186,8 @@ def add_objective(
 
 
 def remove_objective(application: Application, objective: Objective) -> None:
+    """Remove an objective while the file is editable. Flushes; no journal entry, the caller
+    commits."""
     _require_editable(application)
     application.objectives.remove(objective)
     db.session.flush()
@@ -215,6 +197,9 @@ def remove_objective(application: Application, objective: Objective) -> None:
 
 
 def add_note(application: Application, author: User, text: str) -> InternalNote:
+    """Add the secretariat's internal note, its author's name copied (never shown to the
+    applicant; who may write one is the caller's to check). Flushes; no journal entry, the caller
+    commits."""
     note = InternalNote(author_id=author.id, author_name=author.display_name, text=text.strip())
     application.notes.append(note)
     db.session.flush()
@@ -223,8 +208,6 @@ def add_note(application: Application, author: User, text: str) -> InternalNote:
 
 def set_checklist(application: Application, ticked: set[str], actor: User) -> None:
     """Tick and untick the manual items; a kept tick keeps who ticked it and when."""
-    from cdess.applications import review
-
     if application.state is not State.submitted:
         raise ApplicationError(_("La vérification se fait sur un dossier déposé."))
     now = utcnow().isoformat(timespec="minutes")
@@ -239,13 +222,6 @@ def set_checklist(application: Application, ticked: set[str], actor: User) -> No
 
 
 # --- renewal ----------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day so many months later (or the month's last day when it has fewer)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def renewable(application: Application, today: date | None = None) -> bool:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from cdess.accounts.models import User
 from cdess.applications.models import AnswerCheck, Application, CheckStage, CheckStatus, State
+from cdess.assessments import services as assessments
 from cdess.audit import services as audit
 from cdess.charter import eligibility, scoring
 from cdess.charter import services as charter_services
@@ -27,33 +28,25 @@ class VerificationError(ValueError):
 
 
 def agenda_item(application: Application):
-    """The agenda item of a scheduled file (None otherwise)."""
-    from cdess.sessions.models import AgendaItem, CouncilSession, SessionStatus
-
+    """The agenda item of a scheduled file, not yet decided, in a session not cancelled
+    (None otherwise)."""
     if application.state is not State.scheduled:
         return None
-    return db.session.execute(
-        db.select(AgendaItem)
-        .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
-        .filter(
-            AgendaItem.application_id == application.id,
-            AgendaItem.result.is_(None),
-            CouncilSession.status != SessionStatus.cancelled,
-        )
-        .order_by(AgendaItem.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    waiting = [
+        item
+        for item in application.agenda_items
+        if item.result is None and not item.session.cancelled
+    ]
+    return waiting[-1] if waiting else None
 
 
 def stage(application: Application) -> CheckStage | None:
     """Who verifies the file now: the secretariat while it is submitted, its rapporteur while
     it waits on an agenda for a vote not yet open; nobody otherwise."""
-    from cdess.sessions.models import VoteStatus
-
     if application.state is State.submitted:
         return CheckStage.secretariat
     item = agenda_item(application)
-    if item is not None and item.vote_status is VoteStatus.pending:
+    if item is not None and item.vote_pending:
         return CheckStage.rapporteur
     return None
 
@@ -69,8 +62,6 @@ def family_of(application: Application) -> str:
 
 def applicant_answers(application: Application) -> dict[str, object]:
     """The answers frozen at submission."""
-    from cdess.assessments import services as assessments
-
     answers = (application.snapshot or {}).get("answers")
     if answers is None:  # a file submitted before answers were frozen with it
         answers = assessments.answers_by_code(application.assessment)

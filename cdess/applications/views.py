@@ -17,8 +17,8 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, selectinload
 
-from cdess import territories
-from cdess.applications import evidence, notices, review, services, verification, workflow
+from cdess import signals, territories
+from cdess.applications import checks, evidence, review, services, verification, workflow
 from cdess.applications.forms import NoteForm, ObjectiveForm
 from cdess.applications.models import Application, Document, DocumentKind, Kind, Objective, State
 from cdess.applications.permissions import (
@@ -28,50 +28,23 @@ from cdess.applications.permissions import (
     can_view_application,
 )
 from cdess.assessments.models import Assessment, AssessmentStatus
-from cdess.certificates import services as certificates
 from cdess.extensions import db
+from cdess.notifications.notices import appeal_rights
 from cdess.structures.models import Family, Structure
 from cdess.web import TOO_LARGE_HANDLERS
 from cdess.web.forms import strip
+from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
 
 bp = Blueprint("applications", __name__)
-
-STATE_LABELS = {
-    State.draft: _l("brouillon"),
-    State.submitted: _l("déposé"),
-    State.incomplete: _l("à compléter"),
-    State.admissible: _l("recevable"),
-    State.scheduled: _l("inscrit à une séance"),
-    State.granted: _l("label attribué"),
-    State.refused: _l("refusé"),
-    State.deferred: _l("ajourné"),
-    State.certified: _l("certificat délivré"),
-    State.withdrawn: _l("retiré"),
-    State.not_admissible: _l("non recevable"),
-}
+add_entry(bp, "applications.queue", _l("Candidatures"), can_review_applications, order=80)
 
 
-@bp.app_context_processor
-def labels():
-    return {
-        "state_label": lambda state: str(STATE_LABELS[State(state)]),
-        "kind_labels": {Kind.new: _("nouvelle demande"), Kind.renewal: _("renouvellement")},
-    }
-
-
-@bp.app_template_global()
-def structure_applications(structure: Structure) -> list[Application]:
-    return (
-        db.session.execute(
-            db.select(Application)
-            .filter_by(structure_id=structure.id)
-            .order_by(Application.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+@signals.structure_page.connect
+def _structure_files(structure: Structure, **_kwargs) -> dict:
+    """A structure's page lists its applications, newest first."""
+    return {"applications": list(reversed(structure.applications))}
 
 
 def _load(application_id: int) -> Application:
@@ -122,14 +95,12 @@ def _page(application: Application, status: int = 200, **context):
     if staff and "note_form" not in context:
         context["note_form"] = NoteForm(prefix="note", formdata=None)
     complements = _last_comment(application, State.incomplete)
-    certificate = certificates.current(application)
     not_admissible = application.state is State.not_admissible
     return render_template(
         "applications/show.html",
         application=application,
-        certificate=certificate,
-        certificate_public=certificates.public_status(certificate) if certificate else None,
-        proposal=certificates.open_proposal(certificate) if certificate else None,
+        # what the domains above know of it: its label's certificate
+        **signals.gathered(signals.application_page, application),
         missing=services.missing(application) if editable else [],
         finished=finished,
         actions=workflow.allowed(current_user, application),
@@ -146,7 +117,7 @@ def _page(application: Application, status: int = 200, **context):
         changes=services.changes(application),
         reports=services.objective_reports(application),
         renewable=applicant and services.renewable(application),
-        checklist_auto=review.automatic(application) if staff else [],
+        checklist_auto=checks.automatic(application) if staff else [],
         checklist_manual=review.MANUAL,
         upload_errors=context.pop("upload_errors", {}),
         upload_values=context.pop("upload_values", {}),
@@ -158,7 +129,7 @@ def _page(application: Application, status: int = 200, **context):
         decision_reason=_last_comment(application, State.not_admissible)
         if not_admissible
         else None,
-        appeal_rights=notices.appeal_rights() if not_admissible else "",
+        appeal_rights=appeal_rights() if not_admissible else "",
         **context,
     ), status
 
@@ -243,7 +214,7 @@ def act(application_id: int, action: str):
         flash(
             _(
                 "C'est fait : le dossier est maintenant « %(state)s ».",
-                state=STATE_LABELS[application.state],
+                state=application.state.label,
             ),
             "success",
         )
@@ -574,5 +545,10 @@ def queue():
     counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template(
-        "applications/queue.html", page=page, filters=filters, counts=counts, states=list(State)
+        "applications/queue.html",
+        page=page,
+        filters=filters,
+        counts=counts,
+        states=list(State),
+        kinds=list(Kind),
     )

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
-from cdess.accounts.models import Role, User
+from cdess.accounts.models import User
+from cdess.accounts.permissions import is_staff
+from cdess.applications import checks
 from cdess.applications.models import Application, State
 from cdess.audit import services as audit
 from cdess.audit.models import AuditEntry
 from cdess.clock import utcnow
 from cdess.extensions import db
-from cdess.structures.permissions import is_member
+from cdess.structures.permissions import can_act_for
 
 # Who acts: the structure's own people, the secretariat (and admins), the president.
 APPLICANT, SECRETARIAT, PRESIDENT = "applicant", "secretariat", "president"
@@ -48,106 +50,16 @@ class Transition:
     made_by: str = ""
 
 
-def finished_assessment(application: Application) -> list[str]:
-    assessment = application.assessment
-    if assessment is None or not assessment.finished:
-        return [str(_l("Rattachez une auto-évaluation terminée."))]
-    if assessment.structure_id != application.structure_id:
-        return [str(_l("L'auto-évaluation n'est pas celle de cette structure."))]
-    return []
-
-
-def eligible_self_assessment(application: Application) -> list[str]:
-    """Only an eligible self-assessment is submitted; the applicant reads what fails."""
-    from cdess.applications import verification
-
-    obstacles = verification.self_assessed_obstacles(application)
-    if not obstacles:
-        return []
-    return [str(_l("L'auto-évaluation jointe ne respecte pas la charte :")), *obstacles]
-
-
-def answers_verified(application: Application) -> list[str]:
-    from cdess.applications import verification
-
-    if codes := verification.unverified(application):
-        return [
-            str(
-                _l(
-                    "Réponses à vérifier au vu des pièces (%(n)s) : %(codes)s.",
-                    n=len(codes),
-                    codes=", ".join(codes),
-                )
-            )
-        ]
-    return []
-
-
-def eligible_verified_result(application: Application) -> list[str]:
-    """A file goes forward only on a verified result that meets the charter."""
-    from cdess.applications import verification
-
-    if application.verified_result is None:
-        return [str(_l("Le résultat vérifié n'est pas encore établi."))]
-    if obstacles := verification.verified_obstacles(application):
-        return [str(_l("Le résultat vérifié ne respecte pas la charte :")), *obstacles]
-    return []
-
-
-def signed_current_charter(application: Application) -> list[str]:
-    """The structure's signature counts today: of the published version, of an older one
-    that only minor versions followed, or within a major version's grace period."""
-    from datetime import date
-
-    from cdess.charter import services as charter
-
-    return [str(p) for p in charter.signature_problems(application.structure, date.today())]
-
-
-def identity_complete(application: Application) -> list[str]:
-    structure = application.structure
-    if not (structure.siret or structure.siren or structure.rna) or not structure.commune_code:
-        return [str(_l("Complétez l'identité de la structure (identifiant et commune)."))]
-    return []
-
-
-def required_documents(application: Application) -> list[str]:
-    from cdess.applications import evidence
-
-    return evidence.missing_documents(application)
-
-
-def objectives_reported(application: Application) -> list[str]:
-    """A renewal reports on each objective of the label it renews."""
-    previous = application.previous
-    if previous is None:
-        return []
-    return [
-        str(_l("Faites le bilan de l'objectif sur le critère %(code)s.", code=o.criterion_code))
-        for o in previous.objectives
-        if not o.outcome.strip()
-    ]
-
-
-def checklist_complete(application: Application) -> list[str]:
-    from cdess.applications import review
-
-    return [
-        str(_l("Vérification non cochée : %(item)s.", item=item))
-        for item in review.unticked(application)
-    ] + required_documents(application)
-
-
 BEFORE_SESSION = frozenset(
     {State.draft, State.submitted, State.incomplete, State.admissible, State.scheduled}
 )
 SUBMIT_CHECKS = (
-    signed_current_charter,
-    finished_assessment,
-    eligible_self_assessment,
-    identity_complete,
-    required_documents,
-    objectives_reported,
+    checks.signed_current_charter,
+    checks.finished_assessment,
+    checks.eligible_self_assessment,
+    checks.identity_complete,
+    checks.required_documents,
+    checks.objectives_reported,
 )
 
 TRANSITIONS = {
@@ -183,7 +95,11 @@ TRANSITIONS = {
             State.admissible,
             frozenset({SECRETARIAT}),
             _l("Déclarer recevable"),
-            preconditions=(checklist_complete, answers_verified, eligible_verified_result),
+            preconditions=(
+                checks.checklist_complete,
+                checks.answers_verified,
+                checks.eligible_verified_result,
+            ),
         ),
         Transition(
             "declare_not_admissible",
@@ -199,7 +115,7 @@ TRANSITIONS = {
             State.scheduled,
             frozenset({SECRETARIAT}),
             _l("Inscrire à l'ordre du jour"),
-            preconditions=(eligible_verified_result,),
+            preconditions=(checks.eligible_verified_result,),
             made_by="agenda",
         ),
         Transition(
@@ -217,7 +133,7 @@ TRANSITIONS = {
             State.granted,
             frozenset({SECRETARIAT, PRESIDENT}),
             _l("Attribuer le label"),
-            preconditions=(eligible_verified_result,),
+            preconditions=(checks.eligible_verified_result,),
             made_by="vote",
         ),
         Transition(
@@ -244,7 +160,7 @@ TRANSITIONS = {
             State.certified,
             frozenset({SECRETARIAT}),
             _l("Délivrer le certificat"),
-            preconditions=(eligible_verified_result,),
+            preconditions=(checks.eligible_verified_result,),
         ),
         Transition(
             "withdraw",
@@ -261,11 +177,11 @@ def actor_kinds(user: User | None, application: Application) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     kinds = set()
-    if is_member(user, application.structure):
+    if can_act_for(user, application.structure):
         kinds.add(APPLICANT)
-    if user.has_role(Role.secretariat) or user.has_role(Role.admin):
+    if is_staff(user):
         kinds.add(SECRETARIAT)
-    if user.has_role(Role.president):
+    if user.is_president:
         kinds.add(PRESIDENT)
     return kinds
 

@@ -51,9 +51,10 @@ class Assessment(db.Model):
     overall_score: Mapped[float | None]
     eligible: Mapped[bool | None]
 
-    structure: Mapped[Structure] = relationship()
+    structure: Mapped[Structure] = relationship(back_populates="assessments")
+    # One-way: a charter version's every assessment would be read by nothing.
     version: Mapped[CharterVersion] = relationship()
-    started_by: Mapped[User | None] = relationship()
+    started_by: Mapped[User | None] = relationship()  # one-way: the person who acted
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan"
     )
@@ -77,4 +78,4 @@ class Answer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
-    criterion: Mapped[Criterion] = relationship()
+    criterion: Mapped[Criterion] = relationship()  # one-way: the charter's reference data

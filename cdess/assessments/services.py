@@ -1,50 +1,24 @@
 """Starting, answering, finishing and comparing self-assessments."""
 
+from dataclasses import dataclass, field
+
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from cdess.accounts.models import User
 from cdess.assessments.models import Answer, Assessment, AssessmentStatus
+from cdess.assessments.queries import in_progress, last_finished
 from cdess.charter import scoring
 from cdess.charter import services as charter_services
 from cdess.charter.models import AnswerType, CharterVersion, Criterion
 from cdess.clock import utcnow
 from cdess.extensions import db
-from cdess.structures.models import Structure
+from cdess.structures.models import Family, Structure
 
 
 class AssessmentError(ValueError):
     """A refused operation; the message is for the user."""
-
-
-def in_progress(structure: Structure) -> Assessment | None:
-    return db.session.execute(
-        db.select(Assessment).filter_by(
-            structure_id=structure.id, status=AssessmentStatus.in_progress
-        )
-    ).scalar_one_or_none()
-
-
-def history(structure: Structure) -> list[Assessment]:
-    return (
-        db.session.execute(
-            db.select(Assessment)
-            .filter_by(structure_id=structure.id)
-            .order_by(Assessment.created_at.desc(), Assessment.id.desc())
-        )
-        .scalars()
-        .all()
-    )
-
-
-def last_finished(structure: Structure, before: Assessment | None = None) -> Assessment | None:
-    stmt = db.select(Assessment).filter_by(
-        structure_id=structure.id, status=AssessmentStatus.finished
-    )
-    if before is not None:
-        stmt = stmt.where(Assessment.id < before.id)
-    return db.session.execute(stmt.order_by(Assessment.id.desc()).limit(1)).scalar_one_or_none()
 
 
 def start(
@@ -186,11 +160,14 @@ def save_answers(assessment: Assessment, submitted: list[tuple[Criterion, str]])
 
 
 def answers_by_code(assessment: Assessment) -> dict[str, object]:
+    """The assessment's answers as stored, by criterion code."""
     codes = {c.id: c.code for c in assessment.version.criteria}
     return {codes[a.criterion_id]: a.value for a in assessment.answers}
 
 
 def compute(assessment: Assessment) -> scoring.AssessmentResult:
+    """Score the answers now against the assessment's charter version and its own family; writes
+    nothing."""
     return scoring.score(
         charter_services.scoring_charter(assessment.version),
         assessment.family.value,
@@ -206,6 +183,7 @@ def result_data(assessment: Assessment) -> dict:
 
 
 def to_data(result: scoring.AssessmentResult) -> dict:
+    """A scoring result as plain data (what a finished assessment keeps in `result`)."""
     return result.as_dict()
 
 
@@ -328,3 +306,50 @@ def compare(
             }
         )
     return rows
+
+
+# --- the anonymous quick self-diagnostic ------------------------------------------------------
+
+
+QUICK_FAMILY = Family.association.value  # what the page assumes until the visitor chooses
+
+
+@dataclass
+class QuickDiagnostic:
+    """One pass of the quick self-diagnostic: the values as typed (to show them again), the
+    valid answers (to carry into a first assessment), the errors by criterion code, and the
+    result as plain data (None until every typed answer is valid)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, object] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    result: dict | None = None
+
+
+def quick_family(value: str | None) -> str:
+    """The family the quick self-diagnostic scores for: the one asked when it exists, else
+    « association »."""
+    return value if value in {f.value for f in Family} else QUICK_FAMILY
+
+
+def quick_diagnostic(version: CharterVersion, family: str, form) -> QuickDiagnostic:
+    """Read the submitted answers (`c-<code>` keys of `form`; blank ones skipped) and, when all
+    are valid, score them against the version for the family; stores nothing."""
+    charter = charter_services.scoring_charter(version)
+    pure = _criteria_by_code(charter)
+    quick = QuickDiagnostic()
+    for criterion in version.criteria:
+        raw = form.get(f"c-{criterion.code}", "").replace("\x00", "").strip()
+        quick.values[criterion.code] = raw
+        if not raw or criterion.code not in pure:
+            continue
+        value, error = scoring.validate_answer(pure[criterion.code], raw)
+        if error:
+            quick.errors[criterion.code] = error
+        else:
+            quick.answers[criterion.code] = (
+                float(value) if criterion.answer_type is AnswerType.number else value
+            )
+    if not quick.errors:
+        quick.result = to_data(scoring.score(charter, family, quick.answers))
+    return quick

@@ -13,9 +13,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from cdess.assessments import services
+from cdess.accounts.permissions import is_staff
+from cdess.assessments import queries, services
 from cdess.assessments.models import Assessment
 from cdess.assessments.permissions import (
     can_fill_assessment,
@@ -23,15 +25,16 @@ from cdess.assessments.permissions import (
     can_view_assessment,
 )
 from cdess.assessments.radar import radar_svg
-from cdess.charter import scoring
 from cdess.charter import services as charter_services
 from cdess.extensions import db
-from cdess.structures.models import Family, Structure
+from cdess.structures.models import Structure
 from cdess.structures.permissions import can_view_structure
+from cdess.web.navigation import add_entry
 from cdess.web.pdf import render_pdf
 from cdess.web.permissions import authenticated, permission_required, require
 
 bp = Blueprint("assessments", __name__)
+add_entry(bp, "assessments.quick", _l("Autodiagnostic"), lambda user: not is_staff(user), order=50)
 
 QUICK_KEY = "quick_answers"
 
@@ -54,8 +57,8 @@ def history(structure_id: int):
     return render_template(
         "assessments/history.html",
         structure=structure,
-        assessments=services.history(structure),
-        current=services.in_progress(structure),
+        assessments=queries.history(structure),
+        current=queries.in_progress(structure),
         can_start=can_start_assessment(current_user, structure),
     )
 
@@ -147,9 +150,23 @@ def autosave(assessment_id: int):
     return jsonify(saved=True, missing=len(services.missing(assessment)))
 
 
+def _radar(data: dict, previous: list[float | None] | None = None) -> str:
+    """The result's principle scores drawn as a radar, with their text for screen readers."""
+    titles = [(p["title"], p["score"]) for p in data["principles"]]
+    description = "; ".join(
+        f"{title} : {'—' if score is None else round(score)}" for title, score in titles
+    )
+    return radar_svg(
+        titles,
+        title=_("Scores par principe (sur 100)"),
+        description=description,
+        previous=previous,
+    )
+
+
 def _result_context(assessment: Assessment) -> dict:
     data = services.result_data(assessment)
-    previous = services.last_finished(assessment.structure, before=assessment)
+    previous = queries.last_finished(assessment.structure, before=assessment)
     comparison = (
         services.compare(
             previous.result,
@@ -163,7 +180,6 @@ def _result_context(assessment: Assessment) -> dict:
         else None
     )
     criteria = {c.code: c for c in assessment.version.criteria}
-    titles = [(p["title"], p["score"]) for p in data["principles"]]
     before = (
         [
             next(
@@ -174,22 +190,13 @@ def _result_context(assessment: Assessment) -> dict:
         if previous
         else None
     )
-    description = "; ".join(
-        f"{title} : {'—' if score is None else round(score)}" for title, score in titles
-    )
-    radar = radar_svg(
-        titles,
-        title=_("Scores par principe (sur 100)"),
-        description=description,
-        previous=before,
-    )
     return {
         "assessment": assessment,
         "data": data,
         "criteria": criteria,
         "previous": previous,
         "comparison": comparison,
-        "radar": radar,
+        "radar": _radar(data, previous=before),
         "version": assessment.version,
     }
 
@@ -251,46 +258,18 @@ def quick():
     version = charter_services.published_version()
     if version is None:
         abort(404)
-    family = request.values.get("family", "association")
-    if family not in {f.value for f in Family}:
-        family = "association"
-    charter = charter_services.scoring_charter(version)
-    pure = {c.code: c for p in charter.principles for c in p.criteria}
-    values: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    result = None
+    family = services.quick_family(request.values.get("family"))
+    quick = services.QuickDiagnostic()
     if request.method == "POST":
-        answers: dict[str, object] = {}
-        for criterion in version.criteria:
-            raw = request.form.get(f"c-{criterion.code}", "").replace("\x00", "").strip()
-            values[criterion.code] = raw
-            if not raw or criterion.code not in pure:
-                continue
-            value, error = scoring.validate_answer(pure[criterion.code], raw)
-            if error:
-                errors[criterion.code] = error
-            else:
-                answers[criterion.code] = (
-                    float(value) if criterion.answer_type.value == ("number") else value
-                )
-        if not errors:
-            result = services.to_data(scoring.score(charter, family, answers))
-            session[QUICK_KEY] = answers  # carried into a first assessment after registering
+        quick = services.quick_diagnostic(version, family, request.form)
+        if quick.result is not None:
+            session[QUICK_KEY] = quick.answers  # carried into a first assessment after registering
     return render_template(
         "assessments/quick.html",
         version=version,
         family=family,
-        values=values,
-        errors=errors,
-        result=result,
-        radar=radar_svg(
-            [(p["title"], p["score"]) for p in result["principles"]],
-            title=_("Scores par principe (sur 100)"),
-            description="; ".join(
-                f"{p['title']} : {'—' if p['score'] is None else round(p['score'])}"
-                for p in result["principles"]
-            ),
-        )
-        if result
-        else None,
-    ), (422 if errors else 200)
+        values=quick.values,
+        errors=quick.errors,
+        result=quick.result,
+        radar=_radar(quick.result) if quick.result else None,
+    ), (422 if quick.errors else 200)

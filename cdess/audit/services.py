@@ -88,6 +88,8 @@ def _state(value: object) -> str:
 
 
 def entry_hash(entry: AuditEntry) -> str:
+    """The SHA-256 of an entry: its fields as its scheme hashes them (the legacy scheme fewer)
+    with the previous entry's hash, as canonical JSON. Reads nothing else, writes nothing."""
     if entry.scheme == LEGACY_SCHEME:
         fields = [
             entry.subject_id,
@@ -166,6 +168,7 @@ def publish() -> AuditAnchor:
 
 
 def anchors(limit: int | None = None) -> list[AuditAnchor]:
+    """The kept anchors, newest first (only the `limit` latest when given)."""
     query = db.select(AuditAnchor).order_by(AuditAnchor.id.desc())
     if limit:
         query = query.limit(limit)
@@ -184,6 +187,7 @@ class Verification:
 
     @property
     def intact(self) -> bool:
+        """No problem found: every link, every hash and every anchor holds."""
         return not self.problems
 
 
@@ -248,6 +252,7 @@ def _anchor_label(source: str, reference: str) -> str:
 
 
 def for_subject(subject) -> list[AuditEntry]:
+    """The journal's entries on one subject (any model with an `__audit_kind__`), oldest first."""
     kind, subject_id = subject.__audit_kind__, subject.id
     return list(
         db.session.execute(

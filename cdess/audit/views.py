@@ -4,16 +4,19 @@ its head on /journal."""
 from datetime import date
 
 from flask import Blueprint, current_app, render_template, stream_with_context, url_for
+from flask_babel import lazy_gettext as _l
 
 from cdess.audit import labels
 from cdess.audit import services as audit
 from cdess.audit.permissions import can_read_journal
 from cdess.extensions import db
 from cdess.web import spreadsheet
+from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required
 from cdess.web.queries import query_arg
 
 bp = Blueprint("audit", __name__)
+add_entry(bp, "audit.journal", _l("Journal"), can_read_journal, order=110)
 
 
 @bp.app_context_processor

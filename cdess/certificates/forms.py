@@ -1,7 +1,9 @@
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from cdess.web.forms import REQUIRED, Form, options
 
@@ -49,3 +51,21 @@ class VerifyForm(Form):
     """Anyone checks a PDF they were given: is it a genuine certificate, and which one."""
 
     pdf = FileField(_l("Certificat au format PDF"))
+
+    content: bytes | None = None  # the upload's bytes, once it passed as a PDF
+
+    def validate_pdf(self, field):
+        """A file was chosen, no bigger than `VERIFY_MAX_BYTES` and starting as a PDF does;
+        its bytes are kept in `content`."""
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", ""):
+            raise ValidationError(_("Choisissez le fichier PDF du certificat."))
+        limit = current_app.config["VERIFY_MAX_BYTES"]
+        content = upload.read(limit + 1)
+        if len(content) > limit:
+            raise ValidationError(
+                _("Ce fichier est bien trop grand pour être un certificat cdess.")
+            )
+        if not content.startswith(b"%PDF-"):
+            raise ValidationError(_("Ce fichier n'est pas un PDF."))
+        self.content = content

@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,6 +11,7 @@ from cdess.accounts.models import User
 from cdess.applications.models import Application
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.labels import labelled
 from cdess.structures.models import Structure
 
 
@@ -19,6 +21,33 @@ class CertificateStatus(enum.Enum):
     revoked = "revoked"
     superseded = "superseded"
     expired = "expired"
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended: the label may be reinstated or revoked."""
+        return self is CertificateStatus.suspended
+
+    @property
+    def changed_by_decision(self) -> bool:
+        """Suspended, revoked or superseded: a dated decision with its reason."""
+        return self in (
+            CertificateStatus.suspended,
+            CertificateStatus.revoked,
+            CertificateStatus.superseded,
+        )
+
+
+# A status as the pages and the emails name it.
+labelled(
+    CertificateStatus,
+    {
+        CertificateStatus.valid: _l("valide"),
+        CertificateStatus.suspended: _l("suspendu"),
+        CertificateStatus.revoked: _l("révoqué"),
+        CertificateStatus.superseded: _l("remplacé"),
+        CertificateStatus.expired: _l("expiré"),
+    },
+)
 
 
 class CertificateCounter(db.Model):
@@ -82,13 +111,30 @@ class Certificate(db.Model):
     reminded_90_at: Mapped[datetime | None]
     reminded_30_at: Mapped[datetime | None]
 
-    application: Mapped[Application] = relationship()
-    structure: Mapped[Structure] = relationship()
+    application: Mapped[Application] = relationship(back_populates="certificates")
+    structure: Mapped[Structure] = relationship(back_populates="certificates")
+    # One-way: the person who acted.
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    # One-way: a superseded certificate points at the one that replaced it.
     superseded_by: Mapped["Certificate | None"] = relationship(remote_side=[id])
     history: Mapped[list["StatusChange"]] = relationship(
         back_populates="certificate", order_by="StatusChange.id", cascade="all, delete-orphan"
     )
+    # The proposals on the label's status. No delete cascade: the database deletes them with
+    # the certificate (ON DELETE CASCADE); passive_deletes="all" leaves them to it.
+    proposals: Mapped[list["CertificateProposal"]] = relationship(
+        back_populates="certificate", order_by="CertificateProposal.id", passive_deletes="all"
+    )
+
+    @property
+    def is_valid(self) -> bool:
+        """Valid: the label holds and may be suspended."""
+        return self.status is CertificateStatus.valid
+
+    @property
+    def is_standing(self) -> bool:
+        """Valid or suspended: the label has not ended (not revoked, superseded, expired)."""
+        return self.status in (CertificateStatus.valid, CertificateStatus.suspended)
 
 
 class ProposalAction(enum.Enum):
@@ -144,7 +190,7 @@ class CertificateProposal(db.Model):
     answered_by_name: Mapped[str] = mapped_column(String(200), default="")
     answered_at: Mapped[datetime | None]
 
-    certificate: Mapped[Certificate] = relationship()
+    certificate: Mapped[Certificate] = relationship(back_populates="proposals")
 
     @property
     def action_label(self) -> str:
@@ -173,3 +219,8 @@ class StatusChange(db.Model):
     urgent: Mapped[bool] = mapped_column(default=False)
 
     certificate: Mapped[Certificate] = relationship(back_populates="history")
+
+    @property
+    def after(self) -> CertificateStatus:
+        """The status it gave the certificate."""
+        return CertificateStatus(self.to_status)

@@ -3,7 +3,8 @@ proposes, the president may suspend urgently between sessions, the structure ans
 
 from cdess.accounts.models import Role
 from cdess.accounts.permissions import is_staff
-from cdess.structures.permissions import is_member
+from cdess.applications.permissions import can_view_application
+from cdess.structures.permissions import can_act_for
 
 
 def can_manage_certificates(user) -> bool:
@@ -20,4 +21,19 @@ def can_suspend_urgently(user, certificate=None) -> bool:
 
 
 def can_answer_proposal(user, proposal) -> bool:
-    return is_member(user, proposal.certificate.structure)
+    return can_act_for(user, proposal.certificate.structure)
+
+
+def can_list_certificates(user) -> bool:
+    """The list of every certificate, with the secretariat's actions."""
+    return is_staff(user)
+
+
+def can_download(user, certificate) -> bool:
+    """The stored PDF: the secretariat, and whoever may read the application it labels."""
+    return is_staff(user) or can_view_application(user, certificate.application)
+
+
+def can_issue_certificates(user, certificate=None) -> bool:
+    """Issuing, reissuing and exporting the PDFs after a session: the secretariat."""
+    return is_staff(user)

@@ -5,15 +5,14 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
+from cdess import signals
 from cdess.accounts.models import User
 from cdess.applications import services as applications
 from cdess.applications.models import Application, State
-from cdess.applications.notices import applicants, tell
 from cdess.audit import services as audit
 from cdess.certificates import document
 from cdess.certificates.models import (
@@ -27,8 +26,16 @@ from cdess.certificates.models import (
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.notifications.notices import appeal_rights, tell
 from cdess.sessions import services as sessions
-from cdess.sessions.models import AgendaItem, CouncilSession, ItemKind
+from cdess.sessions.models import (
+    AgendaItem,
+    CouncilSession,
+    ItemKind,
+    SessionStatus,
+    VoteStatus,
+)
+from cdess.structures import queries as structures
 from cdess.structures.models import Structure
 from cdess.web.queries import escape_like
 from cdess.web.urls import external_url
@@ -366,6 +373,7 @@ def change_status(
 
 
 def open_proposal(certificate: Certificate) -> CertificateProposal | None:
+    """The certificate's proposal still waiting for the council (one at most), or None."""
     return db.session.execute(
         db.select(CertificateProposal).filter_by(
             certificate_id=certificate.id, state=ProposalState.open
@@ -438,8 +446,6 @@ def answer(proposal: CertificateProposal, actor: User, text: str) -> None:
 
 
 def _vote_started(proposal: CertificateProposal) -> bool:
-    from cdess.sessions.models import VoteStatus
-
     return (
         db.session.execute(
             db.select(AgendaItem.id).filter(
@@ -451,7 +457,34 @@ def _vote_started(proposal: CertificateProposal) -> bool:
     )
 
 
+def schedule(session: CouncilSession, proposal: CertificateProposal, actor: User) -> AgendaItem:
+    """Put the secretariat's proposal on a label's status on the agenda of a session in
+    preparation; the structure's own members are recused on it, as on its application.
+    Refused when the proposal is decided or already on an agenda. Flushes; the caller commits."""
+    if proposal.state is not ProposalState.open or proposal not in proposals_to_schedule():
+        raise sessions.SessionError(_("Cette proposition est déjà inscrite ou décidée."))
+    item = AgendaItem(
+        kind=ItemKind.proposal,
+        application_id=proposal.certificate.application_id,
+        proposal_id=proposal.id,
+    )
+    return sessions.append_item(session, item, actor)
+
+
+@signals.proposal_voted.connect
+def _voted(item: AgendaItem, outcome: str, actor: User, **_kwargs) -> StatusChange | None:
+    return decide(item, outcome, actor)
+
+
+@signals.session_preparation.connect
+def _preparation(session: CouncilSession, **_kwargs) -> dict:
+    return {"status_proposals": proposals_to_schedule()}
+
+
 def decide(item: AgendaItem, outcome: str, actor: User) -> StatusChange | None:
+    """Apply the council's closed vote on a proposal (`_decide`: the status changed and
+    journalled, or nothing) and the structure's letter, sent once the vote's close is committed.
+    Flushes; the caller commits."""
     change = _decide(item, outcome, actor)
     notify_decision(item)  # sent once the vote's close is committed
     return change
@@ -490,8 +523,6 @@ def _decide(item: AgendaItem, outcome: str, actor: User) -> StatusChange | None:
 
 def proposals_to_schedule() -> list[CertificateProposal]:
     """Open proposals not on the agenda of a session still to be held."""
-    from cdess.sessions.models import SessionStatus
-
     scheduled = (
         db.select(AgendaItem.proposal_id)
         .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
@@ -517,7 +548,6 @@ def proposals_to_schedule() -> list[CertificateProposal]:
 def notify_decision(item: AgendaItem) -> int:
     """The council's vote on a proposal closed: the structure learns the label's status, with
     the means of appeal (sent once the vote's close is committed)."""
-    from cdess.applications.notices import appeal_rights
 
     proposal = item.proposal
     certificate = proposal.certificate
@@ -530,24 +560,14 @@ def notify_decision(item: AgendaItem) -> int:
         text = _(
             "Le conseil a décidé : le label de %(s)s est maintenant « %(st)s ».",
             s=certificate.snapshot["structure"],
-            st=STATUS[certificate.status],
+            st=certificate.status.label,
         )
     return tell(
-        applicants(certificate.application),
+        structures.people(certificate.structure_id),
         _("Décision du conseil sur votre label — %(s)s", s=certificate.snapshot["structure"]),
         [text, appeal_rights()],
         external_url("certificates.verify", number=certificate.number),
     )
-
-
-# A status as the pages and the emails name it.
-STATUS = {
-    Status.valid: _l("valide"),
-    Status.suspended: _l("suspendu"),
-    Status.revoked: _l("révoqué"),
-    Status.superseded: _l("remplacé"),
-    Status.expired: _l("expiré"),
-}
 
 
 def notify_proposal(proposal: CertificateProposal) -> int:
@@ -556,7 +576,7 @@ def notify_proposal(proposal: CertificateProposal) -> int:
     certificate = proposal.certificate
     application = certificate.application
     return tell(
-        applicants(application),
+        structures.people(application.structure_id),
         _("%(a)s — %(s)s", a=proposal.action_label, s=certificate.snapshot["structure"]),
         [
             _(
@@ -586,6 +606,8 @@ def public_status(certificate: Certificate, today: date | None = None) -> Status
 
 
 def by_number(number: str) -> Certificate | None:
+    """The certificate with this number (trimmed, upper-cased), or None; a number no certificate
+    could bear (too long, a NUL) finds none without a query."""
     number = number.strip().upper()
     if len(number) > 40 or "\x00" in number:  # no such number (PostgreSQL refuses a NUL)
         return None
@@ -593,6 +615,7 @@ def by_number(number: str) -> Certificate | None:
 
 
 def by_pdf(content: bytes) -> Certificate | None:
+    """The certificate whose PDF is exactly these bytes (by their SHA-256), or None."""
     return db.session.execute(
         db.select(Certificate).filter_by(sha256=hashlib.sha256(content).hexdigest())
     ).scalar_one_or_none()
@@ -640,6 +663,8 @@ def labelled_communes(today: date | None = None) -> list[str]:
 
 
 def search(query, text: str = "", epci: str = "", commune: str = "", family=None):
+    """The registry's query narrowed by free text (the structure's name, SIRET, SIREN or RNA, or
+    the certificate's number; 100 characters at most), EPCI, commune and family; runs nothing."""
     if text := text.strip()[:100]:
         digits = text.replace(" ", "")
         pattern = "%" + escape_like(text.lower()) + "%"
@@ -743,7 +768,7 @@ def notify_issued(certificates: list[Certificate]) -> int:
         ]
         link = external_url("applications.show", application_id=certificate.application_id)
         sent += tell(
-            applicants(certificate.application),
+            structures.people(certificate.structure_id),
             _("Votre certificat de label — %(s)s", s=name),
             paragraphs,
             link,
@@ -767,7 +792,7 @@ def send_reminders(today: date) -> tuple[int, int]:
         ]
         link = external_url("applications.show", application_id=certificate.application_id)
         sent += tell(
-            applicants(certificate.application),
+            structures.people(certificate.structure_id),
             _("Votre label prend fin dans %(n)s jours — %(s)s", n=days, s=name),
             paragraphs,
             link,

@@ -17,15 +17,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from cdess import territories
+from cdess import signals
 from cdess.accounts.permissions import is_staff
-from cdess.applications.models import Application, State
-from cdess.applications.permissions import can_view_application
+from cdess.applications.models import Application
 from cdess.applications.workflow import TransitionError
-from cdess.certificates import cache, services
+from cdess.certificates import cache, queries, services
 from cdess.certificates.forms import (
     AnswerForm,
     ProposalForm,
@@ -37,28 +37,42 @@ from cdess.certificates.models import Certificate, CertificateProposal, Proposal
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.certificates.permissions import (
     can_answer_proposal,
+    can_download,
+    can_issue_certificates,
+    can_list_certificates,
     can_manage_certificates,
     can_propose,
     can_suspend_urgently,
 )
+from cdess.certificates.queries import FIELDS
 from cdess.extensions import db, limiter
-from cdess.sessions.models import CouncilSession, ItemKind
-from cdess.structures.models import Family, Structure
+from cdess.sessions.models import CouncilSession
+from cdess.sessions.services import SessionError
+from cdess.structures.models import Family
 from cdess.web import spreadsheet
+from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
-from cdess.web.urls import external_url
 
 bp = Blueprint("certificates", __name__)
+add_entry(
+    bp,
+    "certificates.registry",
+    _l("Registre des labellisés"),
+    lambda user: not is_staff(user),
+    order=40,
+)
+add_entry(bp, "certificates.index", _l("Certificats"), can_list_certificates, order=100)
 
-STATUS = services.STATUS
 
-
-@bp.app_context_processor
-def labels():
+@signals.application_page.connect
+def _application_certificate(application: Application, **_kwargs) -> dict:
+    """An application's page shows its label's certificate, public status and open proposal."""
+    certificate = services.current(application)
     return {
-        "certificate_status": lambda status: STATUS[status],
-        "certificate_status_value": lambda value: STATUS[Status(value)],
+        "certificate": certificate,
+        "certificate_public": services.public_status(certificate) if certificate else None,
+        "proposal": services.open_proposal(certificate) if certificate else None,
     }
 
 
@@ -89,34 +103,14 @@ def _zip_response(certificates: list[Certificate], name: str):
 
 
 @bp.get("/certificats")
-@permission_required(is_staff)
+@permission_required(can_list_certificates)
 def index():
     status = query_arg("statut")
-    stmt = db.select(Certificate).join(Structure).order_by(Certificate.id.desc())
-    if status in {s.value for s in Status}:
-        stmt = stmt.filter(Certificate.status == Status(status))
-    stmt = services.search(stmt, query_arg("q"))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    waiting = db.session.execute(
-        db.select(Application)
-        .filter(Application.state == State.granted)
-        .order_by(Application.updated_at)
-    ).scalars()
-    sessions = db.session.execute(
-        db.select(CouncilSession).order_by(CouncilSession.starts_at.desc()).limit(6)
-    ).scalars()
     return render_template(
         "certificates/index.html",
-        page=page,
-        waiting=[(application, services.decision(application)[1]) for application in waiting],
-        sessions=[
-            s
-            for s in sessions
-            if any(
-                i.kind is ItemKind.application and i.application.state is State.granted
-                for i in s.items
-            )
-        ],
+        page=queries.certificates_page(status, query_arg("q")),
+        waiting=queries.awaiting_issue(),
+        sessions=queries.sessions_to_issue(),
         filters={"statut": status, "q": query_arg("q")},
         statuses=list(Status),
     )
@@ -133,7 +127,7 @@ def _refusal(error: Exception) -> str:
 
 
 @bp.post("/candidatures/<int:application_id>/certificat")
-@permission_required(is_staff)
+@permission_required(can_issue_certificates)
 def issue(application_id: int):
     application = db.get_or_404(Application, application_id)
     try:
@@ -152,7 +146,7 @@ def issue(application_id: int):
 
 
 @bp.post("/seances/<int:session_id>/certificats")
-@permission_required(is_staff)
+@permission_required(can_issue_certificates)
 def issue_session(session_id: int):
     session = db.get_or_404(CouncilSession, session_id)
     try:
@@ -166,19 +160,10 @@ def issue_session(session_id: int):
 
 
 @bp.get("/seances/<int:session_id>/certificats.zip")
-@permission_required(is_staff)
+@permission_required(can_issue_certificates)
 def session_zip(session_id: int):
     session = db.get_or_404(CouncilSession, session_id)
-    ids = [item.application_id for item in session.items]
-    certificates = (
-        db.session.execute(
-            db.select(Certificate)
-            .filter(Certificate.application_id.in_(ids), Certificate.status != Status.superseded)
-            .order_by(Certificate.sequence)
-        )
-        .scalars()
-        .all()
-    )
+    certificates = queries.session_certificates(session)
     if not certificates:
         abort(404)
     return _zip_response(certificates, f"certificats-seance-{session.starts_at:%Y-%m-%d}.zip")
@@ -198,7 +183,7 @@ def show(number: str, code: int = 200, **forms):
         reissue_form=forms.get("reissue_form") or ReissueForm(formdata=None),
         can_propose=can_propose(current_user, certificate),
         can_suspend=can_suspend_urgently(current_user, certificate),
-        staff=is_staff(current_user),
+        can_reissue=can_issue_certificates(current_user, certificate),
     ), code
 
 
@@ -224,6 +209,24 @@ def propose(number: str):
         "success",
     )
     return redirect(url_for("certificates.show", number=number))
+
+
+@bp.post("/seances/<int:session_id>/propositions/<int:proposal_id>")
+@permission_required(can_propose)
+def schedule(session_id: int, proposal_id: int):
+    """The secretariat puts a proposal on the agenda of a session in preparation."""
+    session = db.get_or_404(CouncilSession, session_id)
+    proposal = db.get_or_404(CertificateProposal, proposal_id)
+    target = url_for("sessions.show", session_id=session.id)
+    try:
+        item = services.schedule(session, proposal, current_user)
+    except (SessionError, TransitionError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(_("« %(name)s » inscrit à l'ordre du jour.", name=item.subject), "success")
+    return redirect(target + "#ordre-du-jour")
 
 
 @bp.post("/certificats/<number>/suspension-urgente")
@@ -277,7 +280,7 @@ def answer_proposal(proposal_id: int):
 
 
 @bp.post("/certificats/<number>/reedition")
-@permission_required(is_staff)
+@permission_required(can_issue_certificates)
 def reissue(number: str):
     certificate = _certificate(number)
     form = ReissueForm()
@@ -299,7 +302,7 @@ def reissue(number: str):
 def download(number: str):
     """The PDF, for the secretariat and the structure's own people: always the stored bytes."""
     certificate = _certificate(number)
-    require(is_staff(current_user) or can_view_application(current_user, certificate.application))
+    require(can_download(current_user, certificate))
     return _pdf_response(certificate)
 
 
@@ -326,19 +329,7 @@ def verify_upload():
     form = VerifyForm()
     if not form.validate():
         return verify_form(form, code=400)
-    upload = form.pdf.data
-    if upload is None or not getattr(upload, "filename", ""):
-        form.pdf.errors.append(_("Choisissez le fichier PDF du certificat."))
-        return verify_form(form, code=400)
-    limit = current_app.config["VERIFY_MAX_BYTES"]
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        form.pdf.errors.append(_("Ce fichier est bien trop grand pour être un certificat cdess."))
-        return verify_form(form, code=400)
-    if not content.startswith(b"%PDF-"):
-        form.pdf.errors.append(_("Ce fichier n'est pas un PDF."))
-        return verify_form(form, code=400)
-    return verify_form(form, found=services.by_pdf(content), checked=True)
+    return verify_form(form, found=services.by_pdf(form.content), checked=True)
 
 
 @bp.get("/verification/<path:number>")
@@ -354,77 +345,27 @@ def verify(number: str):
     )
 
 
-def _registry_query():
-    filters = {
+def _registry_filters() -> dict[str, str]:
+    return {
         "q": query_arg("q"),
         "epci": query_arg("epci", 9),
         "commune": query_arg("commune", 5),
         "famille": query_arg("famille", 30),
     }
-    family = Family(filters["famille"]) if filters["famille"] in {f.value for f in Family} else None
-    stmt = services.search(
-        services.labelled(), filters["q"], filters["epci"], filters["commune"], family
-    ).order_by(Structure.name, Certificate.id)
-    return stmt, filters
 
 
 @bp.get("/registre")
 @cache.for_visitors
 def registry():
-    stmt, filters = _registry_query()
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    communes = services.labelled_communes()
+    filters = _registry_filters()
     return render_template(
         "certificates/registry.html",
-        page=page,
+        page=queries.registry_page(filters),
         filters={k: v for k, v in filters.items() if v},
         values=filters,
-        communes=sorted((c for c in map(territories.commune, communes) if c), key=lambda c: c.name),
+        communes=queries.registry_communes(),
         families=list(Family),
     )
-
-
-def _open_data_rows():
-    stmt, _filters = _registry_query()
-    # Numbers are letters, digits and dashes: the address is built once, not once a row.
-    verification = external_url("certificates.verify", number="N").removesuffix("N")
-    for certificate in db.session.execute(stmt).scalars():
-        structure = certificate.structure
-        commune, epci = structure.commune, structure.epci
-        yield {
-            "numero": certificate.number,
-            "structure": structure.name,
-            "siren": structure.siren or "",
-            "siret": structure.siret or "",
-            "rna": structure.rna or "",
-            "code_commune": structure.commune_code,
-            "commune": commune.name if commune else "",
-            "code_epci": structure.epci_code or "",
-            "epci": epci.name if epci else "",
-            "famille": structure.family.value,
-            "date_debut": certificate.valid_from.isoformat(),
-            "date_fin": certificate.valid_until.isoformat(),
-            "statut": "valide",
-            "url_verification": verification + certificate.number,
-        }
-
-
-FIELDS = (
-    "numero",
-    "structure",
-    "siren",
-    "siret",
-    "rna",
-    "code_commune",
-    "commune",
-    "code_epci",
-    "epci",
-    "famille",
-    "date_debut",
-    "date_fin",
-    "statut",
-    "url_verification",
-)
 
 
 @bp.get("/registre.csv")
@@ -432,7 +373,7 @@ FIELDS = (
 def registry_csv():
     sheet = spreadsheet.Writer()
     sheet.row(FIELDS)
-    for row in _open_data_rows():
+    for row in queries.open_data_rows(_registry_filters()):
         sheet.row(row[field] for field in FIELDS)
     response = current_app.response_class(sheet.take(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="registre-label-ess.csv"'
@@ -443,7 +384,10 @@ def registry_csv():
 @cache.for_visitors
 def registry_json():
     body = json.dumps(
-        {"generated_on": date.today().isoformat(), "data": list(_open_data_rows())},
+        {
+            "generated_on": date.today().isoformat(),
+            "data": list(queries.open_data_rows(_registry_filters())),
+        },
         ensure_ascii=False,
         indent=1,
     )

@@ -11,6 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from cdess.charter.models import AnswerType, CharterVersion, Criterion
 from cdess.structures.models import Family
 from cdess.web.forms import REQUIRED, CheckboxListField, Form, FrenchDecimalField, options
 
@@ -95,6 +96,27 @@ class CharterSettingsForm(Form):
         render_kw={"rows": 8},
     )
 
+    @classmethod
+    def from_version(cls, version: CharterVersion) -> "CharterSettingsForm":
+        """The form filled with the version's settings (the request's values win on a POST)."""
+        return cls(
+            data={
+                "title": version.title,
+                "threshold": version.threshold,
+                "principle_floor": version.principle_floor,
+                "commitments": "\n".join(version.commitments or []),
+            }
+        )
+
+    def to_fields(self) -> dict:
+        """The validated settings as `services.update_settings` takes them."""
+        return {
+            "title": self.title.data,
+            "threshold": float(self.threshold.data),
+            "floor": float(self.principle_floor.data),
+            "commitments": self.commitments.data.splitlines(),
+        }
+
 
 class PrincipleForm(Form):
     code = StringField(
@@ -116,6 +138,15 @@ class PrincipleForm(Form):
             ),
         ],
     )
+
+    def to_fields(self) -> dict:
+        """The validated principle as `services.save_principle` takes it: code in capitals."""
+        return {
+            "code": self.code.data.upper(),
+            "title": self.title.data,
+            "description": self.description.data or "",
+            "weight": float(self.weight.data),
+        }
 
 
 ANSWER_TYPES = [
@@ -168,6 +199,32 @@ class CriterionForm(Form):
         validators=[Optional()],
     )
 
+    @classmethod
+    def from_criterion(cls, criterion: Criterion | None) -> "CriterionForm":
+        """The form filled with the criterion, its options and bands written one per line (a new
+        criterion: yes / no for 10 points); the request's values win on a POST."""
+        return cls(data=_criterion_data(criterion))
+
+    def to_fields(self) -> dict:
+        """The validated criterion as `services.save_criterion` takes it, with its parsed
+        options and bands: code in capitals, no family ticked meaning all (None)."""
+        return {
+            "code": self.code.data.upper(),
+            "question": self.question.data,
+            "help": self.help.data or "",
+            "answer_type": AnswerType(self.answer_type.data),
+            "points": float(self.points.data or 0),
+            "unit": self.unit.data or "",
+            "min_value": _float_or_none(self.min_value.data),
+            "max_value": _float_or_none(self.max_value.data),
+            "evidence_required": self.evidence_required.data,
+            "eliminatory": self.eliminatory.data,
+            "families": list(self.families.data) or None,
+            "recommendation": self.recommendation.data or "",
+            "options": self.parsed_options,
+            "bands": self.parsed_bands,
+        }
+
     def validate_options_text(self, field):
         self.parsed_options = []
         if self.answer_type.data != "choice":
@@ -207,6 +264,35 @@ class CriterionForm(Form):
                     _l("Ligne %(n)s : le minimum doit être inférieur au maximum.", n=number)
                 )
             self.parsed_bands.append((low, high, points))
+
+
+def _criterion_data(criterion: Criterion | None) -> dict:
+    if criterion is None:
+        return {"answer_type": "yes_no", "points": 10}
+    return {
+        "code": criterion.code,
+        "question": criterion.question,
+        "help": criterion.help,
+        "answer_type": criterion.answer_type.value,
+        "points": criterion.points,
+        "options_text": "\n".join(f"{o.key} | {o.label} | {o.points:g}" for o in criterion.options),
+        "bands_text": "\n".join(
+            f"{'' if b.min is None else f'{b.min:g}'} | {'' if b.max is None else f'{b.max:g}'} "
+            f"| {b.points:g}"
+            for b in criterion.bands
+        ),
+        "unit": criterion.unit,
+        "min_value": criterion.min_value,
+        "max_value": criterion.max_value,
+        "evidence_required": criterion.evidence_required,
+        "eliminatory": criterion.eliminatory,
+        "families": list(criterion.families or []),
+        "recommendation": criterion.recommendation,
+    }
+
+
+def _float_or_none(value) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _number(text: str) -> float | None:

@@ -7,12 +7,14 @@ signature records the version it used.
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.labels import labelled
 
 
 class CharterStatus(enum.Enum):
@@ -89,6 +91,11 @@ class CharterVersion(db.Model):
         return self.status is CharterStatus.draft
 
     @property
+    def is_major(self) -> bool:
+        """A major version: signatories sign again before its resign_deadline."""
+        return self.kind is VersionKind.major
+
+    @property
     def criteria(self) -> list["Criterion"]:
         return [c for p in self.principles for c in p.criteria]
 
@@ -162,6 +169,31 @@ class Criterion(db.Model):
         order_by="CriterionBand.position",
     )
 
+    @property
+    def is_yes_no(self) -> bool:
+        """Answered « oui » or « non »."""
+        return self.answer_type is AnswerType.yes_no
+
+    @property
+    def is_choice(self) -> bool:
+        """Answered by one of its options."""
+        return self.answer_type is AnswerType.choice
+
+    @property
+    def has_choices(self) -> bool:
+        """Answered by picking (oui / non or one of its options), not by typing."""
+        return self.answer_type in (AnswerType.yes_no, AnswerType.choice)
+
+    @property
+    def is_number(self) -> bool:
+        """Answered by a number (in its unit)."""
+        return self.answer_type is AnswerType.number
+
+    @property
+    def scored(self) -> bool:
+        """Its answer earns points (a free-text answer never does)."""
+        return self.answer_type is not AnswerType.text
+
     def applies_to(self, family: str) -> bool:
         """Whether the criterion is asked of a structure of this family (the rule of
         `scoring.Criterion.applies_to`: a criterion that does not apply leaves the
@@ -210,6 +242,16 @@ class SignatureStatus(enum.Enum):
     suspended = "suspended"
 
 
+labelled(
+    SignatureStatus,
+    {
+        SignatureStatus.active: _l("signée"),
+        SignatureStatus.withdrawn: _l("retirée"),
+        SignatureStatus.suspended: _l("suspendue"),
+    },
+)
+
+
 class CharterSignature(db.Model):
     """A structure's legal representative accepting a published charter's commitments."""
 
@@ -248,6 +290,17 @@ class CharterSignature(db.Model):
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None]
 
-    structure: Mapped["Structure"] = relationship()  # noqa: F821
+    structure: Mapped["Structure"] = relationship(back_populates="signatures")  # noqa: F821
+    # One-way: a charter version's every signature would be read by nothing.
     version: Mapped[CharterVersion] = relationship()
-    signed_by: Mapped[User | None] = relationship()
+    signed_by: Mapped[User | None] = relationship()  # one-way: the person who acted
+
+    @property
+    def is_active(self) -> bool:
+        """In force: the structure may be suspended."""
+        return self.status is SignatureStatus.active
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended by the secretariat: it may be lifted."""
+        return self.status is SignatureStatus.suspended

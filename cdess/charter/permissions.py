@@ -1,7 +1,7 @@
 """Who may edit the charter and manage signatures."""
 
 from cdess.accounts.permissions import is_staff
-from cdess.structures.permissions import is_member
+from cdess.structures.permissions import can_act_for
 
 
 def can_edit_charter(user) -> bool:
@@ -14,4 +14,4 @@ def can_manage_signatures(user) -> bool:
 
 def can_sign_for(user, structure) -> bool:
     """Signing commits the structure: only the people who act for it."""
-    return is_member(user, structure)
+    return can_act_for(user, structure)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from cdess.numbers import parse_number
+
 FAMILIES = frozenset(
     {"association", "cooperative", "mutuelle", "fondation", "entreprise_commerciale"}
 )
@@ -365,18 +367,6 @@ def score(charter: Charter, family: str, answers: dict[str, object]) -> Assessme
 def _format_number(value: float) -> str:
     text = f"{value:g}" if value == int(value) else f"{value:.6g}"
     return text.replace(".", ",")
-
-
-def parse_number(raw: str) -> float | None:
-    """A French or English decimal ("3,5", "3.5", "1 200"), or None."""
-    text = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-    if not text or len(text) > 30:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def validate_answer(criterion: Criterion, raw: str) -> tuple[object, str | None]:

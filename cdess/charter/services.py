@@ -24,7 +24,7 @@ from cdess.charter.models import (
     SignatureStatus,
     VersionKind,
 )
-from cdess.clock import utcnow
+from cdess.clock import add_months, utcnow
 from cdess.extensions import db
 from cdess.notifications.services import notify
 from cdess.structures.models import Membership, Structure
@@ -41,12 +41,14 @@ class VersionKindError(CharterError):
 
 
 def published_version() -> CharterVersion | None:
+    """The published charter version (one at most), or None."""
     return db.session.execute(
         db.select(CharterVersion).filter_by(status=CharterStatus.published)
     ).scalar_one_or_none()
 
 
 def draft_version() -> CharterVersion | None:
+    """The draft charter version being prepared (one at most), or None."""
     return db.session.execute(
         db.select(CharterVersion).filter_by(status=CharterStatus.draft)
     ).scalar_one_or_none()
@@ -256,7 +258,7 @@ def publish(
     version.resign_deadline = None
     if version.kind is VersionKind.major:
         months = current_app.config["CHARTER_RESIGN_GRACE_MONTHS"]
-        version.resign_deadline = versions.add_months(today or date.today(), months)
+        version.resign_deadline = add_months(today or date.today(), months)
     db.session.flush()
     audit.record(
         version,
@@ -284,6 +286,7 @@ def ensure_draft(version: CharterVersion) -> None:
 
 
 def active_signature(structure: Structure) -> CharterSignature | None:
+    """The structure's active signature of the charter (one at most, by the database), or None."""
     return db.session.execute(
         db.select(CharterSignature).filter_by(
             structure_id=structure.id, status=SignatureStatus.active
@@ -292,6 +295,7 @@ def active_signature(structure: Structure) -> CharterSignature | None:
 
 
 def latest_signature(structure: Structure) -> CharterSignature | None:
+    """The structure's last signature, whatever its status, or None."""
     return db.session.execute(
         db.select(CharterSignature)
         .filter_by(structure_id=structure.id)
@@ -361,12 +365,16 @@ def _set_signature_status(
 def withdraw_signature(
     signature: CharterSignature, reason: str | None = None, actor: User | None = None
 ) -> None:
+    """Withdraw an active signature (the reason optional); refused for one no longer active.
+    Journalled. Flushes; the caller commits."""
     if signature.status is not SignatureStatus.active:
         raise CharterError(_("Cette signature n'est plus active."))
     _set_signature_status(signature, SignatureStatus.withdrawn, reason or None, actor)
 
 
 def suspend_signature(signature: CharterSignature, reason: str, actor: User | None = None) -> None:
+    """Suspend an active signature for a stated reason; refused for one no longer active or
+    without a reason. Journalled. Flushes; the caller commits."""
     if signature.status is not SignatureStatus.active:
         raise CharterError(_("Cette signature n'est plus active."))
     if not reason.strip():
@@ -375,6 +383,8 @@ def suspend_signature(signature: CharterSignature, reason: str, actor: User | No
 
 
 def lift_suspension(signature: CharterSignature, actor: User | None = None) -> None:
+    """Make a suspended signature active again; refused for one not suspended. Journalled.
+    Flushes; the caller commits."""
     if signature.status is not SignatureStatus.suspended:
         raise CharterError(_("Cette signature n'est pas suspendue."))
     _set_signature_status(signature, SignatureStatus.active, None, actor)
@@ -541,6 +551,8 @@ def _neighbours(version: CharterVersion) -> tuple[dict, dict]:
 
 
 def update_settings(version, title: str, threshold: float, floor: float, commitments: list[str]):
+    """Change a draft's title, threshold, principle floor and commitments (blank lines dropped);
+    refused once published. Flushes; no journal entry, the caller commits."""
     ensure_draft(version)
     version.title = title
     version.threshold = threshold
@@ -565,6 +577,8 @@ def save_principle(version, principle: Principle | None, **fields) -> Principle:
 
 
 def delete_principle(version, principle: Principle) -> None:
+    """Delete a draft's principle with its criteria; refused once published or for another
+    version's principle. Flushes; no journal entry, the caller commits."""
     ensure_draft(version)
     if principle.version_id != version.id:
         raise CharterError(_("Ce principe n'appartient pas à cette version."))
@@ -616,6 +630,8 @@ def save_criterion(
 
 
 def delete_criterion(version, criterion: Criterion) -> None:
+    """Delete a draft's criterion with its options and bands; refused once published or for
+    another version's criterion. Flushes; no journal entry, the caller commits."""
     ensure_draft(version)
     if criterion.version_id != version.id:
         raise CharterError(_("Ce critère n'appartient pas à cette version."))

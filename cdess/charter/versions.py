@@ -37,7 +37,6 @@ Where DESIGN is silent, decided here:
   kinds existed) counts as major without grace period — the rule before kinds existed.
 """
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -251,13 +250,6 @@ def classify(old: dict, new: dict) -> Change:
 
 
 # --- dates -----------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day so many months later (or that month's last day when it has fewer)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # --- whether an older signature still counts ------------------------------------------------

@@ -5,7 +5,6 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -14,9 +13,11 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from cdess.charter import services
+from cdess import signals
+from cdess.charter import queries, services
 from cdess.charter.forms import (
     ANSWER_TYPES,
     CharterSettingsForm,
@@ -28,22 +29,25 @@ from cdess.charter.forms import (
     WithdrawForm,
 )
 from cdess.charter.models import (
-    AnswerType,
     CharterSignature,
     CharterStatus,
     CharterVersion,
     Criterion,
     Principle,
-    SignatureStatus,
     VersionKind,
 )
 from cdess.charter.permissions import can_edit_charter, can_manage_signatures, can_sign_for
 from cdess.charter.versions import Change
 from cdess.extensions import db
 from cdess.structures.models import Structure
+from cdess.web.navigation import add_entry, everyone
 from cdess.web.permissions import authenticated, permission_required, require
 
 bp = Blueprint("charter", __name__)
+add_entry(bp, "charter.show", _l("La charte"), everyone, order=20)
+add_entry(bp, "charter.signatories", _l("Signataires"), everyone, order=30)
+add_entry(bp, "charter.versions", _l("Édition de la charte"), can_edit_charter, order=130)
+add_entry(bp, "charter.signatures", _l("Signatures"), can_manage_signatures, order=140)
 
 
 # --- public ----------------------------------------------------------------------------------
@@ -88,7 +92,8 @@ def sign(structure_id: int):
         form=form,
         structure=structure,
         version=version,
-        signature=services.active_signature(structure),
+        signature=(signature := services.active_signature(structure)),
+        standing=_standing(signature),
         latest=services.latest_signature(structure),
         withdraw_form=WithdrawForm(),
     )
@@ -116,22 +121,7 @@ def withdraw(structure_id: int):
 @bp.get("/secretariat/signatures")
 @permission_required(can_manage_signatures)
 def signatures():
-    rows = (
-        db.session.execute(
-            db.select(CharterSignature)
-            .join(Structure)
-            .order_by(CharterSignature.signed_at.desc(), CharterSignature.id.desc())
-            .limit(500)
-        )
-        .scalars()
-        .all()
-    )
-    published, today = services.published_versions(), date.today()
-    standings = {
-        s.id: services.signature_standing(s, today, published)
-        for s in rows
-        if s.status is SignatureStatus.active
-    }
+    rows, standings = queries.signatures(date.today())
     return render_template(
         "charter/signatures.html", signatures=rows, standings=standings, form=ReasonForm()
     )
@@ -182,12 +172,7 @@ def _draft_or_403(version_id: int) -> CharterVersion:
 @bp.get("/secretariat/charte")
 @permission_required(can_edit_charter)
 def versions():
-    rows = (
-        db.session.execute(db.select(CharterVersion).order_by(CharterVersion.number.desc()))
-        .scalars()
-        .all()
-    )
-    return render_template("charter/versions.html", versions=rows)
+    return render_template("charter/versions.html", versions=queries.all_versions())
 
 
 @bp.post("/secretariat/charte/brouillon")
@@ -208,22 +193,9 @@ def edit(version_id: int):
     version = db.get_or_404(CharterVersion, version_id)
     if request.method == "POST":
         _draft_or_403(version_id)
-    form = CharterSettingsForm(
-        data={
-            "title": version.title,
-            "threshold": version.threshold,
-            "principle_floor": version.principle_floor,
-            "commitments": "\n".join(version.commitments or []),
-        }
-    )
+    form = CharterSettingsForm.from_version(version)
     if form.validate_on_submit():
-        services.update_settings(
-            version,
-            form.title.data,
-            float(form.threshold.data),
-            float(form.principle_floor.data),
-            form.commitments.data.splitlines(),
-        )
+        services.update_settings(version, **form.to_fields())
         db.session.commit()
         flash(_("Réglages de la charte enregistrés."), "success")
         return redirect(url_for("charter.edit", version_id=version.id))
@@ -238,20 +210,12 @@ def preview(version_id: int):
 
 
 def _differences_page(version: CharterVersion, form: PublishForm, change: Change | None) -> str:
-    published = services.published_version()
-    rows = (
-        services.diff(services.version_to_dict(published), services.version_to_dict(version))
-        if published is not None and published.id != version.id
-        else []
-    )
     return render_template(
         "charter/diff.html",
         version=version,
-        published=published,
-        rows=rows,
         change=change,
         form=form if version.editable else None,
-        grace_months=current_app.config["CHARTER_RESIGN_GRACE_MONTHS"],
+        **queries.differences(version),
     )
 
 
@@ -323,15 +287,6 @@ def publish(version_id: int):
     return redirect(url_for("charter.versions"))
 
 
-def _principle_form_values(form: PrincipleForm) -> dict:
-    return {
-        "code": form.code.data.upper(),
-        "title": form.title.data,
-        "description": form.description.data or "",
-        "weight": float(form.weight.data),
-    }
-
-
 @bp.route("/secretariat/charte/<int:version_id>/principes/nouveau", methods=["GET", "POST"])
 @bp.route(
     "/secretariat/charte/<int:version_id>/principes/<int:principle_id>", methods=["GET", "POST"]
@@ -347,7 +302,7 @@ def edit_principle(version_id: int, principle_id: int | None = None):
     form = PrincipleForm(obj=principle)
     if form.validate_on_submit():
         try:
-            services.save_principle(version, principle, **_principle_form_values(form))
+            services.save_principle(version, principle, **form.to_fields())
         except services.CharterError as error:
             form.code.errors.append(str(error))
         else:
@@ -373,31 +328,6 @@ def delete_principle(version_id: int, principle_id: int):
     return redirect(url_for("charter.edit", version_id=version.id))
 
 
-def _criterion_data(criterion: Criterion | None) -> dict:
-    if criterion is None:
-        return {"answer_type": "yes_no", "points": 10}
-    return {
-        "code": criterion.code,
-        "question": criterion.question,
-        "help": criterion.help,
-        "answer_type": criterion.answer_type.value,
-        "points": criterion.points,
-        "options_text": "\n".join(f"{o.key} | {o.label} | {o.points:g}" for o in criterion.options),
-        "bands_text": "\n".join(
-            f"{'' if b.min is None else f'{b.min:g}'} | {'' if b.max is None else f'{b.max:g}'} "
-            f"| {b.points:g}"
-            for b in criterion.bands
-        ),
-        "unit": criterion.unit,
-        "min_value": criterion.min_value,
-        "max_value": criterion.max_value,
-        "evidence_required": criterion.evidence_required,
-        "eliminatory": criterion.eliminatory,
-        "families": list(criterion.families or []),
-        "recommendation": criterion.recommendation,
-    }
-
-
 @bp.route(
     "/secretariat/charte/<int:version_id>/principes/<int:principle_id>/criteres/nouveau",
     methods=["GET", "POST"],
@@ -416,32 +346,11 @@ def edit_criterion(
     principle = criterion.principle if criterion else db.get_or_404(Principle, principle_id)
     if principle.version_id != version.id:
         abort(404)
-    form = CriterionForm(data=_criterion_data(criterion))
+    form = CriterionForm.from_criterion(criterion)
     if form.validate_on_submit():
-        kind = AnswerType(form.answer_type.data)
-        fields = {
-            "code": form.code.data.upper(),
-            "question": form.question.data,
-            "help": form.help.data or "",
-            "answer_type": kind,
-            "points": float(form.points.data or 0),
-            "unit": form.unit.data or "",
-            "min_value": float(form.min_value.data) if form.min_value.data is not None else None,
-            "max_value": float(form.max_value.data) if form.max_value.data is not None else None,
-            "evidence_required": form.evidence_required.data,
-            "eliminatory": form.eliminatory.data,
-            "families": list(form.families.data) or None,
-            "recommendation": form.recommendation.data or "",
-        }
+        fields = form.to_fields()
         try:
-            services.save_criterion(
-                version,
-                principle,
-                criterion,
-                options=form.parsed_options,
-                bands=form.parsed_bands,
-                **fields,
-            )
+            services.save_criterion(version, principle, criterion, **fields)
         except services.CharterError as error:
             form.code.errors.append(str(error))
         else:
@@ -471,21 +380,18 @@ def delete_criterion(version_id: int, criterion_id: int):
     return redirect(url_for("charter.edit", version_id=version.id))
 
 
-@bp.app_template_global()
-def signature_status_label(status: SignatureStatus) -> str:
-    return {
-        SignatureStatus.active: _("signée"),
-        SignatureStatus.withdrawn: _("retirée"),
-        SignatureStatus.suspended: _("suspendue"),
-    }[status]
-
-
-@bp.app_template_global()
-def charter_signature_standing(signature: CharterSignature):
+def _standing(signature: CharterSignature | None):
     """Today's standing of a signature (`services.signature_standing`), for the pages that
     show one: `.renew_before` is the day before which to sign again, `.in_force` whether it
     still counts."""
-    return services.signature_standing(signature, date.today())
+    return services.signature_standing(signature, date.today()) if signature else None
+
+
+@signals.structure_page.connect
+def _structure_signature(structure: Structure, **_kwargs) -> dict:
+    """A structure's page shows its charter signature and whether it still counts."""
+    signature = services.active_signature(structure)
+    return {"signature": signature, "standing": _standing(signature)}
 
 
 @bp.app_context_processor

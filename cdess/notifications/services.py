@@ -80,6 +80,9 @@ def notify(to: str, subject: str, template: str, **context) -> bool:
 
 
 def queue(message: EmailMessage) -> bool:
+    """Send the message at once when the session has written nothing; else keep it on the
+    session, to leave after the commit (forgotten on a rollback). True when kept, else whether it
+    was sent."""
     session = db.session()
     if not (session.info.get(_WROTE) or session.new or session.dirty or session.deleted):
         return send(message)

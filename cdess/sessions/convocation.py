@@ -22,11 +22,12 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
 from cdess.accounts.models import User
-from cdess.applications import notices
 from cdess.applications.models import Application
+from cdess.notifications.notices import tell
 from cdess.notifications.services import build_message, send
 from cdess.sessions import services
 from cdess.sessions.models import CouncilSession, SessionStatus
+from cdess.structures import queries as structures
 from cdess.web.urls import external_url
 
 DURATION = timedelta(hours=3)
@@ -158,8 +159,8 @@ def send_convocations(session: CouncilSession) -> int:
         ],
     )
     for application in services.agenda_files(session):
-        sent += notices.tell(
-            notices.applicants(application),
+        sent += tell(
+            structures.people(application.structure_id),
             _("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
                 _(
@@ -202,8 +203,8 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
         ],
     )
     for application in services.agenda_files(session):
-        sent += notices.tell(
-            notices.applicants(application),
+        sent += tell(
+            structures.people(application.structure_id),
             _("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
                 change,
@@ -239,8 +240,8 @@ def send_cancellation(session: CouncilSession, applications: list[Application]) 
         comment=reason,
     )
     for application in applications:
-        sent += notices.tell(
-            notices.applicants(application),
+        sent += tell(
+            structures.people(application.structure_id),
             _("Séance du %(d)s annulée — votre dossier", d=_day(session.starts_at)),
             [
                 _(

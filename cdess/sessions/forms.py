@@ -1,8 +1,13 @@
+"""The sessions' forms: planning a session, the council's rules, the rapporteur's report."""
+
+from fractions import Fraction
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from cdess.sessions import rules as council_rules
 from cdess.web.forms import REQUIRED, Form, options
 
 BAD_DATE = _l("Saisissez une date valide.")
@@ -60,6 +65,31 @@ class RulesForm(Form):
     president_casting_vote = BooleanField(
         _l("Voix prépondérante du président en cas d'égalité (scrutin public)")
     )
+
+    @classmethod
+    def from_rules(cls, rules: council_rules.Rules) -> "RulesForm":
+        """The form showing the rules in force (not read from the request)."""
+        return cls(
+            formdata=None,
+            quorum_percent=round(rules.quorum_fraction * 100),
+            proxies_allowed=rules.proxies_allowed,
+            max_proxies_held=rules.max_proxies_held,
+            secret_by_default=rules.secret_by_default,
+            president_casting_vote=rules.president_casting_vote,
+        )
+
+    def to_rules(self, current: council_rules.Rules) -> council_rules.Rules:
+        """The rules in force with what the form changes (settings it does not show kept)."""
+        return council_rules.Rules(
+            **{
+                **current.as_dict(),
+                "quorum_fraction": Fraction(self.quorum_percent.data, 100),
+                "proxies_allowed": self.proxies_allowed.data,
+                "max_proxies_held": self.max_proxies_held.data,
+                "secret_by_default": self.secret_by_default.data,
+                "president_casting_vote": self.president_casting_vote.data,
+            }
+        )
 
 
 class ReportForm(Form):

@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, null, update
 from sqlalchemy.exc import IntegrityError
 
+from cdess import signals
 from cdess.accounts.models import Role, User, UserRole
+from cdess.applications import checks
 from cdess.applications import services as applications
-from cdess.applications import workflow
 from cdess.audit import services as audit
 from cdess.clock import utcnow
 from cdess.extensions import db
@@ -183,7 +184,7 @@ def check_in(session: CouncilSession, member: User, actor: User | None = None) -
     """The member is present (marked by the secretariat, the president, or themself)."""
     if session.status is not SessionStatus.open:
         raise SessionError(_("L'émargement se fait pendant la séance."))
-    if not member.has_role(Role.council_member, Role.president):
+    if not member.sits_on_council:
         raise SessionError(_("Seuls les membres du conseil émargent."))
     if db.session.get(Attendance, (session.id, member.id)) is None:
         session.attendance.append(Attendance(user_id=member.id))
@@ -204,6 +205,9 @@ def check_in(session: CouncilSession, member: User, actor: User | None = None) -
 
 
 def check_out(session: CouncilSession, member: User, actor: User | None = None) -> None:
+    """The member leaves the open session: the attendance row goes, the time they left is kept on
+    their arrival; journalled, the live screens told (nothing when not checked in). Refused
+    unless the session is open. Flushes; the caller commits."""
     if session.status is not SessionStatus.open:
         raise SessionError(_("L'émargement se fait pendant la séance."))
     row = db.session.get(Attendance, (session.id, member.id))
@@ -272,6 +276,7 @@ def situation(item: AgendaItem) -> council_rules.Situation:
 
 
 def quorum(item: AgendaItem) -> council_rules.Quorum:
+    """The item's quorum now, under the session's rules, from who sits for it."""
     return council_rules.quorum(services.session_rules(item.session), situation(item))
 
 
@@ -281,10 +286,13 @@ def ballots_of(item: AgendaItem, user: User) -> list[int]:
 
 
 def ballots_of_all(item: AgendaItem) -> list[council_rules.Ballot]:
+    """Every ballot the item allows now, under the session's rules: each voting member's, and who
+    casts it (themself or a proxy's holder)."""
     return council_rules.ballots(services.session_rules(item.session), situation(item))
 
 
 def open_item(session: CouncilSession) -> AgendaItem | None:
+    """The session's item whose vote is open (one at most), or None."""
     return next((i for i in session.items if i.vote_status is VoteStatus.open), None)
 
 
@@ -352,6 +360,10 @@ def quorum_lost_message(check: council_rules.QuorumCheck) -> str:
 
 
 def open_vote(item: AgendaItem, actor: User) -> None:
+    """Open the vote on an item: refused unless the session is open, the item pending and voted
+    on, no other vote open, the quorum reached and, for a file, its verified result eligible; the
+    structure's members are recused first, and a compare-and-set refuses a second opening.
+    Journalled with the quorum, the live screens told. Flushes; the caller commits."""
     session = item.session
     if session.status is not SessionStatus.open:
         raise SessionError(_("La séance n'est pas ouverte."))
@@ -362,7 +374,7 @@ def open_vote(item: AgendaItem, actor: User) -> None:
     if not item.kind.voted:
         raise SessionError(_("Un point d'information n'est pas mis au vote."))
     if item.kind is ItemKind.application and (
-        problems := workflow.eligible_verified_result(item.application)
+        problems := checks.eligible_verified_result(item.application)
     ):
         # The council votes on the verified result; one that fails the charter never
         # reaches a vote that could grant the label: the file leaves the agenda instead.
@@ -474,6 +486,8 @@ def cast(item: AgendaItem, voter: User, member_id: int, choice: Choice) -> None:
 
 
 def has_voted(item: AgendaItem, member_id: int) -> bool:
+    """Whether a ballot was recorded for this member on the item (its receipt, for a secret
+    ballot)."""
     model = BallotReceipt if item.secret else Vote
     return (
         db.session.execute(
@@ -493,6 +507,8 @@ def my_choice(item: AgendaItem, member_id: int) -> Choice | None:
 
 
 def counts(item: AgendaItem) -> dict[Choice, int]:
+    """The item's ballots by choice: a secret ballot's counters (read again from the database),
+    or an open vote's rows counted."""
     if item.secret:
         db.session.refresh(item, ["secret_pour", "secret_contre", "secret_abstention"])
         return {
@@ -530,7 +546,7 @@ def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> 
     """Close the vote, count, and decide. On a tie in an open vote where the president voted
     neither way, the result waits for the president's deciding vote (`casting`)."""
     session = item.session
-    if casting is not None and not actor.has_role(Role.president):
+    if casting is not None and not actor.is_president:
         raise SessionError(_("Seul le président donne la voix prépondérante."))
     _lock_open(item)  # from here no ballot can slip in
     check = quorum_check(item)
@@ -600,15 +616,14 @@ def forget_write_order() -> None:
 def decide(item: AgendaItem, tally: council_rules.Tally, actor: User) -> None:
     """What the closed vote decides, by the kind of item: the file's state; the label's
     status (the proposal's fate); the previous minutes approved."""
-    from cdess.certificates import services as certificates
-
     outcome = tally.outcome.value
     if item.kind is ItemKind.application:
         applications.transition(
             item.application, OUTCOME_ACTIONS[outcome], actor, tally.explanation
         )
     elif item.kind is ItemKind.proposal:
-        certificates.decide(item, outcome, actor)
+        if not signals.proposal_voted.send(item, outcome=outcome, actor=actor):
+            raise RuntimeError("No receiver applies a vote on a proposal (certificates).")
     elif item.kind is ItemKind.minutes and outcome == "granted" and item.approves is not None:
         item.approves.minutes_approved_at = item.vote_closed_at or utcnow()
         audit.record(

@@ -14,13 +14,9 @@ from cdess.applications.models import CheckStatus
 from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.sessions import services
-from cdess.sessions.labels import CHOICE, OPINION
 from cdess.sessions.models import AgendaItem, Arrival, Choice, CouncilSession, ItemKind
 from cdess.sessions.rules import inactive_proxies
 from cdess.web.pdf import render_pdf
-
-OUTCOMES = {"granted": "label attribué", "refused": "label refusé", "deferred": "ajourné"}
-ITEM_OUTCOMES = {"granted": "adoptée", "refused": "rejetée", "deferred": "ajournée"}
 
 
 def _quorum(data: dict | None) -> dict | None:
@@ -57,7 +53,6 @@ def item_data(item: AgendaItem) -> dict:
     structure = application.structure if application else None
     file = item.kind is ItemKind.application
     proposal = item.proposal
-    outcomes = OUTCOMES if file else ITEM_OUTCOMES
     return {
         "position": item.position,
         "kind": item.kind.value,
@@ -74,7 +69,7 @@ def item_data(item: AgendaItem) -> dict:
         if proposal
         else None,
         "rapporteur": item.rapporteur.display_name if item.rapporteur else "—",
-        "opinion": str(OPINION[item.opinion]) if item.opinion else "—",
+        "opinion": item.opinion.label if item.opinion else "—",
         "report": item.report,
         "verified": _verified(application) if file else None,
         "secret": item.secret,
@@ -96,14 +91,11 @@ def item_data(item: AgendaItem) -> dict:
             for a in item.annulments
         ],
         "counts": result.get("counts", {}),
-        "outcome": outcomes.get(result.get("outcome"), "—")
-        if item.kind.voted
-        else "point d'information, sans vote",
+        "outcome": item.decision_label if item.kind.voted else "point d'information, sans vote",
         "explanation": result.get("explanation", ""),
-        "casting_vote": str(CHOICE[item.casting_vote]) if item.casting_vote else None,
+        "casting_vote": item.casting_vote.label if item.casting_vote else None,
         "votes": [
-            {**vote, "choice": str(CHOICE[Choice(vote["choice"])])}
-            for vote in result.get("votes", [])
+            {**vote, "choice": Choice(vote["choice"]).label} for vote in result.get("votes", [])
         ],
     }
 

@@ -7,6 +7,7 @@ transaction."""
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -22,6 +23,7 @@ from cdess.accounts.models import User
 from cdess.applications.models import Application
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.labels import labelled
 from cdess.sessions.rules import Choice  # a ballot holds one of the rules' choices
 
 
@@ -43,6 +45,51 @@ class VoteStatus(enum.Enum):
     pending = "pending"
     open = "open"
     closed = "closed"
+
+
+labelled(
+    SessionStatus,
+    {
+        SessionStatus.planned: _l("planifiée"),
+        SessionStatus.convened: _l("convoquée"),
+        SessionStatus.open: _l("ouverte"),
+        SessionStatus.closed: _l("close"),
+        SessionStatus.cancelled: _l("annulée"),
+    },
+)
+labelled(
+    Opinion,
+    {
+        Opinion.favourable: _l("favorable"),
+        Opinion.unfavourable: _l("défavorable"),
+        Opinion.reserved: _l("réservé"),
+    },
+)
+labelled(
+    VoteStatus,
+    {
+        VoteStatus.pending: _l("à venir"),
+        VoteStatus.open: _l("vote ouvert"),
+        VoteStatus.closed: _l("vote clos"),
+    },
+)
+# The rules are pure (no translations): their ballot choices are named here.
+labelled(
+    Choice,
+    {Choice.pour: _l("pour"), Choice.contre: _l("contre"), Choice.abstention: _l("abstention")},
+)
+
+# What a closed vote decided, by whether it examined a file or another motion.
+DECISIONS = {
+    "granted": _l("label attribué"),
+    "refused": _l("label refusé"),
+    "deferred": _l("ajourné"),
+}
+MOTION_DECISIONS = {
+    "granted": _l("adoptée"),
+    "refused": _l("rejetée"),
+    "deferred": _l("ajournée"),
+}
 
 
 def _enum(kind, name: str):
@@ -108,7 +155,54 @@ class CouncilSession(db.Model):
     proxies: Mapped[list["Proxy"]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+    # One-way, as every link to a person from the sessions (secretary, rapporteur, the
+    # present, proxies, recusals, ballots, annulments): a user's collections of them would be
+    # read by nothing (and a member's ballots are not to be gathered from the user).
     secretary: Mapped[User | None] = relationship(foreign_keys=[secretary_id])
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status is SessionStatus.cancelled
+
+    @property
+    def is_planned(self) -> bool:
+        """Planned, not convened yet: the council may be convened."""
+        return self.status is SessionStatus.planned
+
+    @property
+    def is_convened(self) -> bool:
+        """Convened, not opened yet."""
+        return self.status is SessionStatus.convened
+
+    @property
+    def is_open(self) -> bool:
+        """Open: the council sits and votes."""
+        return self.status is SessionStatus.open
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed: its minutes are drawn up, nothing changes any more."""
+        return self.status is SessionStatus.closed
+
+    @property
+    def in_preparation(self) -> bool:
+        """Planned or convened: its agenda may still change."""
+        return self.status in (SessionStatus.planned, SessionStatus.convened)
+
+    @property
+    def is_live(self) -> bool:
+        """Convened or open: members join it on the live page."""
+        return self.status in (SessionStatus.convened, SessionStatus.open)
+
+    @property
+    def takes_proxies(self) -> bool:
+        """Not closed nor cancelled: a member may still give or withdraw a proxy."""
+        return self.status in (SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
+
+    @property
+    def has_opened(self) -> bool:
+        """Open or closed: the council sat (its proxies took effect or not)."""
+        return self.status in (SessionStatus.open, SessionStatus.closed)
 
 
 class ItemKind(enum.Enum):
@@ -170,10 +264,12 @@ class AgendaItem(db.Model):
     session: Mapped[CouncilSession] = relationship(
         back_populates="items", foreign_keys=[session_id]
     )
+    # One-way: the agenda points at what it examines; a file's session is
+    # `Application.session`, a proposal's vote is found from the session's items.
     application: Mapped[Application | None] = relationship()
     proposal: Mapped["CertificateProposal | None"] = relationship()  # noqa: F821
     approves: Mapped[CouncilSession | None] = relationship(foreign_keys=[approves_session_id])
-    rapporteur: Mapped[User | None] = relationship()
+    rapporteur: Mapped[User | None] = relationship()  # one-way (see CouncilSession.secretary)
     conflicts: Mapped[list["Conflict"]] = relationship(
         back_populates="item", cascade="all, delete-orphan"
     )
@@ -181,6 +277,44 @@ class AgendaItem(db.Model):
     annulments: Mapped[list["VoteAnnulment"]] = relationship(
         back_populates="item", order_by="VoteAnnulment.at", cascade="all, delete-orphan"
     )
+
+    @property
+    def decision_label(self) -> str:
+        """What its closed vote decided (« label attribué », « adoptée »…), or « — »."""
+        names = DECISIONS if self.kind is ItemKind.application else MOTION_DECISIONS
+        return str(names.get((self.result or {}).get("outcome"), "—"))
+
+    @property
+    def outcome_label(self) -> str:
+        """Where the vote left it: a file's state now, a motion's fate."""
+        if self.kind is ItemKind.application and self.application is not None:
+            return self.application.state.label
+        return str(MOTION_DECISIONS.get((self.result or {}).get("outcome"), "—"))
+
+    @property
+    def examines_file(self) -> bool:
+        """A label application the council grants, refuses or defers."""
+        return self.kind is ItemKind.application
+
+    @property
+    def decides_on_label(self) -> bool:
+        """An application or a proposal on a label: a rapporteur reports on it."""
+        return self.kind in (ItemKind.application, ItemKind.proposal)
+
+    @property
+    def approves_minutes(self) -> bool:
+        """The approval of the previous session's minutes."""
+        return self.kind is ItemKind.minutes
+
+    @property
+    def is_information(self) -> bool:
+        """Information only: no vote."""
+        return self.kind is ItemKind.information
+
+    @property
+    def vote_pending(self) -> bool:
+        """Its vote has not opened yet (or was annulled and waits to be held again)."""
+        return self.vote_status is VoteStatus.pending
 
     @property
     def subject(self) -> str:
@@ -210,7 +344,7 @@ class Attendance(db.Model):
     checked_in_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[CouncilSession] = relationship(back_populates="attendance")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship()  # one-way (see CouncilSession.secretary)
 
 
 class Arrival(db.Model):
@@ -229,6 +363,7 @@ class Arrival(db.Model):
     arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
 
+    # One-way, and no session side: arrivals are read by query (see CouncilSession.secretary).
     user: Mapped[User] = relationship()
 
 
@@ -250,6 +385,7 @@ class Proxy(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[CouncilSession] = relationship(back_populates="proxies")
+    # One-way (see CouncilSession.secretary).
     giver: Mapped[User] = relationship(foreign_keys=[giver_id])
     holder: Mapped[User] = relationship(foreign_keys=[holder_id])
 
@@ -269,7 +405,7 @@ class Conflict(db.Model):
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[AgendaItem] = relationship(back_populates="conflicts")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship()  # one-way (see CouncilSession.secretary)
 
 
 class Vote(db.Model):
@@ -287,6 +423,7 @@ class Vote(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[AgendaItem] = relationship(back_populates="votes")
+    # One-way (see CouncilSession.secretary).
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     cast_by: Mapped[User] = relationship(foreign_keys=[cast_by_id])
 
@@ -325,4 +462,4 @@ class VoteAnnulment(db.Model):
     ballots: Mapped[int] = mapped_column(default=0)
 
     item: Mapped[AgendaItem] = relationship(back_populates="annulments")
-    by: Mapped[User | None] = relationship()
+    by: Mapped[User | None] = relationship()  # one-way (see CouncilSession.secretary)

@@ -1,27 +1,46 @@
-"""Who plans sessions, who sits in them, who votes."""
+"""Who plans sessions, who sits in them, who votes, who presides.
 
-from cdess.accounts.models import Role
+Every predicate is `can_<verb>(user, obj=None)`: views call it to refuse (403) and pass its
+answer to templates to hide what the person may not do. The object is optional where the
+answer does not depend on it today (a session's status is checked by the services)."""
+
 from cdess.accounts.permissions import is_staff
 
 
-def plan(user) -> bool:
+def _signed_in(user) -> bool:
+    return bool(user) and user.is_authenticated
+
+
+def is_council_member(user) -> bool:
+    """A member of the council (voting or consultative) or its president."""
+    return _signed_in(user) and user.sits_on_council
+
+
+def can_plan_sessions(user) -> bool:
     """The secretariat plans sessions, builds agendas and runs the administration."""
     return is_staff(user)
 
 
-def is_member(user) -> bool:
-    return user.is_authenticated and user.has_role(Role.council_member, Role.president)
-
-
-def sit(user) -> bool:
+def can_sit(user, session=None) -> bool:
     """Council members (voting or not) and the secretariat read the files of a session."""
-    return is_member(user) or is_staff(user)
+    return is_council_member(user) or is_staff(user)
 
 
-def vote(user) -> bool:
-    return is_member(user) and user.voting_right and user.active
+def can_vote(user, session=None) -> bool:
+    """An active member with a voting right (conflicts and presence are the services' rules)."""
+    return is_council_member(user) and user.voting_right and user.active
 
 
-def preside(user) -> bool:
+def can_preside(user, session=None) -> bool:
     """The president or the secretariat runs the live session."""
-    return is_staff(user) or (user.is_authenticated and user.has_role(Role.president))
+    return is_staff(user) or (_signed_in(user) and user.is_president)
+
+
+def can_cast_deciding_vote(user, session=None) -> bool:
+    """On a tie in an open vote, only the president decides."""
+    return _signed_in(user) and user.is_president
+
+
+def can_check_in(user, member, session=None) -> bool:
+    """A member checks themself in or out; whoever presides does it for anyone."""
+    return _signed_in(user) and (member.id == user.id or can_preside(user, session))

@@ -8,9 +8,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
+from cdess import signals
 from cdess.accounts.models import Role, User, UserRole
+from cdess.applications import checks, workflow
 from cdess.applications import services as applications
-from cdess.applications import workflow
 from cdess.applications.models import Application, State
 from cdess.audit import services as audit
 from cdess.clock import utcnow
@@ -90,6 +91,7 @@ def council_members() -> list[User]:
 
 
 def president_id() -> int | None:
+    """The id of the active president (the first by id, should there be several), or None."""
     return db.session.execute(
         db.select(User.id)
         .join(UserRole, UserRole.user_id == User.id)
@@ -100,6 +102,7 @@ def president_id() -> int | None:
 
 
 def president() -> User | None:
+    """The active president (the first by id, should there be several), or None."""
     return db.session.execute(
         db.select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -110,11 +113,14 @@ def president() -> User | None:
 
 
 def current_rules() -> council_rules.Rules:
+    """The council's rules as saved, or the default rules when none were saved."""
     row = db.session.execute(db.select(CouncilRules).limit(1)).scalar_one_or_none()
     return council_rules.Rules.from_dict(row.data) if row else council_rules.Rules()
 
 
 def save_rules(new: council_rules.Rules, actor: User | None = None) -> None:
+    """Save the council's rules (one row, created the first time) and journal the settings that
+    changed; a session already open keeps its copy. Flushes; the caller commits."""
     row = db.session.execute(db.select(CouncilRules).limit(1)).scalar_one_or_none()
     if row is None:
         row = CouncilRules(data={})
@@ -136,6 +142,7 @@ def session_rules(session: CouncilSession) -> council_rules.Rules:
 
 
 def upcoming() -> list[CouncilSession]:
+    """The sessions planned, convened or open, soonest first."""
     return list(
         db.session.execute(
             db.select(CouncilSession)
@@ -161,6 +168,8 @@ def create_session(
     video_link: str = "",
     actor: User | None = None,
 ):
+    """Plan a session; refused unless the submission deadline comes before its day. Journalled.
+    Flushes; the caller commits."""
     _check_dates(starts_at, deadline)
     session = CouncilSession(
         starts_at=starts_at, deadline=deadline, place=place.strip(), video_link=video_link.strip()
@@ -209,9 +218,7 @@ def _require_status(session: CouncilSession, *allowed: SessionStatus) -> None:
 
 
 def _status(session: CouncilSession) -> str:
-    from cdess.sessions.labels import SESSION_STATUS
-
-    return str(SESSION_STATUS[session.status])
+    return session.status.label
 
 
 # A session can be moved or cancelled until it opens; once convened, the members are told.
@@ -414,25 +421,13 @@ def _agenda_entry(item: AgendaItem, action: str, actor: User | None, reason: str
     )
 
 
-def add_proposal_item(session: CouncilSession, proposal, actor: User) -> AgendaItem:
-    """Put the secretariat's proposal on a label's status on the agenda; the structure's own
-    members are recused on it, as on its application."""
-    from cdess.certificates import services as certificates
-    from cdess.certificates.models import ProposalState
-
+def append_item(session: CouncilSession, item: AgendaItem, actor: User) -> AgendaItem:
+    """Put an item built by a domain above (a proposal on a label's status) last on the agenda
+    of a session still in preparation, secret or open by the rules, with the structure's own
+    members recused on it and its journal entry. Flushes; the caller commits."""
     _require_status(session, SessionStatus.planned, SessionStatus.convened)
-    if (
-        proposal.state is not ProposalState.open
-        or proposal not in certificates.proposals_to_schedule()
-    ):
-        raise SessionError(_("Cette proposition est déjà inscrite ou décidée."))
-    item = AgendaItem(
-        kind=ItemKind.proposal,
-        application_id=proposal.certificate.application_id,
-        proposal_id=proposal.id,
-        position=max((i.position for i in session.items), default=0) + 1,
-        secret=current_rules().secret_by_default,
-    )
+    item.position = max((i.position for i in session.items), default=0) + 1
+    item.secret = current_rules().secret_by_default
     session.items.append(item)
     db.session.flush()
     recuse_structure_members(item)
@@ -546,6 +541,14 @@ def remove_item(item: AgendaItem, actor: User, reason: str) -> None:
     bump(session.id)
 
 
+@signals.application_withdrawn.connect
+def _withdrawn(application: Application, **_kwargs) -> None:
+    try:
+        drop_withdrawn(application)
+    except SessionError as error:
+        raise workflow.TransitionError(str(error)) from error
+
+
 def drop_withdrawn(application: Application) -> None:
     """A scheduled file withdrawn by its structure leaves the agenda: possible until the
     session opens (DESIGN: "withdrawn by the applicant before the session")."""
@@ -577,6 +580,8 @@ def drop_withdrawn(application: Application) -> None:
 
 
 def renumber(session: CouncilSession) -> None:
+    """Number the session's items 1, 2, … in their order, closing gaps; flushes and expires the
+    session's items (reloaded in order). No journal entry."""
     for position, item in enumerate(sorted(session.items, key=lambda i: i.position), start=1):
         item.position = position
     db.session.flush()
@@ -584,6 +589,8 @@ def renumber(session: CouncilSession) -> None:
 
 
 def move_item(item: AgendaItem, offset: int, actor: User | None = None) -> None:
+    """Move an item `offset` places in a session planned, convened or open (a move past either
+    end does nothing). Journalled, the live screens told. Flushes; the caller commits."""
     session = item.session
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
     items = sorted(session.items, key=lambda i: i.position)
@@ -600,10 +607,13 @@ def move_item(item: AgendaItem, offset: int, actor: User | None = None) -> None:
 
 
 def recused_ids(item: AgendaItem) -> set[int]:
+    """The ids of the members recused on the item (declared, or as members of the structure)."""
     return {c.user_id for c in item.conflicts}
 
 
 def assign_rapporteur(item: AgendaItem, user: User | None, actor: User | None = None) -> None:
+    """Name the item's rapporteur (None: nobody) before the session opens: a council member not
+    recused on it. Journalled. Flushes; the caller commits."""
     _require_status(item.session, SessionStatus.planned, SessionStatus.convened)
     if user is not None:
         if user.id not in {m.id for m in council_members()}:
@@ -620,6 +630,9 @@ def assign_rapporteur(item: AgendaItem, user: User | None, actor: User | None = 
 
 
 def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) -> None:
+    """The rapporteur's report and opinion: only by the item's rapporteur, until its vote opens
+    and while the session is neither closed nor cancelled; a favourable opinion is refused on a
+    file whose verified result cannot get the label. Journalled. Flushes; the caller commits."""
     if item.rapporteur_id != user.id:
         raise SessionError(_("Seul le rapporteur de ce dossier écrit son rapport."))
     if item.vote_status is not VoteStatus.pending or item.session.status in (
@@ -630,7 +643,7 @@ def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) ->
     if (
         opinion is Opinion.favourable
         and item.kind is ItemKind.application
-        and (problems := workflow.eligible_verified_result(item.application))
+        and (problems := checks.eligible_verified_result(item.application))
     ):
         raise SessionError(
             " ".join(
@@ -643,6 +656,8 @@ def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) ->
 
 
 def set_ballot(item: AgendaItem, secret: bool, actor: User | None = None) -> None:
+    """Choose a secret or an open ballot for the item, until its vote opens. Journalled. Flushes;
+    the caller commits."""
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le mode de scrutin ne change plus une fois le vote ouvert."))
     item.secret = secret
@@ -654,6 +669,9 @@ def set_ballot(item: AgendaItem, secret: bool, actor: User | None = None) -> Non
 
 
 def declare_conflict(item: AgendaItem, user: User, reason: str) -> None:
+    """Recuse the member on the item until its vote opens (nothing when already recused); a
+    recused rapporteur loses the item. Journalled, the live screens told. Flushes; the caller
+    commits."""
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le vote sur ce point a commencé."))
     if user.id in recused_ids(item):
@@ -668,6 +686,9 @@ def declare_conflict(item: AgendaItem, user: User, reason: str) -> None:
 
 
 def withdraw_conflict(item: AgendaItem, user: User) -> None:
+    """Lift the member's declared conflict until the item's vote opens; refused to a member of
+    the structure, recused by right. Journalled, the live screens told. Flushes; the caller
+    commits."""
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le vote sur ce point a commencé."))
     if user.id in _member_ids_of(item.application):
@@ -712,6 +733,8 @@ def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
 
 
 def withdraw_proxy(session: CouncilSession, giver: User) -> None:
+    """Withdraw the member's proxy while the session is planned, convened or open, never while a
+    vote is open. Journalled, the live screens told. Flushes; the caller commits."""
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
     _no_vote_open(session)
     for existing in list(session.proxies):

@@ -1,5 +1,6 @@
 """Sessions: the secretariat's planning and agenda, the council's rules, the members' space."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import (
@@ -13,18 +14,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from cdess.accounts.models import Role, User
+from cdess import signals
+from cdess.accounts.models import User
 from cdess.applications import verification
 from cdess.applications.models import Application, CheckStatus
 from cdess.applications.permissions import can_verify_answers
 from cdess.extensions import db
 from cdess.sessions import convocation, live, services
-from cdess.sessions import permissions as can
 from cdess.sessions import rules as council_rules
 from cdess.sessions.forms import ReportForm, RulesForm, SessionForm
-from cdess.sessions.labels import CHOICE, ITEM_OUTCOME, OPINION, SESSION_STATUS, VOTE_STATUS
 from cdess.sessions.models import (
     AgendaItem,
     Choice,
@@ -33,30 +34,21 @@ from cdess.sessions.models import (
     Opinion,
     SessionStatus,
 )
+from cdess.sessions.permissions import (
+    can_cast_deciding_vote,
+    can_check_in,
+    can_plan_sessions,
+    can_preside,
+    can_sit,
+    can_vote,
+    is_council_member,
+)
+from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required, require
 
 bp = Blueprint("sessions", __name__)
-
-
-@bp.app_context_processor
-def labels():
-    return {
-        "session_status": lambda s: str(SESSION_STATUS[s]),
-        "opinion_label": lambda o: str(OPINION[o]) if o else "—",
-        "vote_status_label": lambda v: str(VOTE_STATUS[v]),
-        "choice_label": lambda c: str(CHOICE[c]),
-        "outcome_label": outcome_label,
-    }
-
-
-def outcome_label(item: AgendaItem) -> str:
-    """What the vote decided: the file's state for an application, else the proposal's fate."""
-    if item.kind is ItemKind.application:
-        from cdess.applications.views import STATE_LABELS
-
-        return str(STATE_LABELS[item.application.state])
-    outcome = (item.result or {}).get("outcome")
-    return str(ITEM_OUTCOME.get(outcome, "—"))
+add_entry(bp, "sessions.index", _l("Séances"), can_plan_sessions, order=90)
+add_entry(bp, "sessions.members", _l("Espace du conseil"), is_council_member, order=120)
 
 
 @bp.app_template_filter()
@@ -87,11 +79,29 @@ def _refused(error: Exception, target: str):
     return redirect(target)
 
 
+REFUSALS = (services.SessionError, services.workflow.TransitionError)
+
+
+def _perform(action: Callable[[], object], target: str, done=None):
+    """One service call from a button: refused, nothing of it is kept and the reason is shown;
+    done, it is committed, then `done` (a message, or a function of the action's result that
+    may send the emails and returns the message) and back to `target`."""
+    try:
+        result = action()
+    except REFUSALS as error:
+        return _refused(error, target)
+    db.session.commit()
+    message = done(result) if callable(done) else done
+    if message:
+        flash(message, "success")
+    return redirect(target)
+
+
 # --- planning (secretariat) -------------------------------------------------------------------
 
 
 @bp.get("/seances")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def index(form: SessionForm | None = None, status: int = 200):
     sessions = db.session.execute(
         db.select(CouncilSession).order_by(CouncilSession.starts_at.desc())
@@ -119,7 +129,7 @@ def _session_values(form: SessionForm) -> tuple | None:
 
 
 @bp.post("/seances")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def create():
     form = SessionForm()
     values = _session_values(form)
@@ -136,7 +146,7 @@ def create():
 
 
 @bp.post("/seances/calendrier")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def calendar():
     year = request.form.get("year", type=int)
     if year is None or not 2000 <= year <= 2100:
@@ -150,7 +160,7 @@ def calendar():
 
 
 @bp.get("/seances/<int:session_id>")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def show(session_id: int, form: SessionForm | None = None, status: int = 200):
     session = _session(session_id)
     if form is None:
@@ -162,15 +172,14 @@ def show(session_id: int, form: SessionForm | None = None, status: int = 200):
             place=session.place,
             video_link=session.video_link,
         )
-    from cdess.certificates import services as certificates
-
     preparing = session.status in (SessionStatus.planned, SessionStatus.convened)
     return render_template(
         "sessions/show.html",
+        # what the domains above add while it is prepared: the proposals on labels
+        **(signals.gathered(signals.session_preparation, session) if preparing else {}),
         session=session,
         form=form,
         proposals=services.proposals(session) if preparing else [],
-        status_proposals=certificates.proposals_to_schedule() if preparing else [],
         minutes_to_approve=services.minutes_to_approve(session) if preparing else None,
         members=services.council_members(),
         recused=services.recused_ids,
@@ -178,7 +187,7 @@ def show(session_id: int, form: SessionForm | None = None, status: int = 200):
 
 
 @bp.post("/seances/<int:session_id>")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def update(session_id: int):
     """Change the session's details; once convened, a move is told to its members."""
     session = _session(session_id)
@@ -207,7 +216,7 @@ def update(session_id: int):
 
 
 @bp.post("/seances/<int:session_id>/annulation")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def cancel(session_id: int):
     """Cancel the session; once convened, with a reason told to its members and applicants."""
     session = _session(session_id)
@@ -227,12 +236,11 @@ def cancel(session_id: int):
 
 
 @bp.post("/seances/<int:session_id>/ordre-du-jour")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def add_item(session_id: int):
-    """Put an item on the agenda: a file (application_id), a proposal on a label's status
-    (proposal_id), the previous minutes (kind=minutes) or information (kind=information)."""
-    from cdess.certificates.models import CertificateProposal
-
+    """Put an item on the agenda: a file (application_id), the previous minutes (kind=minutes)
+    or information (kind=information). A proposal on a label's status goes through
+    `certificates.schedule`."""
     session = _session(session_id)
     target = url_for("sessions.show", session_id=session.id)
     kind = request.form.get("kind", "application")
@@ -243,13 +251,6 @@ def add_item(session_id: int):
             item = services.add_information_item(
                 session, request.form.get("title", "")[:1000], current_user
             )
-        elif kind == "proposal":
-            proposal = db.session.get(
-                CertificateProposal, request.form.get("proposal_id", type=int) or 0
-            )
-            if proposal is None:
-                abort(400)
-            item = services.add_proposal_item(session, proposal, current_user)
         else:
             application = db.session.get(
                 Application, request.form.get("application_id", type=int) or 0
@@ -266,23 +267,20 @@ def add_item(session_id: int):
 
 
 @bp.post("/seances/points/<int:item_id>/deplacer")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def move(item_id: int):
     item = _item(item_id)
     target = url_for("sessions.show", session_id=item.session_id)
     offset = {"haut": -1, "bas": 1}.get(request.form.get("direction", ""))
     if offset is None:
         abort(400)
-    try:
-        services.move_item(item, offset, current_user)
-    except services.SessionError as error:
-        return _refused(error, target)
-    db.session.commit()
-    return redirect(target + "#ordre-du-jour")
+    return _perform(
+        lambda: services.move_item(item, offset, current_user), target + "#ordre-du-jour"
+    )
 
 
 @bp.post("/seances/points/<int:item_id>/rapporteur")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def rapporteur(item_id: int):
     item = _item(item_id)
     target = url_for("sessions.show", session_id=item.session_id)
@@ -290,78 +288,52 @@ def rapporteur(item_id: int):
     user = db.session.get(User, user_id) if user_id else None
     if user_id and user is None:
         abort(400)
-    try:
-        services.assign_rapporteur(item, user, current_user)
-    except services.SessionError as error:
-        return _refused(error, target)
-    db.session.commit()
-    return _done(_("Rapporteur enregistré."), target, "ordre-du-jour")
+    return _perform(
+        lambda: services.assign_rapporteur(item, user, current_user),
+        target + "#ordre-du-jour",
+        _("Rapporteur enregistré."),
+    )
 
 
 @bp.post("/seances/points/<int:item_id>/scrutin")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def ballot(item_id: int):
     item = _item(item_id)
     target = url_for("sessions.show", session_id=item.session_id)
-    try:
-        services.set_ballot(item, request.form.get("secret") == "1", current_user)
-    except services.SessionError as error:
-        return _refused(error, target)
-    db.session.commit()
-    return _done(_("Mode de scrutin enregistré."), target, "ordre-du-jour")
+    return _perform(
+        lambda: services.set_ballot(item, request.form.get("secret") == "1", current_user),
+        target + "#ordre-du-jour",
+        _("Mode de scrutin enregistré."),
+    )
 
 
 @bp.post("/seances/points/<int:item_id>/retrait")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def remove(item_id: int):
     item = _item(item_id)
     target = url_for("sessions.show", session_id=item.session_id)
-    try:
-        services.remove_item(item, current_user, request.form.get("reason", "")[:1000])
-    except (services.SessionError, services.workflow.TransitionError) as error:
-        return _refused(error, target)
-    db.session.commit()
-    return _done(_("Dossier retiré de l'ordre du jour, reporté à une séance suivante."), target)
+    return _perform(
+        lambda: services.remove_item(item, current_user, request.form.get("reason", "")[:1000]),
+        target,
+        _("Dossier retiré de l'ordre du jour, reporté à une séance suivante."),
+    )
 
 
 @bp.get("/secretariat/reglement")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def rules(form: RulesForm | None = None, status: int = 200):
     current = services.current_rules()
-    if form is None:
-        form = RulesForm(
-            formdata=None,
-            quorum_percent=round(current.quorum_fraction * 100),
-            proxies_allowed=current.proxies_allowed,
-            max_proxies_held=current.max_proxies_held,
-            secret_by_default=current.secret_by_default,
-            president_casting_vote=current.president_casting_vote,
-        )
+    form = form or RulesForm.from_rules(current)
     return render_template("sessions/rules.html", form=form, rules=current), status
 
 
 @bp.post("/secretariat/reglement")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def save_rules():
     form = RulesForm()
     if not form.validate():
         return rules(form, 400)
-    from fractions import Fraction
-
-    current = services.current_rules()
-    services.save_rules(
-        council_rules.Rules(
-            **{
-                **current.as_dict(),
-                "quorum_fraction": Fraction(form.quorum_percent.data, 100),
-                "proxies_allowed": form.proxies_allowed.data,
-                "max_proxies_held": form.max_proxies_held.data,
-                "secret_by_default": form.secret_by_default.data,
-                "president_casting_vote": form.president_casting_vote.data,
-            }
-        ),
-        current_user,
-    )
+    services.save_rules(form.to_rules(services.current_rules()), current_user)
     db.session.commit()
     return _done(
         _("Règlement enregistré : il s'appliquera aux séances qui ne sont pas encore ouvertes."),
@@ -373,13 +345,13 @@ def save_rules():
 
 
 @bp.get("/conseil")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def members():
     return render_template("sessions/members.html", sessions=services.upcoming())
 
 
 @bp.get("/conseil/seances/<int:session_id>")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def member_session(session_id: int):
     session = _session(session_id)
     if session.status is SessionStatus.cancelled:
@@ -396,12 +368,12 @@ def member_session(session_id: int):
         held=held,
         voters=[m for m in services.voting_members() if m.id != current_user.id],
         recused=services.recused_ids,
-        is_voter=current_user in services.voting_members(),
+        is_voter=can_vote(current_user, session),
     )
 
 
 @bp.get("/conseil/points/<int:item_id>")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def item(item_id: int, form: ReportForm | None = None, status: int = 200):
     agenda_item = _item(item_id)
     if agenda_item.session.status is SessionStatus.cancelled:
@@ -431,7 +403,7 @@ def item(item_id: int, form: ReportForm | None = None, status: int = 200):
 
 
 @bp.post("/conseil/points/<int:item_id>/rapport")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def report(item_id: int):
     agenda_item = _item(item_id)
     require(agenda_item.rapporteur_id == current_user.id)
@@ -451,25 +423,27 @@ def report(item_id: int):
 
 
 @bp.post("/conseil/points/<int:item_id>/conflit")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def conflict(item_id: int):
     agenda_item = _item(item_id)
     target = url_for("sessions.member_session", session_id=agenda_item.session_id)
-    try:
-        if request.form.get("withdraw") == "1":
-            services.withdraw_conflict(agenda_item, current_user)
-            message = _("Déclaration de conflit d'intérêts retirée.")
-        else:
-            services.declare_conflict(agenda_item, current_user, request.form.get("reason", ""))
-            message = _("Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote.")
-    except services.SessionError as error:
-        return _refused(error, target)
-    db.session.commit()
-    return _done(message, target, f"point-{agenda_item.id}")
+    if request.form.get("withdraw") == "1":
+        return _perform(
+            lambda: services.withdraw_conflict(agenda_item, current_user),
+            f"{target}#point-{agenda_item.id}",
+            _("Déclaration de conflit d'intérêts retirée."),
+        )
+    return _perform(
+        lambda: services.declare_conflict(
+            agenda_item, current_user, request.form.get("reason", "")
+        ),
+        f"{target}#point-{agenda_item.id}",
+        _("Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote."),
+    )
 
 
 @bp.post("/conseil/seances/<int:session_id>/pouvoir")
-@permission_required(can.vote)
+@permission_required(can_vote)
 def proxy(session_id: int):
     session = _session(session_id)
     target = url_for("sessions.member_session", session_id=session.id)
@@ -493,17 +467,18 @@ def proxy(session_id: int):
 
 
 @bp.post("/seances/<int:session_id>/convocation")
-@permission_required(can.plan)
+@permission_required(can_plan_sessions)
 def convene(session_id: int):
     session = _session(session_id)
     target = url_for("sessions.show", session_id=session.id)
-    try:
-        live.convene(session, current_user)
-    except services.SessionError as error:
-        return _refused(error, target)
-    db.session.commit()
-    sent = convocation.send_convocations(session)
-    return _done(_("Conseil convoqué : %(n)s courriel(s) envoyé(s).", n=sent), target)
+    return _perform(
+        lambda: live.convene(session, current_user),
+        target,
+        lambda _result: _(
+            "Conseil convoqué : %(n)s courriel(s) envoyé(s).",
+            n=convocation.send_convocations(session),
+        ),
+    )
 
 
 def _live_context(session: CouncilSession) -> dict:
@@ -513,7 +488,7 @@ def _live_context(session: CouncilSession) -> dict:
     )
     focus = item or upcoming
     ballots = []
-    if item is not None and can.vote(current_user):
+    if item is not None and can_vote(current_user, session):
         ballots = [
             {
                 "member": db.session.get(User, member_id),
@@ -523,7 +498,7 @@ def _live_context(session: CouncilSession) -> dict:
             for member_id in live.ballots_of(item, current_user)
         ]
     present = {a.user_id for a in session.attendance}
-    presides = can.preside(current_user)
+    presides = can_preside(current_user, session)
     return {
         "session": session,
         "item": item,
@@ -539,11 +514,11 @@ def _live_context(session: CouncilSession) -> dict:
         "present": present,
         "members": services.council_members(),
         "checked_in": current_user.id in present,
-        "is_member": can.is_member(current_user),
-        "presides": can.preside(current_user),
-        "is_president": current_user.has_role(Role.president),
+        "is_member": is_council_member(current_user),
+        "presides": presides,
+        "is_president": can_cast_deciding_vote(current_user, session),
         # The president sees the count live (to close the vote); members see it once closed.
-        "preview": live.preview(item) if item is not None and can.preside(current_user) else None,
+        "preview": live.preview(item) if item is not None and presides else None,
     }
 
 
@@ -553,7 +528,7 @@ def _etag(session: CouncilSession) -> str:
 
 
 @bp.get("/seances/<int:session_id>/direct")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def live_page(session_id: int):
     session = _session(session_id)
     if session.status not in (SessionStatus.convened, SessionStatus.open, SessionStatus.closed):
@@ -564,7 +539,7 @@ def live_page(session_id: int):
 
 
 @bp.get("/seances/<int:session_id>/direct/etat")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def live_state(session_id: int):
     """The live panel alone, for the two-second refresh: 304 when nothing changed."""
     session = _session(session_id)
@@ -580,12 +555,16 @@ def live_state(session_id: int):
     return response
 
 
+def _live_url(session_id: int, anchor: str = "direct") -> str:
+    return url_for("sessions.live_page", session_id=session_id) + f"#{anchor}"
+
+
 def _back_live(session_id: int, anchor: str = "direct"):
-    return redirect(url_for("sessions.live_page", session_id=session_id) + f"#{anchor}")
+    return redirect(_live_url(session_id, anchor))
 
 
 @bp.post("/seances/<int:session_id>/ouverture")
-@permission_required(can.preside)
+@permission_required(can_preside)
 def open_session(session_id: int):
     session = _session(session_id)
     secretary_id = request.form.get("secretary_id", type=int)
@@ -604,41 +583,31 @@ def open_session(session_id: int):
 
 
 @bp.post("/seances/<int:session_id>/presence")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def attendance(session_id: int):
     """A member checks in (or out) themself; the president or secretariat does it for anyone."""
     session = _session(session_id)
     member_id = request.form.get("member_id", type=int) or current_user.id
-    if member_id != current_user.id and not can.preside(current_user):
-        abort(403)
     member = db.session.get(User, member_id)
     if member is None:
         abort(400)
-    try:
-        if request.form.get("leave") == "1":
-            live.check_out(session, member, current_user)
-        else:
-            live.check_in(session, member, current_user)
-    except services.SessionError as error:
-        return _refused(error, url_for("sessions.live_page", session_id=session.id))
-    db.session.commit()
-    return _back_live(session.id, "presences" if member_id != current_user.id else "direct")
+    require(can_check_in(current_user, member, session))
+    mark = live.check_out if request.form.get("leave") == "1" else live.check_in
+    anchor = "presences" if member_id != current_user.id else "direct"
+    return _perform(lambda: mark(session, member, current_user), _live_url(session.id, anchor))
 
 
 @bp.post("/seances/points/<int:item_id>/ouverture-vote")
-@permission_required(can.preside)
+@permission_required(can_preside)
 def open_vote(item_id: int):
     agenda_item = _item(item_id)
-    try:
-        live.open_vote(agenda_item, current_user)
-    except services.SessionError as error:
-        return _refused(error, url_for("sessions.live_page", session_id=agenda_item.session_id))
-    db.session.commit()
-    return _back_live(agenda_item.session_id)
+    return _perform(
+        lambda: live.open_vote(agenda_item, current_user), _live_url(agenda_item.session_id)
+    )
 
 
 @bp.post("/seances/points/<int:item_id>/vote")
-@permission_required(can.vote)
+@permission_required(can_vote)
 def vote(item_id: int):
     agenda_item = _item(item_id)
     target = url_for("sessions.live_page", session_id=agenda_item.session_id)
@@ -647,17 +616,15 @@ def vote(item_id: int):
     except ValueError:
         abort(400)
     member_id = request.form.get("member_id", type=int) or current_user.id
-    try:
-        live.cast(agenda_item, current_user, member_id, choice)
-    except services.SessionError as error:
-        return _refused(error, target)
-    db.session.commit()
-    flash(_("Vote enregistré : %(c)s.", c=CHOICE[choice]), "success")
-    return _back_live(agenda_item.session_id)
+    return _perform(
+        lambda: live.cast(agenda_item, current_user, member_id, choice),
+        target + "#direct",
+        _("Vote enregistré : %(c)s.", c=choice.label),
+    )
 
 
 @bp.post("/seances/points/<int:item_id>/cloture-vote")
-@permission_required(can.preside)
+@permission_required(can_preside)
 def close_vote(item_id: int):
     agenda_item = _item(item_id)
     target = url_for("sessions.live_page", session_id=agenda_item.session_id)
@@ -677,40 +644,33 @@ def close_vote(item_id: int):
 
 
 @bp.post("/seances/points/<int:item_id>/annulation-vote")
-@permission_required(can.preside)
+@permission_required(can_preside)
 def annul_vote(item_id: int):
     """The president annuls a vote whose quorum was lost: the item is voted again later."""
     agenda_item = _item(item_id)
-    try:
-        live.annul_vote(agenda_item, current_user)
-    except services.SessionError as error:
-        return _refused(error, url_for("sessions.live_page", session_id=agenda_item.session_id))
-    db.session.commit()
-    flash(
+    return _perform(
+        lambda: live.annul_vote(agenda_item, current_user),
+        _live_url(agenda_item.session_id),
         _(
             "Vote annulé, faute de quorum : ses bulletins sont effacés ; le point reste à "
             "l'ordre du jour et sera de nouveau mis aux voix."
         ),
-        "success",
     )
-    return _back_live(agenda_item.session_id)
 
 
 @bp.post("/seances/<int:session_id>/cloture")
-@permission_required(can.preside)
+@permission_required(can_preside)
 def close_session(session_id: int):
     session = _session(session_id)
-    try:
-        live.close_session(session, current_user)
-    except services.SessionError as error:
-        return _refused(error, url_for("sessions.live_page", session_id=session.id))
-    db.session.commit()
-    flash(_("Séance close : le procès-verbal est prêt."), "success")
-    return _back_live(session.id)
+    return _perform(
+        lambda: live.close_session(session, current_user),
+        _live_url(session.id),
+        _("Séance close : le procès-verbal est prêt."),
+    )
 
 
 @bp.get("/seances/<int:session_id>/proces-verbal.pdf")
-@permission_required(can.sit)
+@permission_required(can_sit)
 def minutes(session_id: int):
     session = _session(session_id)
     if session.minutes_pdf is None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cdess.accounts.models import User
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.labels import labelled
 
 
 class Family(enum.Enum):
@@ -19,18 +20,17 @@ class Family(enum.Enum):
     fondation = "fondation"
     entreprise_commerciale = "entreprise_commerciale"
 
-    @property
-    def label(self) -> str:
-        return str(FAMILY_LABELS[self])
 
-
-FAMILY_LABELS = {
-    Family.association: _l("Association"),
-    Family.cooperative: _l("Coopérative (SCOP, SCIC…)"),
-    Family.mutuelle: _l("Mutuelle"),
-    Family.fondation: _l("Fondation"),
-    Family.entreprise_commerciale: _l("Entreprise commerciale de l'ESS"),
-}
+labelled(
+    Family,
+    {
+        Family.association: _l("Association"),
+        Family.cooperative: _l("Coopérative (SCOP, SCIC…)"),
+        Family.mutuelle: _l("Mutuelle"),
+        Family.fondation: _l("Fondation"),
+        Family.entreprise_commerciale: _l("Entreprise commerciale de l'ESS"),
+    },
+)
 
 
 class Structure(db.Model):
@@ -65,6 +65,21 @@ class Structure(db.Model):
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="structure", cascade="all, delete-orphan"
+    )
+    # What the structure did, loaded only when read. No delete cascade: the database deletes
+    # these rows with the structure (ON DELETE CASCADE), or refuses (certificates), and
+    # passive_deletes="all" keeps the ORM from loading or touching them on a delete.
+    applications: Mapped[list["Application"]] = relationship(  # noqa: F821
+        back_populates="structure", order_by="Application.id", passive_deletes="all"
+    )
+    assessments: Mapped[list["Assessment"]] = relationship(  # noqa: F821
+        back_populates="structure", order_by="Assessment.id", passive_deletes="all"
+    )
+    signatures: Mapped[list["CharterSignature"]] = relationship(  # noqa: F821
+        back_populates="structure", order_by="CharterSignature.id", passive_deletes="all"
+    )
+    certificates: Mapped[list["Certificate"]] = relationship(  # noqa: F821
+        back_populates="structure", order_by="Certificate.id", passive_deletes="all"
     )
 
     @property

@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import or_
 
-from cdess.accounts.models import User
+from cdess.accounts.models import Role, User
 from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.structures.models import Membership, Structure
@@ -50,6 +50,8 @@ def create_structure(fields: dict, creator: User) -> Structure:
 
 
 def update_structure(structure: Structure, fields: dict, actor: User | None = None) -> None:
+    """Change the structure's fields; refused when its SIRET or RNA belongs to another structure.
+    Journals the fields that changed (no entry when none did). Flushes; the caller commits."""
     _check_unique(fields, structure.id)
     changed = {
         name: _plain(value) for name, value in fields.items() if getattr(structure, name) != value
@@ -70,8 +72,17 @@ def _plain(value) -> object:
     return value
 
 
-def add_member(structure: Structure, user: User, actor: User | None = None) -> Membership:
-    """Let another account act for the structure."""
+def add_member(structure: Structure, user: User | None, actor: User | None = None) -> Membership:
+    """Let another account act for the structure: an applicant's account (one that exists),
+    not already one of its people. Journals; flushes, the caller commits."""
+    if user is None or not user.has_role(Role.applicant):
+        raise StructureError(
+            _(
+                "Aucun compte porteur de projet n'existe pour cette adresse : la personne doit "
+                "d'abord créer son compte."
+            ),
+            "email",
+        )
     if any(m.user_id == user.id for m in structure.memberships):
         raise StructureError(_("Cette personne fait déjà partie de la structure."), "email")
     membership = Membership(user=user, structure=structure)

@@ -2,26 +2,39 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_
 
-from cdess import territories
-from cdess.accounts.models import Role
+from cdess import signals, territories
 from cdess.accounts.services import find_user
 from cdess.extensions import db
 from cdess.structures import services
 from cdess.structures.forms import AddMemberForm, StructureForm
+from cdess.structures.identity import LEGAL_FORMS
 from cdess.structures.models import Family, Structure
 from cdess.structures.permissions import (
+    can_act_for,
     can_create_structure,
     can_edit_structure,
     can_list_structures,
     can_view_structure,
 )
+from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import escape_like, query_arg
 
 bp = Blueprint("structures", __name__, url_prefix="/structures")
+add_entry(bp, "structures.mine", _l("Mes structures"), can_create_structure, order=60)
+add_entry(bp, "structures.index", _l("Structures"), can_list_structures, order=70)
+for _name, _value in {
+    "Family": Family,
+    "legal_forms": LEGAL_FORMS,
+    "can_act_for": can_act_for,
+    "can_create_structure": can_create_structure,
+    "can_list_structures": can_list_structures,
+}.items():
+    bp.add_app_template_global(_value, _name)
 
 
 @bp.get("/")
@@ -82,7 +95,17 @@ def create():
 def show(structure_id: int):
     structure = db.get_or_404(Structure, structure_id)
     require(can_view_structure(current_user, structure))
-    return render_template("structures/show.html", structure=structure, member_form=AddMemberForm())
+    return _page(structure, AddMemberForm())
+
+
+def _page(structure: Structure, member_form: AddMemberForm):
+    return render_template(
+        "structures/show.html",
+        structure=structure,
+        member_form=member_form,
+        # what the domains above show of it: its charter signature, its applications
+        **signals.gathered(signals.structure_page, structure),
+    )
 
 
 @bp.route("/<int:structure_id>/modifier", methods=["GET", "POST"])
@@ -110,27 +133,22 @@ def add_member(structure_id: int):
     require(can_edit_structure(current_user, structure))
     form = AddMemberForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is None or not user.has_role(Role.applicant):
-            form.email.errors.append(
-                _(
-                    "Aucun compte porteur de projet n'existe pour cette adresse : la personne doit "
-                    "d'abord créer son compte."
-                )
-            )
+        try:
+            membership = services.add_member(structure, find_user(form.email.data), current_user)
+        except services.StructureError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
         else:
-            try:
-                services.add_member(structure, user, current_user)
-            except services.StructureError as error:
-                form.email.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(
-                    _("%(name)s peut maintenant agir pour la structure.", name=user.display_name),
-                    "success",
-                )
-                return redirect(url_for("structures.show", structure_id=structure.id))
-    return render_template("structures/show.html", structure=structure, member_form=form)
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s peut maintenant agir pour la structure.",
+                    name=membership.user.display_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("structures.show", structure_id=structure.id))
+    return _page(structure, form)
 
 
 @bp.post("/<int:structure_id>/membres/<int:user_id>/retirer")

@@ -6,6 +6,7 @@ from cdess import territories
 from cdess.web.queries import query_arg
 
 bp = Blueprint("territories", __name__, url_prefix="/territoires")
+bp.add_app_template_global(territories, "territories")  # the communes and EPCI lists
 
 
 @bp.get("/communes")

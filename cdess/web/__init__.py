@@ -1,4 +1,7 @@
-"""Shared web plumbing: error pages, security headers, template helpers, navigation."""
+"""Shared web plumbing: error pages, security headers, template helpers, navigation.
+
+It stands below every domain and imports none: each blueprint registers its own template
+globals and menu entries."""
 
 from flask import Flask, render_template, request
 from flask_babel import get_locale
@@ -6,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from cdess.web.navigation import navigation
 
 ERRORS = {
     400: (
@@ -44,11 +49,6 @@ CSP = (
 
 
 def setup_web(app: Flask) -> None:
-    from cdess import territories
-    from cdess.accounts.models import Role
-    from cdess.structures.models import Family
-    from cdess.web.navigation import navigation
-
     def handle_error(error: HTTPException):
         code = error.code if isinstance(error, HTTPException) else 500
         if code == 413 and request.endpoint in TOO_LARGE_HANDLERS and current_user.is_authenticated:
@@ -76,21 +76,10 @@ def setup_web(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from cdess.charter.services import active_signature
-    from cdess.structures.identity import LEGAL_FORMS
-    from cdess.structures.permissions import is_member
-
-    app.jinja_env.globals.update(
-        charter_signature=active_signature, is_member=is_member, legal_forms=LEGAL_FORMS
-    )
-
     @app.context_processor
     def globals_for_templates():
         return {
             "get_locale": get_locale,
             # No signed-in user outside a request (an email sent from the command line).
             "nav_items": navigation(current_user) if current_user else [],
-            "Role": Role,
-            "Family": Family,
-            "territories": territories,
         }

@@ -17,7 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from cdess.charter.scoring import parse_number
+from cdess.numbers import parse_number
 
 REQUIRED = _l("Ce champ est obligatoire.")
 

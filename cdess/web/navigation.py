@@ -1,33 +1,32 @@
-"""The main navigation, by role."""
+"""The main navigation: each blueprint registers its own entries, with who sees them.
 
-from flask_babel import lazy_gettext as _l
+The web package stands below the domains and imports none of them: a domain says where it
+sits in the menu (`order`) and which permission shows the entry."""
 
-from cdess.accounts.permissions import can_manage_users, is_staff
-from cdess.audit.permissions import can_read_journal
-from cdess.charter.permissions import can_edit_charter, can_manage_signatures
-from cdess.sessions.permissions import is_member as is_council_member
-from cdess.structures.permissions import can_create_structure
+from collections.abc import Callable
 
-# (endpoint, label, who sees it)
-ITEMS = (
-    ("web.home", _l("Accueil"), lambda user: True),
-    ("charter.show", _l("La charte"), lambda user: True),
-    ("charter.signatories", _l("Signataires"), lambda user: True),
-    ("certificates.registry", _l("Registre des labellisés"), lambda user: not is_staff(user)),
-    ("assessments.quick", _l("Autodiagnostic"), lambda user: not is_staff(user)),
-    ("structures.mine", _l("Mes structures"), can_create_structure),
-    ("structures.index", _l("Structures"), is_staff),
-    ("applications.queue", _l("Candidatures"), is_staff),
-    ("sessions.index", _l("Séances"), is_staff),
-    ("certificates.index", _l("Certificats"), is_staff),
-    ("audit.journal", _l("Journal"), can_read_journal),
-    ("sessions.members", _l("Espace du conseil"), is_council_member),
-    ("charter.versions", _l("Édition de la charte"), can_edit_charter),
-    ("charter.signatures", _l("Signatures"), can_manage_signatures),
-    ("admin.users", _l("Utilisateurs"), can_manage_users),
-    ("admin.colleges", _l("Collèges"), can_manage_users),
-)
+from flask import Blueprint, current_app
+
+
+def add_entry(
+    blueprint: Blueprint, endpoint: str, label, shown: Callable[..., bool], order: int
+) -> None:
+    """Put `endpoint` in the menu of every app the blueprint is registered on, for the people
+    `shown(user)` accepts, at position `order` (smaller first)."""
+
+    def register(state) -> None:
+        entries = state.app.extensions.setdefault("cdess.navigation", [])
+        entries.append((order, endpoint, label, shown))
+        entries.sort(key=lambda entry: entry[0])
+
+    blueprint.record_once(register)
+
+
+def everyone(user) -> bool:
+    return True
 
 
 def navigation(user) -> list[tuple[str, str]]:
-    return [(endpoint, str(label)) for endpoint, label, shown in ITEMS if shown(user)]
+    """The entries this person sees, in menu order, as (endpoint, label)."""
+    entries = current_app.extensions.get("cdess.navigation", [])
+    return [(endpoint, str(label)) for _order, endpoint, label, shown in entries if shown(user)]

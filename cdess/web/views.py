@@ -1,8 +1,12 @@
 """Home page and a trivial health endpoint (also the benchmarks' baseline)."""
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
+
+from cdess.web.navigation import add_entry, everyone
 
 bp = Blueprint("web", __name__)
+add_entry(bp, "web.home", _l("Accueil"), everyone, order=10)
 
 
 @bp.get("/")

@@ -1,0 +1,140 @@
+"""What pages read about certificates: the secretariat's list and what awaits issuing, the
+public registry of labelled structures and its open data."""
+
+from collections.abc import Iterator
+from datetime import date
+
+from flask import current_app
+
+from cdess import territories
+from cdess.applications.models import Application, State
+from cdess.certificates import services
+from cdess.certificates.models import Certificate
+from cdess.certificates.models import CertificateStatus as Status
+from cdess.extensions import db
+from cdess.sessions.models import CouncilSession, ItemKind
+from cdess.structures.models import Family, Structure
+from cdess.web.urls import external_url
+
+RECENT_SESSIONS = 6  # how far back the secretariat's list looks for certificates to issue
+
+# The open data's columns, in order (the published schema lists the same names).
+FIELDS = (
+    "numero",
+    "structure",
+    "siren",
+    "siret",
+    "rna",
+    "code_commune",
+    "commune",
+    "code_epci",
+    "epci",
+    "famille",
+    "date_debut",
+    "date_fin",
+    "statut",
+    "url_verification",
+)
+
+
+# --- the secretariat ---------------------------------------------------------------------------
+
+
+def certificates_page(status: str = "", text: str = ""):
+    """One page of certificates, newest first, of that status when it is one (any otherwise)
+    and matching the free text (`services.search`)."""
+    stmt = db.select(Certificate).join(Structure).order_by(Certificate.id.desc())
+    if status in {s.value for s in Status}:
+        stmt = stmt.filter(Certificate.status == Status(status))
+    stmt = services.search(stmt, text)
+    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+
+
+def awaiting_issue() -> list[tuple[Application, date]]:
+    """The granted applications without a certificate yet, the longest waiting first, each
+    with the day the label was granted."""
+    waiting = db.session.execute(
+        db.select(Application)
+        .filter(Application.state == State.granted)
+        .order_by(Application.updated_at)
+    ).scalars()
+    return [(application, services.decision(application)[1]) for application in waiting]
+
+
+def sessions_to_issue() -> list[CouncilSession]:
+    """Among the latest sessions, newest first, those that granted a label not issued yet."""
+    sessions = db.session.execute(
+        db.select(CouncilSession).order_by(CouncilSession.starts_at.desc()).limit(RECENT_SESSIONS)
+    ).scalars()
+    return [
+        s
+        for s in sessions
+        if any(
+            i.kind is ItemKind.application and i.application.state is State.granted for i in s.items
+        )
+    ]
+
+
+def session_certificates(session: CouncilSession) -> list[Certificate]:
+    """The current certificates (superseded editions left out) of the session's applications,
+    in the order they were numbered."""
+    ids = [item.application_id for item in session.items]
+    return (
+        db.session.execute(
+            db.select(Certificate)
+            .filter(Certificate.application_id.in_(ids), Certificate.status != Status.superseded)
+            .order_by(Certificate.sequence)
+        )
+        .scalars()
+        .all()
+    )
+
+
+# --- the public registry -----------------------------------------------------------------------
+
+
+def registry(filters: dict[str, str]):
+    """The standing labels narrowed by the registry's filters (q, epci, commune, famille; an
+    unknown family is ignored), by structure name; runs nothing."""
+    family = Family(filters["famille"]) if filters["famille"] in {f.value for f in Family} else None
+    return services.search(
+        services.labelled(), filters["q"], filters["epci"], filters["commune"], family
+    ).order_by(Structure.name, Certificate.id)
+
+
+def registry_page(filters: dict[str, str]):
+    """One page of the registry (`registry`)."""
+    return db.paginate(registry(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
+
+
+def registry_communes() -> list[territories.Commune]:
+    """The communes where a labelled structure is, by name (codes the territory file does not
+    know are left out)."""
+    communes = services.labelled_communes()
+    return sorted((c for c in map(territories.commune, communes) if c), key=lambda c: c.name)
+
+
+def open_data_rows(filters: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The registry's rows as published in open data, one dict of `FIELDS` (all text) per
+    standing label, in the registry's order."""
+    # Numbers are letters, digits and dashes: the address is built once, not once a row.
+    verification = external_url("certificates.verify", number="N").removesuffix("N")
+    for certificate in db.session.execute(registry(filters)).scalars():
+        structure = certificate.structure
+        commune, epci = structure.commune, structure.epci
+        yield {
+            "numero": certificate.number,
+            "structure": structure.name,
+            "siren": structure.siren or "",
+            "siret": structure.siret or "",
+            "rna": structure.rna or "",
+            "code_commune": structure.commune_code,
+            "commune": commune.name if commune else "",
+            "code_epci": structure.epci_code or "",
+            "epci": epci.name if epci else "",
+            "famille": structure.family.value,
+            "date_debut": certificate.valid_from.isoformat(),
+            "date_fin": certificate.valid_until.isoformat(),
+            "statut": "valide",
+            "url_verification": verification + certificate.number,
+        }
