@@ -178,3 +178,19 @@ def update_user(
     after = _account(user)
     if changed := {k: [before[k], v] for k, v in after.items() if before[k] != v}:
         audit.record(user, "account_changed", actor, detail=changed)
+
+
+def save_college(college: College | None, name: str, position: int | None) -> College:
+    """Create a collège (None) or rename and move one; refused when another collège has this
+    name. Flushes; the caller commits."""
+    clash = db.select(College.id).filter(College.name == name)
+    if college is not None:
+        clash = clash.filter(College.id != college.id)
+    if db.session.execute(clash).first():
+        raise AccountError(_("Un collège porte déjà ce nom."))
+    if college is None:
+        college = College()
+        db.session.add(college)
+    college.name, college.position = name, position or 0
+    db.session.flush()
+    return college

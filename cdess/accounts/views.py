@@ -6,9 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, or_
 
-from cdess.accounts import services
+from cdess.accounts import queries, services
 from cdess.accounts.forms import (
     ChangePasswordForm,
     CollegeForm,
@@ -20,14 +19,14 @@ from cdess.accounts.forms import (
     SetPasswordForm,
     UserForm,
 )
-from cdess.accounts.models import College, Role, User, UserRole
+from cdess.accounts.models import College, Role, User
 from cdess.accounts.permissions import assignable_roles, can_edit_user, can_manage_users
 from cdess.accounts.tokens import read_token
 from cdess.extensions import db, limiter, login_manager
 from cdess.web.forms import options
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required, require
-from cdess.web.queries import escape_like, query_arg
+from cdess.web.queries import query_arg
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -229,8 +228,9 @@ def profile():
 
 def _fill_user_form(form: UserForm) -> None:
     form.roles.choices = options((r.value, r.label) for r in assignable_roles(current_user))
-    colleges = db.session.execute(db.select(College).order_by(College.position)).scalars()
-    form.college_id.choices = options([(0, _("— Aucun —")), *((c.id, c.name) for c in colleges)])
+    form.college_id.choices = options(
+        [(0, _("— Aucun —")), *((c.id, c.name) for c in queries.colleges())]
+    )
 
 
 def _user_fields(form: UserForm) -> dict:
@@ -247,18 +247,7 @@ def _user_fields(form: UserForm) -> dict:
 def users():
     query = query_arg("q")
     role = query_arg("role")
-    stmt = db.select(User).order_by(func.lower(User.display_name), User.id)
-    if query:
-        like = "%" + escape_like(query.lower()) + "%"
-        stmt = stmt.where(
-            or_(
-                func.lower(User.display_name).like(like, escape="\\"),
-                User.email.like(like, escape="\\"),
-            )
-        )
-    if role in {r.value for r in Role}:
-        stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = queries.users_page(query, role)
     return render_template("admin/users.html", page=page, query=query, role=role, roles=list(Role))
 
 
@@ -328,20 +317,16 @@ def resend_invitation(user_id: int):
 def colleges():
     form = CollegeForm()
     if form.validate_on_submit():
-        if db.session.execute(db.select(College).filter_by(name=form.name.data)).first():
-            form.name.errors.append(_("Un collège porte déjà ce nom."))
+        try:
+            services.save_college(None, form.name.data, form.position.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         else:
-            db.session.add(College(name=form.name.data, position=form.position.data or 0))
             db.session.commit()
             flash(_("Collège ajouté."), "success")
             return redirect(url_for("admin.colleges"))
-    rows = db.session.execute(
-        db.select(College, func.count(User.id))
-        .outerjoin(User, User.college_id == College.id)
-        .group_by(College.id)
-        .order_by(College.position, College.name)
-    ).all()
-    return render_template("admin/colleges.html", form=form, rows=rows)
+    return render_template("admin/colleges.html", form=form, rows=queries.colleges_with_members())
 
 
 @admin_bp.route("/colleges/<int:college_id>", methods=["GET", "POST"])
@@ -350,14 +335,12 @@ def edit_college(college_id: int):
     college = db.get_or_404(College, college_id)
     form = CollegeForm(obj=college)
     if form.validate_on_submit():
-        clash = db.session.execute(
-            db.select(College).filter(College.name == form.name.data, College.id != college.id)
-        ).first()
-        if clash:
-            form.name.errors.append(_("Un collège porte déjà ce nom."))
+        try:
+            services.save_college(college, form.name.data, form.position.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         else:
-            college.name = form.name.data
-            college.position = form.position.data or 0
             db.session.commit()
             flash(_("Collège enregistré."), "success")
             return redirect(url_for("admin.colleges"))

@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
 )
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import DynamicMapped, Mapped, foreign, mapped_column, relationship
 
 from cdess.accounts.models import User
 from cdess.assessments.models import Assessment
@@ -145,9 +145,10 @@ class Application(db.Model):
     # One-way: a session's files are its agenda items (CouncilSession.items).
     session: Mapped["CouncilSession | None"] = relationship()  # noqa: F821
     # Read-only, named by string so that applications need not import the sessions above
-    # them: every agenda item that examined (or examines) the file, oldest first.
-    agenda_items: Mapped[list["AgendaItem"]] = relationship(  # noqa: F821
-        viewonly=True, order_by="AgendaItem.id"
+    # them: every agenda item that examined (or examines) the file, oldest first. Dynamic: each
+    # reading queries, so an item added or removed in the same transaction is never missed.
+    agenda_items: DynamicMapped["AgendaItem"] = relationship(  # noqa: F821
+        viewonly=True, lazy="dynamic", order_by="AgendaItem.id"
     )
     # One-way: an assessment does not own the files it is attached to (each keeps its
     # frozen snapshot).

@@ -1,7 +1,7 @@
 """Who may see an application and start one."""
 
 from cdess.accounts.permissions import is_staff
-from cdess.applications import verification
+from cdess.applications import verification, workflow
 from cdess.applications.models import CheckStage
 from cdess.structures.permissions import can_act_for
 
@@ -42,3 +42,9 @@ def can_verify_answers(user, application) -> bool:
     if stage is CheckStage.rapporteur:
         return verification.agenda_item(application).rapporteur_id == user.id
     return False
+
+
+def can_make(user, application, transition) -> bool:
+    """The page's change of state, by the workflow's table of who acts (the workflow checks
+    it again, with the state and the preconditions)."""
+    return bool(transition.actors & workflow.actor_kinds(user, application))

@@ -14,23 +14,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func
-from sqlalchemy.orm import contains_eager, selectinload
 
-from cdess import signals, territories
-from cdess.applications import checks, evidence, review, services, verification, workflow
+from cdess import signals
+from cdess.applications import evidence, queries, services, verification, workflow
 from cdess.applications.forms import NoteForm, ObjectiveForm
 from cdess.applications.models import Application, Document, DocumentKind, Kind, Objective, State
 from cdess.applications.permissions import (
     can_apply_for,
+    can_make,
     can_review_applications,
     can_verify_answers,
     can_view_application,
 )
-from cdess.assessments.models import Assessment, AssessmentStatus
+from cdess.assessments.models import Assessment
 from cdess.extensions import db
-from cdess.notifications.notices import appeal_rights
-from cdess.structures.models import Family, Structure
+from cdess.structures.models import Structure
 from cdess.web import TOO_LARGE_HANDLERS
 from cdess.web.forms import strip
 from cdess.web.navigation import add_entry
@@ -77,88 +75,35 @@ def _page(application: Application, status: int = 200, **context):
     """The application's page; forms that failed come back through `context` with their
     errors and values."""
     applicant = can_apply_for(current_user, application.structure)
-    editable = applicant and services.editable(application)
     staff = can_review_applications(current_user)
-    finished = (
-        db.session.execute(
-            db.select(Assessment)
-            .filter_by(structure_id=application.structure_id, status=AssessmentStatus.finished)
-            .order_by(Assessment.finished_at.desc())
-        )
-        .scalars()
-        .all()
-        if editable
-        else []
-    )
-    if editable and "objective_form" not in context:
+    page = queries.file_page(application, current_user, applicant=applicant, staff=staff)
+    if page["editable"] and "objective_form" not in context:
         context["objective_form"] = _objective_form(application, formdata=None)
     if staff and "note_form" not in context:
         context["note_form"] = NoteForm(prefix="note", formdata=None)
-    complements = _last_comment(application, State.incomplete)
-    not_admissible = application.state is State.not_admissible
     return render_template(
         "applications/show.html",
-        application=application,
+        **page,
         # what the domains above know of it: its label's certificate
         **signals.gathered(signals.application_page, application),
-        missing=services.missing(application) if editable else [],
-        finished=finished,
-        actions=workflow.allowed(current_user, application),
-        editable=editable,
-        staff=staff,
-        applicant=applicant,
-        slots=evidence.slots(application),
-        find_document=evidence.find,
-        others=[d for d in application.documents if d.kind is DocumentKind.other],
-        total_size=sum(d.size for d in application.documents),
-        limits=current_app.config,
-        complements=complements if application.state is State.incomplete else None,
-        unmet={c["code"]: c for c in services.unmet_criteria(application)},
-        changes=services.changes(application),
-        reports=services.objective_reports(application),
-        renewable=applicant and services.renewable(application),
-        checklist_auto=checks.automatic(application) if staff else [],
-        checklist_manual=review.MANUAL,
         upload_errors=context.pop("upload_errors", {}),
         upload_values=context.pop("upload_values", {}),
         outcome_errors=context.pop("outcome_errors", {}),
-        questions=criterion_questions(application),
-        verified_obstacles=verification.verified_obstacles(application),
-        unverified=verification.unverified(application) if application.snapshot else [],
-        corrections=verification.corrections(application),
-        decision_reason=_last_comment(application, State.not_admissible)
-        if not_admissible
-        else None,
-        appeal_rights=appeal_rights() if not_admissible else "",
         **context,
     ), status
-
-
-def _last_comment(application: Application, state: State) -> str | None:
-    """The message of the last transition into this state."""
-    return next(
-        (e.reason for e in reversed(application.transitions) if e.to_state == state.value), None
-    )
 
 
 def _objective_form(application: Application, formdata=...) -> ObjectiveForm:
     kwargs = {} if formdata is ... else {"formdata": formdata}
     form = ObjectiveForm(prefix="objectif", **kwargs)
     taken = {o.criterion_code for o in application.objectives}
-    questions = criterion_questions(application)
+    questions = queries.criterion_questions(application)
     form.criterion.choices = [("", _("— choisir —"))] + [
         (code, f"{code} — {questions.get(code, '')}"[:140])
         for code in (c["code"] for c in services.unmet_criteria(application))
         if code not in taken
     ]
     return form
-
-
-def criterion_questions(application: Application) -> dict[str, str]:
-    assessment = application.assessment or (
-        application.previous.assessment if application.previous else None
-    )
-    return {c.code: c.question for c in assessment.version.criteria} if assessment else {}
 
 
 def _back(application: Application, anchor: str | None = None):
@@ -201,7 +146,7 @@ def act(application_id: int, action: str):
         abort(403)  # the council decides by its vote; the agenda is planned with the session
     if action == "certify":  # issuing makes the certificate: its own route, form kept
         return redirect(url_for("certificates.issue", application_id=application.id), 307)
-    require(bool(transition.actors & workflow.actor_kinds(current_user, application)))
+    require(can_make(current_user, application, transition))
     comment = request.form.get("comment", "")[:4000]
     try:
         services.transition(application, action, current_user, comment)
@@ -524,26 +469,7 @@ def queue():
         "epci": query_arg("epci"),
         "kind": query_arg("kind"),
     }
-    # The same filters narrow the list and the counts per state (which ignore the state).
-    conditions = []
-    if filters["family"] in {f.value for f in Family}:
-        conditions.append(Structure.family == Family(filters["family"]))
-    if territories.epci(filters["epci"]):
-        conditions.append(Structure.epci_code == filters["epci"])
-    if filters["kind"] in {k.value for k in Kind}:
-        conditions.append(Application.kind == Kind(filters["kind"]))
-    counts_stmt = db.select(Application.state, func.count()).join(Structure).where(*conditions)
-    if filters["state"] in {s.value for s in State}:
-        conditions.append(Application.state == State(filters["state"]))
-    stmt = (
-        db.select(Application)
-        .join(Structure)
-        .where(*conditions)
-        .options(contains_eager(Application.structure), selectinload(Application.session))
-        .order_by(Application.updated_at.desc(), Application.id.desc())
-    )
-    counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page, counts = queries.queue(filters)
     return render_template(
         "applications/queue.html",
         page=page,

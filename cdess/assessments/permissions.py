@@ -15,3 +15,8 @@ def can_fill_assessment(user, assessment) -> bool:
 
 def can_start_assessment(user, structure) -> bool:
     return can_act_for(user, structure)
+
+
+def can_take_quick_diagnostic(user) -> bool:
+    """The anonymous quick diagnostic in the menu: for everyone but the secretariat."""
+    return not is_staff(user)

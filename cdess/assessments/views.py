@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from cdess.accounts.permissions import is_staff
 from cdess.assessments import queries, services
 from cdess.assessments.models import Assessment
 from cdess.assessments.permissions import (
     can_fill_assessment,
     can_start_assessment,
+    can_take_quick_diagnostic,
     can_view_assessment,
 )
 from cdess.assessments.radar import radar_svg
@@ -34,7 +34,7 @@ from cdess.web.pdf import render_pdf
 from cdess.web.permissions import authenticated, permission_required, require
 
 bp = Blueprint("assessments", __name__)
-add_entry(bp, "assessments.quick", _l("Autodiagnostic"), lambda user: not is_staff(user), order=50)
+add_entry(bp, "assessments.quick", _l("Autodiagnostic"), can_take_quick_diagnostic, order=50)
 
 QUICK_KEY = "quick_answers"
 

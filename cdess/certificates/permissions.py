@@ -1,7 +1,6 @@
 """Who may do what with a certificate. The council decides a label's status; the secretariat
 proposes, the president may suspend urgently between sessions, the structure answers."""
 
-from cdess.accounts.models import Role
 from cdess.accounts.permissions import is_staff
 from cdess.applications.permissions import can_view_application
 from cdess.structures.permissions import can_act_for
@@ -9,7 +8,7 @@ from cdess.structures.permissions import can_act_for
 
 def can_manage_certificates(user) -> bool:
     """The certificate's management page: the secretariat and the president."""
-    return is_staff(user) or (user.is_authenticated and user.has_role(Role.president))
+    return is_staff(user) or (user.is_authenticated and user.is_president)
 
 
 def can_propose(user, certificate=None) -> bool:
@@ -17,7 +16,7 @@ def can_propose(user, certificate=None) -> bool:
 
 
 def can_suspend_urgently(user, certificate=None) -> bool:
-    return user.is_authenticated and user.has_role(Role.president)
+    return user.is_authenticated and user.is_president
 
 
 def can_answer_proposal(user, proposal) -> bool:
@@ -37,3 +36,8 @@ def can_download(user, certificate) -> bool:
 def can_issue_certificates(user, certificate=None) -> bool:
     """Issuing, reissuing and exporting the PDFs after a session: the secretariat."""
     return is_staff(user)
+
+
+def can_browse_registry(user) -> bool:
+    """The public registry in the menu: for everyone but the secretariat (who has the list)."""
+    return not is_staff(user)

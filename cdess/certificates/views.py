@@ -22,7 +22,6 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from cdess import signals
-from cdess.accounts.permissions import is_staff
 from cdess.applications.models import Application
 from cdess.applications.workflow import TransitionError
 from cdess.certificates import cache, queries, services
@@ -37,6 +36,7 @@ from cdess.certificates.models import Certificate, CertificateProposal, Proposal
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.certificates.permissions import (
     can_answer_proposal,
+    can_browse_registry,
     can_download,
     can_issue_certificates,
     can_list_certificates,
@@ -47,6 +47,7 @@ from cdess.certificates.permissions import (
 from cdess.certificates.queries import FIELDS
 from cdess.extensions import db, limiter
 from cdess.sessions.models import CouncilSession
+from cdess.sessions.permissions import can_plan_sessions
 from cdess.sessions.services import SessionError
 from cdess.structures.models import Family
 from cdess.web import spreadsheet
@@ -59,10 +60,13 @@ add_entry(
     bp,
     "certificates.registry",
     _l("Registre des labellisés"),
-    lambda user: not is_staff(user),
+    can_browse_registry,
     order=40,
 )
 add_entry(bp, "certificates.index", _l("Certificats"), can_list_certificates, order=100)
+
+
+bp.add_app_template_global(can_manage_certificates, "can_manage_certificates")
 
 
 @signals.application_page.connect
@@ -212,7 +216,7 @@ def propose(number: str):
 
 
 @bp.post("/seances/<int:session_id>/propositions/<int:proposal_id>")
-@permission_required(can_propose)
+@permission_required(can_plan_sessions)
 def schedule(session_id: int, proposal_id: int):
     """The secretariat puts a proposal on the agenda of a session in preparation."""
     session = db.get_or_404(CouncilSession, session_id)

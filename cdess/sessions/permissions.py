@@ -44,3 +44,8 @@ def can_cast_deciding_vote(user, session=None) -> bool:
 def can_check_in(user, member, session=None) -> bool:
     """A member checks themself in or out; whoever presides does it for anyone."""
     return _signed_in(user) and (member.id == user.id or can_preside(user, session))
+
+
+def can_write_report(user, item) -> bool:
+    """Only the item's rapporteur writes its report and opinion."""
+    return _signed_in(user) and item.rapporteur_id == user.id

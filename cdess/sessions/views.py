@@ -23,7 +23,7 @@ from cdess.applications import verification
 from cdess.applications.models import Application, CheckStatus
 from cdess.applications.permissions import can_verify_answers
 from cdess.extensions import db
-from cdess.sessions import convocation, live, services
+from cdess.sessions import convocation, live, queries, services
 from cdess.sessions import rules as council_rules
 from cdess.sessions.forms import ReportForm, RulesForm, SessionForm
 from cdess.sessions.models import (
@@ -41,6 +41,7 @@ from cdess.sessions.permissions import (
     can_preside,
     can_sit,
     can_vote,
+    can_write_report,
     is_council_member,
 )
 from cdess.web.navigation import add_entry
@@ -103,12 +104,9 @@ def _perform(action: Callable[[], object], target: str, done=None):
 @bp.get("/seances")
 @permission_required(can_plan_sessions)
 def index(form: SessionForm | None = None, status: int = 200):
-    sessions = db.session.execute(
-        db.select(CouncilSession).order_by(CouncilSession.starts_at.desc())
-    ).scalars()
     return render_template(
         "sessions/index.html",
-        sessions=list(sessions),
+        sessions=queries.all_sessions(),
         form=form or SessionForm(formdata=None),
         year=date.today().year + (1 if date.today().month > 10 else 0),
     ), status
@@ -378,7 +376,7 @@ def item(item_id: int, form: ReportForm | None = None, status: int = 200):
     agenda_item = _item(item_id)
     if agenda_item.session.status is SessionStatus.cancelled:
         abort(404)
-    if form is None and agenda_item.rapporteur_id == current_user.id:
+    if form is None and can_write_report(current_user, agenda_item):
         form = ReportForm(
             formdata=None,
             report=agenda_item.report,
@@ -406,7 +404,7 @@ def item(item_id: int, form: ReportForm | None = None, status: int = 200):
 @permission_required(can_sit)
 def report(item_id: int):
     agenda_item = _item(item_id)
-    require(agenda_item.rapporteur_id == current_user.id)
+    require(can_write_report(current_user, agenda_item))
     form = ReportForm()
     if not form.validate():
         return item(item_id, form, 400)

@@ -1,8 +1,13 @@
 """What pages and notices read about structures."""
 
+from flask import current_app
+from sqlalchemy import func, or_
+
+from cdess import territories
 from cdess.accounts.models import User
 from cdess.extensions import db
-from cdess.structures.models import Membership
+from cdess.structures.models import Family, Membership, Structure
+from cdess.web.queries import escape_like
 
 
 def people(structure_id: int) -> list[User]:
@@ -15,3 +20,27 @@ def people(structure_id: int) -> list[User]:
             .order_by(User.id)
         ).scalars()
     )
+
+
+def structures_page(filters: dict[str, str]):
+    """The secretariat's list of structures by name, found by name or identifier (SIRET,
+    SIREN, RNA), EPCI, family and commune."""
+    stmt = db.select(Structure).order_by(func.lower(Structure.name), Structure.id)
+    if filters["q"]:
+        like = "%" + escape_like(filters["q"].lower()) + "%"
+        ident = filters["q"].replace(" ", "").upper()
+        stmt = stmt.where(
+            or_(
+                func.lower(Structure.name).like(like, escape="\\"),
+                Structure.siret == ident,
+                Structure.siren == ident,
+                Structure.rna == ident,
+            )
+        )
+    if territories.epci(filters["epci"]):
+        stmt = stmt.where(Structure.epci_code == filters["epci"])
+    if filters["family"] in {f.value for f in Family}:
+        stmt = stmt.where(Structure.family == Family(filters["family"]))
+    if territories.commune(filters["commune"]):
+        stmt = stmt.where(Structure.commune_code == filters["commune"])
+    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)

@@ -1,15 +1,14 @@
 """Structures: the applicant's own, registering and editing one, the secretariat's list."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_
 
-from cdess import signals, territories
+from cdess import signals
 from cdess.accounts.services import find_user
 from cdess.extensions import db
-from cdess.structures import services
+from cdess.structures import queries, services
 from cdess.structures.forms import AddMemberForm, StructureForm
 from cdess.structures.identity import LEGAL_FORMS
 from cdess.structures.models import Family, Structure
@@ -22,7 +21,7 @@ from cdess.structures.permissions import (
 )
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
-from cdess.web.queries import escape_like, query_arg
+from cdess.web.queries import query_arg
 
 bp = Blueprint("structures", __name__, url_prefix="/structures")
 add_entry(bp, "structures.mine", _l("Mes structures"), can_create_structure, order=60)
@@ -46,25 +45,7 @@ def index():
         "family": query_arg("family"),
         "commune": query_arg("commune"),
     }
-    stmt = db.select(Structure).order_by(func.lower(Structure.name), Structure.id)
-    if filters["q"]:
-        like = "%" + escape_like(filters["q"].lower()) + "%"
-        ident = filters["q"].replace(" ", "").upper()
-        stmt = stmt.where(
-            or_(
-                func.lower(Structure.name).like(like, escape="\\"),
-                Structure.siret == ident,
-                Structure.siren == ident,
-                Structure.rna == ident,
-            )
-        )
-    if territories.epci(filters["epci"]):
-        stmt = stmt.where(Structure.epci_code == filters["epci"])
-    if filters["family"] in {f.value for f in Family}:
-        stmt = stmt.where(Structure.family == Family(filters["family"]))
-    if territories.commune(filters["commune"]):
-        stmt = stmt.where(Structure.commune_code == filters["commune"])
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = queries.structures_page(filters)
     return render_template("structures/index.html", page=page, filters=filters)
 
 

@@ -1,0 +1,104 @@
+"""What the applications' pages read: the secretariat's queue with its counts, and everything
+an application's page shows, by what the reader may see (the view says who reads)."""
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy.orm import contains_eager, selectinload
+
+from cdess import territories
+from cdess.applications import checks, evidence, review, services, verification, workflow
+from cdess.applications.models import Application, DocumentKind, Kind, State
+from cdess.assessments.models import Assessment, AssessmentStatus
+from cdess.extensions import db
+from cdess.notifications.notices import appeal_rights
+from cdess.structures.models import Family, Structure
+
+
+def queue(filters: dict[str, str]):
+    """The page of applications the filters keep (newest change first) and their count per
+    state; the counts ignore the state filter, so that each tab says what it would show."""
+    conditions = []
+    if filters["family"] in {f.value for f in Family}:
+        conditions.append(Structure.family == Family(filters["family"]))
+    if territories.epci(filters["epci"]):
+        conditions.append(Structure.epci_code == filters["epci"])
+    if filters["kind"] in {k.value for k in Kind}:
+        conditions.append(Application.kind == Kind(filters["kind"]))
+    counts_stmt = db.select(Application.state, func.count()).join(Structure).where(*conditions)
+    if filters["state"] in {s.value for s in State}:
+        conditions.append(Application.state == State(filters["state"]))
+    stmt = (
+        db.select(Application)
+        .join(Structure)
+        .where(*conditions)
+        .options(contains_eager(Application.structure), selectinload(Application.session))
+        .order_by(Application.updated_at.desc(), Application.id.desc())
+    )
+    counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return page, counts
+
+
+def finished_assessments(structure_id: int) -> list[Assessment]:
+    """The structure's finished self-assessments, newest first (to attach one)."""
+    return list(
+        db.session.execute(
+            db.select(Assessment)
+            .filter_by(structure_id=structure_id, status=AssessmentStatus.finished)
+            .order_by(Assessment.finished_at.desc())
+        ).scalars()
+    )
+
+
+def last_comment(application: Application, state: State) -> str | None:
+    """The message of the last transition into this state."""
+    return next(
+        (e.reason for e in reversed(application.transitions) if e.to_state == state.value), None
+    )
+
+
+def criterion_questions(application: Application) -> dict[str, str]:
+    """Each criterion's question by code, from the attached assessment's charter version (or
+    the renewed label's)."""
+    assessment = application.assessment or (
+        application.previous.assessment if application.previous else None
+    )
+    return {c.code: c.question for c in assessment.version.criteria} if assessment else {}
+
+
+def file_page(application: Application, reader, *, applicant: bool, staff: bool) -> dict:
+    """What the application's page shows to this reader: the structure's own people
+    (`applicant`) may edit it while it is editable, the secretariat (`staff`) reviews it."""
+    editable = applicant and services.editable(application)
+    not_admissible = application.state is State.not_admissible
+    return {
+        "application": application,
+        "missing": services.missing(application) if editable else [],
+        "finished": finished_assessments(application.structure_id) if editable else [],
+        "actions": workflow.allowed(reader, application),
+        "editable": editable,
+        "staff": staff,
+        "applicant": applicant,
+        "slots": evidence.slots(application),
+        "find_document": evidence.find,
+        "others": [d for d in application.documents if d.kind is DocumentKind.other],
+        "total_size": sum(d.size for d in application.documents),
+        "limits": current_app.config,
+        "complements": last_comment(application, State.incomplete)
+        if application.state is State.incomplete
+        else None,
+        "unmet": {c["code"]: c for c in services.unmet_criteria(application)},
+        "changes": services.changes(application),
+        "reports": services.objective_reports(application),
+        "renewable": applicant and services.renewable(application),
+        "checklist_auto": checks.automatic(application) if staff else [],
+        "checklist_manual": review.MANUAL,
+        "questions": criterion_questions(application),
+        "verified_obstacles": verification.verified_obstacles(application),
+        "unverified": verification.unverified(application) if application.snapshot else [],
+        "corrections": verification.corrections(application),
+        "decision_reason": last_comment(application, State.not_admissible)
+        if not_admissible
+        else None,
+        "appeal_rights": appeal_rights() if not_admissible else "",
+    }
