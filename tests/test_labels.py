@@ -50,3 +50,18 @@ def test_names_as_the_pages_print_them(app):
         assert Choice.abstention.label == "abstention"
         assert SessionStatus.convened.label == "convoquée"
         assert Kind.renewal.label == "renouvellement"
+
+
+def test_the_journal_names_each_domains_states(app):
+    from cdess.audit.labels import state_label
+
+    with app.test_request_context():
+        assert state_label("application", "not_admissible") == "non recevable"
+        assert state_label("certificate", "suspended") == "suspendu"
+        assert state_label("session", "convened") == "convoquée"
+        assert state_label("signature", "withdrawn") == "retirée"
+        assert state_label("charter_version", "published") == "publiée"
+        assert state_label("agenda_item", "pending") == "à venir"
+        assert state_label("agenda_item", "refused") == "rejetée"
+        assert state_label("application", "") == "—"
+        assert state_label("unknown", "x") == "x"  # never an error on an old entry

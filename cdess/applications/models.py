@@ -18,6 +18,7 @@ from sqlalchemy.orm import DynamicMapped, Mapped, foreign, mapped_column, relati
 
 from cdess.accounts.models import User
 from cdess.assessments.models import Assessment
+from cdess.audit.labels import name_states
 from cdess.audit.models import AuditEntry
 from cdess.clock import utcnow
 from cdess.extensions import db
@@ -55,6 +56,9 @@ labelled(
         State.not_admissible: _l("non recevable"),
     },
 )
+
+
+name_states("application", State)
 
 
 class Kind(enum.Enum):

@@ -97,6 +97,30 @@ def subject_label(kind: str) -> str:
     return str(SUBJECTS.get(kind, kind))
 
 
+# A subject's states, named by the enums of its own domain: each domain registers them
+# (`name_states`), since the journal stands below the domains and imports none.
+STATES: dict[str, list] = {}
+
+
+def name_states(kind: str, *names) -> None:
+    """The journal names the states of `kind` with these labelled enums or dicts (value →
+    name), the first that knows a value winning."""
+    STATES.setdefault(kind, []).extend(names)
+
+
+def state_label(kind: str, value: str) -> str:
+    """A state recorded in the journal, by its French name where its domain gave one."""
+    if not value:
+        return "—"
+    for names in STATES.get(kind, ()):
+        if isinstance(names, dict):
+            if value in names:
+                return str(names[value])
+        elif value in {member.value for member in names}:
+            return names(value).label
+    return value
+
+
 ANCHOR_SOURCES = {
     "published": _l("Publiée sur cette page"),
     "minutes": _l("Procès-verbal de séance"),

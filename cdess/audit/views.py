@@ -13,7 +13,7 @@ from cdess.extensions import db
 from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required
-from cdess.web.queries import query_arg
+from cdess.web.queries import int_arg, paginate, query_arg
 
 bp = Blueprint("audit", __name__)
 add_entry(bp, "audit.journal", _l("Journal"), can_read_journal, order=110)
@@ -51,12 +51,11 @@ def _date(name: str) -> date | None:
 def _filters() -> tuple[audit.Filters, dict]:
     kind = query_arg("sujet", 30)
     kind = kind if kind in labels.SUBJECTS else ""
-    raw_id = query_arg("id", 9)
     action = query_arg("action", 40)
     action = action if action in labels.ACTIONS else ""
     filters = audit.Filters(
         subject_kind=kind,
-        subject_id=int(raw_id) if raw_id.isdigit() else None,
+        subject_id=int_arg("id"),
         actor=query_arg("acteur", 100),
         action=action,
         since=_date("du"),
@@ -77,9 +76,7 @@ def _filters() -> tuple[audit.Filters, dict]:
 @permission_required(can_read_journal)
 def journal():
     filters, args = _filters()
-    page = db.paginate(
-        audit.search(filters), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate(audit.search(filters))
     return render_template(
         "audit/journal.html",
         page=page,
@@ -89,6 +86,7 @@ def journal():
         actions=sorted(labels.ACTIONS.items(), key=lambda kv: str(kv[1])),
         action_label=labels.action_label,
         subject_label=labels.subject_label,
+        state_label=labels.state_label,
         subject_url=subject_url,
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application
+from cdess.audit.labels import name_states
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.labels import labelled
@@ -48,6 +49,9 @@ labelled(
         CertificateStatus.expired: _l("expiré"),
     },
 )
+
+
+name_states("certificate", CertificateStatus)
 
 
 class CertificateCounter(db.Model):

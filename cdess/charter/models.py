@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User
+from cdess.audit.labels import name_states
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.labels import labelled
@@ -249,6 +250,13 @@ labelled(
         SignatureStatus.withdrawn: _l("retirée"),
         SignatureStatus.suspended: _l("suspendue"),
     },
+)
+
+
+name_states("signature", SignatureStatus)
+name_states(
+    "charter_version",
+    {"draft": _l("brouillon"), "published": _l("publiée"), "archived": _l("archivée")},
 )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application
+from cdess.audit.labels import name_states
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.labels import labelled
@@ -90,6 +91,16 @@ MOTION_DECISIONS = {
     "refused": _l("rejetée"),
     "deferred": _l("ajournée"),
 }
+
+
+name_states("session", SessionStatus)
+name_states(
+    "agenda_item",
+    VoteStatus,
+    Opinion,
+    MOTION_DECISIONS,
+    {"secret": _l("scrutin secret")},
+)
 
 
 def _enum(kind, name: str):
