@@ -16,6 +16,7 @@ never changes a result, not even in the last decimal.
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -365,8 +366,11 @@ def score(charter: Charter, family: str, answers: dict[str, object]) -> Assessme
 
 
 def _format_number(value: float) -> str:
-    text = f"{value:g}" if value == int(value) else f"{value:.6g}"
-    return text.replace(".", ",")
+    """A limit as French readers write it: « 5000 », « 1 500 000 », « 0,5 » (never
+    « 1,5e+06 »); thousands are set apart from five digits on."""
+    exact = Decimal(repr(round(value, 6))).normalize()  # no trailing zero, no exponent below
+    text = format(exact, ",f" if abs(value) >= 10_000 else "f")
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def validate_answer(criterion: Criterion, raw: str) -> tuple[object, str | None]:
@@ -408,16 +412,15 @@ def _has_failing_answer(criterion: Criterion) -> bool:
     if criterion.answer_type == "choice":
         return any(o.points <= 0 for o in criterion.options)
     if criterion.answer_type == "number":
+        # Points are constant between consecutive limits (the range's and the bands'), on
+        # pieces that hold their lower limit (a band is [min, max)): trying every limit tries
+        # every piece, and a very low value the one below them all when nothing bounds it.
         candidates = {criterion.min_value, criterion.max_value}
         for band in criterion.bands:
-            candidates.add(band.max)
-            if band.min is not None:
-                candidates.add(math.nextafter(band.min, -math.inf))
+            candidates.update((band.min, band.max))
         candidates.discard(None)
         if criterion.min_value is None:
             candidates.add(-1e18)
-        if criterion.max_value is None:
-            candidates.add(1e18)
         return any(criterion.in_range(v) and criterion.points_for(v) == 0 for v in candidates)
     return False
 

@@ -1,6 +1,7 @@
 """Eligibility explained and the verified result: tables on the default charter, properties
 on random answers."""
 
+import dataclasses
 import math
 
 import pytest
@@ -200,19 +201,64 @@ def test_a_valid_correction_gives_the_stored_value(code, family, applicant, raw,
     assert value == expected and type(value) is type(expected)
 
 
+NOT_VERIFIED = "Ce critère n'est pas vérifié."
+CONFIRM = "C'est la réponse de la structure : confirmez-la plutôt que la corriger."
+
+
 @pytest.mark.parametrize(
     ("code", "family", "applicant", "raw", "reason", "field", "message"),
     [
-        ("TER-01", "association", True, "non", "  ", "reason", "Indiquez le motif"),
-        ("TER-01", "association", True, "oui", "Vu.", "value", "confirmez-la"),
-        ("GOV-07", "association", 25.0, "25", "Vu.", "value", "confirmez-la"),
-        ("TER-01", "association", True, "peut-être", "Vu.", "value", "oui ou par non"),
-        ("GOV-07", "association", 25.0, "80", "Vu.", "value", "entre 0 et 50"),
-        ("GOV-07", "association", 25.0, "9" * 400, "Vu.", "value", "entre 0 et 50"),
-        ("GOV-03", "association", "moins_12_mois", "jamais", "Vu.", "value", "réponses proposées"),
-        ("GOV-02", "fondation", True, "non", "Vu.", "value", "ne s'applique pas"),
-        ("GOV-09", "association", "Texte", "Autre", "Vu.", "value", "n'est pas vérifié"),
-        ("XXX-99", "association", None, "oui", "Vu.", "value", "n'est pas vérifié"),
+        (
+            "TER-01",
+            "association",
+            False,
+            "oui",
+            "  ",
+            "reason",
+            "Indiquez le motif de la correction.",
+        ),
+        ("TER-01", "association", True, "oui", "Vu.", "value", CONFIRM),
+        ("GOV-07", "association", 25.0, "25", "Vu.", "value", CONFIRM),
+        ("GOV-07", "association", 25, "25,0", "Vu.", "value", CONFIRM),
+        (
+            "TER-01",
+            "association",
+            True,
+            "peut-être",
+            "Vu.",
+            "value",
+            "Répondez par oui ou par non.",
+        ),
+        ("GOV-07", "association", 25.0, "80", "Vu.", "value", "Saisissez un nombre entre 0 et 50."),
+        (
+            "GOV-07",
+            "association",
+            25.0,
+            "9" * 400,
+            "Vu.",
+            "value",
+            "Saisissez un nombre entre 0 et 50.",
+        ),
+        (
+            "GOV-03",
+            "association",
+            "moins_12_mois",
+            "jamais",
+            "Vu.",
+            "value",
+            "Choisissez une des réponses proposées.",
+        ),
+        (
+            "GOV-02",
+            "fondation",
+            True,
+            "non",
+            "Vu.",
+            "value",
+            "Ce critère ne s'applique pas à cette structure.",
+        ),
+        ("GOV-09", "association", "Texte", "Autre", "Vu.", "value", NOT_VERIFIED),
+        ("XXX-99", "association", None, "oui", "Vu.", "value", NOT_VERIFIED),
     ],
 )
 def test_a_bad_correction_is_refused_next_to_its_control(
@@ -221,7 +267,60 @@ def test_a_bad_correction_is_refused_next_to_its_control(
     with pytest.raises(CorrectionRefused) as refused:
         correction(CHARTER, family, code, applicant, raw, reason)
     assert refused.value.field == field
-    assert message in str(refused.value)
+    assert str(refused.value) == message
+
+
+def test_a_yes_is_not_the_number_one():
+    # True == 1 in Python: an applicant's 1 corrected to « oui » is still a correction.
+    assert correction(CHARTER, "association", "TER-01", 1, "oui", "Vu.") is True
+
+
+# --- obstacles of a result written out by hand -------------------------------------------------
+
+
+def test_a_principle_at_the_floor_and_an_overall_at_the_threshold_are_no_obstacle():
+    data = {
+        "unanswered": [],
+        "failed_eliminatory": [],
+        "criteria": [
+            {"code": "TER-02", "principle_code": "TER", "status": "not_met"},
+            {"code": "TER-03", "principle_code": "TER", "status": "partly"},
+            {"code": "TER-04", "principle_code": "TER", "status": "met"},
+            {"code": "TER-05", "principle_code": "TER", "status": "not_applicable"},
+            {"code": "UTI-01", "principle_code": "UTI", "status": "not_met"},
+        ],
+        "principles": [
+            {"code": "TER", "title": "Ancrage territorial", "score": 39.9},
+            {"code": "UTI", "title": "Utilité sociale", "score": 40.0},
+            {"code": "GOV", "title": "Gouvernance", "score": None},
+            {"code": "LUC", "title": "Lucrativité limitée", "score": 0.0},
+        ],
+        "overall": 60.0,
+    }
+    assert (CHARTER.principle_floor, CHARTER.threshold) == (40.0, 60.0)
+    assert obstacles(CHARTER, data) == [
+        Obstacle(FLOOR, "TER", "Ancrage territorial", 39.9, 40.0, criteria=("TER-02", "TER-03")),
+        Obstacle(FLOOR, "LUC", "Lucrativité limitée", 0.0, 40.0, criteria=()),
+    ]
+    assert obstacles(CHARTER, {**data, "overall": 59.9})[-1] == Obstacle(
+        THRESHOLD, score=59.9, limit=60.0
+    )
+
+
+def test_a_result_missing_its_lists_has_only_the_threshold_to_meet():
+    assert obstacles(CHARTER, {}) == [Obstacle(THRESHOLD, score=0, limit=60.0)]
+    assert obstacles(CHARTER, {"overall": 60.0}) == []
+    # A result without an overall score counts as 0, not as anything above it.
+    low_bar = dataclasses.replace(CHARTER, threshold=1.0)
+    assert obstacles(low_bar, {}) == [Obstacle(THRESHOLD, score=0, limit=1.0)]
+
+
+def test_a_criterion_the_charter_no_longer_has_is_named_by_its_code_alone():
+    data = {"unanswered": ["ZZZ-01"], "failed_eliminatory": ["ZZZ-02"], "overall": 75.0}
+    assert obstacles(CHARTER, data) == [
+        Obstacle(UNANSWERED, "ZZZ-01", "", recommendation=""),
+        Obstacle(ELIMINATORY, "ZZZ-02", "", recommendation=""),
+    ]
 
 
 def test_apply_corrections_keeps_the_applicants_answers_untouched():

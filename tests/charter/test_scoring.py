@@ -423,10 +423,23 @@ def test_answers_to_not_applicable_criteria_change_nothing(answers, other, famil
     assert score(DEFAULT, family, changed) == score(DEFAULT, family, answers)
 
 
+def worth(c: Criterion, value) -> float:
+    """What an answer is worth by the charter's data, worked out here (not by points_for):
+    none, « non » or a value outside every band is worth nothing."""
+    if value is None:
+        return 0
+    if c.answer_type == "yes_no":
+        return c.points if value is True else 0
+    if c.answer_type == "choice":
+        return next(o.points for o in c.options if o.key == value)
+    low = [b for b in c.bands if (b.min is None or b.min <= value)]
+    return next((b.points for b in low if b.max is None or value < b.max), 0)
+
+
 def better_answers(c: Criterion):
     """Pairs (worse, better) of answers of a criterion: better earns at least as much."""
     return st.tuples(answer_strategy(c), answer_strategy(c)).map(
-        lambda pair: tuple(sorted(pair, key=lambda v: c.points_for(v) or 0))
+        lambda pair: tuple(sorted(pair, key=lambda v: worth(c, v)))
     )
 
 
@@ -444,14 +457,43 @@ def test_improving_one_answer_never_lowers_a_score(data, answers, family):
         assert after.eligible
 
 
+ALL_FAMILIES = frozenset(FAMILIES)
+
+
+def yes(value) -> bool:
+    return value is True
+
+
+def at_least(low):
+    return lambda value: type(value) in (int, float) and low <= value <= 100
+
+
+# The default charter's eliminatory criteria: where they apply and which answers pass them.
+ELIMINATORY = {
+    "GOV-01": (ALL_FAMILIES, yes),
+    "GOV-02": (ALL_FAMILIES - {"fondation"}, yes),
+    "LUC-01": (ALL_FAMILIES, yes),
+    "LUC-02": (ALL_FAMILIES, yes),
+    "LUC-03": ({"entreprise_commerciale"}, at_least(20)),
+    "LUC-04": ({"entreprise_commerciale"}, at_least(50)),
+    "LUC-05": ({"entreprise_commerciale"}, yes),
+    "TER-01": (ALL_FAMILIES, yes),
+    "UTI-01": (ALL_FAMILIES, yes),
+}
+
+
+def test_the_default_charters_eliminatory_criteria():
+    assert [c.code for c in DEFAULT.criteria if c.eliminatory] == list(ELIMINATORY)
+
+
 @settings(max_examples=100, deadline=None)
 @given(answers=answers_st, family=family_st)
 def test_any_failed_eliminatory_criterion_makes_the_result_ineligible(answers, family):
     result = score(DEFAULT, family, answers)
     failing = [
-        c.code
-        for c in DEFAULT.criteria
-        if c.eliminatory and c.applies_to(family) and not c.points_for(answers.get(c.code))
+        code
+        for code, (families, passes) in ELIMINATORY.items()
+        if family in families and not passes(answers.get(code))
     ]
     assert sorted(failing) == result.failed_eliminatory
     if failing:
@@ -480,6 +522,68 @@ def test_reordering_criteria_changes_nothing(answers, family, seed):
     assert reordered.failed_eliminatory == original.failed_eliminatory
 
 
-def test_scoring_is_deterministic():
-    answers = {c.code: best_answer(c) for c in DEFAULT.criteria[::2]}
-    assert score(DEFAULT, "cooperative", answers) == score(DEFAULT, "cooperative", answers)
+def test_a_result_as_stored():
+    # GOV: 4 + 2 + 1 of 10 → 70; ADH: 3 of 3 → 100; overall (70×1 + 100×3) / 4 = 92.5
+    answers = {"GOV-01": True, "GOV-02": True, "GOV-03": "b", "ADH-01": True}
+    expected = {
+        "overall": 92.5,
+        "eligible": True,
+        "principles": [
+            {
+                "code": "GOV",
+                "title": "Gouvernance",
+                "score": 70.0,
+                "earned": 7,
+                "available": 10,
+                "below_floor": False,
+            },
+            {
+                "code": "ADH",
+                "title": "Adhésion",
+                "score": 100.0,
+                "earned": 3,
+                "available": 3,
+                "below_floor": False,
+            },
+        ],
+        "criteria": [
+            {
+                "code": "GOV-01",
+                "principle_code": "GOV",
+                "status": "met",
+                "points": 4,
+                "max_points": 4,
+                "recommendation": "",
+            },
+            {
+                "code": "GOV-02",
+                "principle_code": "GOV",
+                "status": "met",
+                "points": 2,
+                "max_points": 2,
+                "recommendation": "",
+            },
+            {
+                "code": "GOV-03",
+                "principle_code": "GOV",
+                "status": "partly",
+                "points": 1,
+                "max_points": 4,
+                "recommendation": "",
+            },
+            {
+                "code": "ADH-01",
+                "principle_code": "ADH",
+                "status": "met",
+                "points": 3,
+                "max_points": 3,
+                "recommendation": "",
+            },
+        ],
+        "failed_eliminatory": [],
+        "principles_below_floor": [],
+        "unanswered": [],
+    }
+    # The same answers give the same result every time, the one worked out above.
+    for _ in range(2):
+        assert score(small_charter(), "association", answers).as_dict() == expected

@@ -401,3 +401,58 @@ def test_the_charter_file_defaults():
     assert (charter.threshold, charter.principle_floor) == (60, 40)
     assert charter.principles[0].weight == 1
     assert charter.principles[0].criteria[0].answer_type == "yes_no"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "message"),
+    [
+        (0, 1_500_000, "Saisissez un nombre entre 0 et 1\u202f500\u202f000."),
+        (-2500.5, 10, "Saisissez un nombre entre -2500,5 et 10."),
+        (-12500, 0, "Saisissez un nombre entre -12\u202f500 et 0."),
+        (0.125, 1e9, "Saisissez un nombre entre 0,125 et 1\u202f000\u202f000\u202f000."),
+    ],
+)
+def test_large_limits_read_as_people_write_them(low, high, message):
+    assert validate_answer(number(min_value=low, max_value=high), "x") == (None, message)
+
+
+def test_a_zero_band_listed_before_a_wider_earning_band_is_a_failing_answer():
+    """An answer of 15 to 19 earns nothing (the first band that holds a value scores it): the
+    eliminatory criterion can fail, so the charter may be published."""
+    criterion = number(eliminatory=True, max_value=99, bands=(Band(15, 20, 0), Band(0, 100, 1)))
+    assert criterion.points_for(17) == 0
+    assert validate_charter(one_principle(yes_no("OK-01"), criterion)) == []
+
+
+@pytest.mark.parametrize(
+    ("high", "shown"),
+    [(9999, "9999"), (10_000, "10\u202f000"), (10_001, "10\u202f001"), (100, "100"), (2.5, "2,5")],
+)
+def test_thousands_are_set_apart_from_five_digits(high, shown):
+    message = validate_answer(number(min_value=0, max_value=high), "x")[1]
+    assert message == f"Saisissez un nombre entre 0 et {shown}."
+
+
+@pytest.mark.parametrize(
+    ("bands", "low", "high", "fails"),
+    [
+        ((Band(0, 10, 1), Band(10, None, 2)), 0, None, False),  # every value earns
+        ((Band(0, 10, 1), Band(12, None, 2)), 0, None, True),  # 10 to 12 earns nothing
+        ((Band(None, 10, 1),), None, None, True),  # above 10 earns nothing
+        ((Band(5, None, 1),), None, None, True),  # below 5 earns nothing
+        ((Band(5, None, 1),), 5, None, False),  # ... but nothing below 5 is allowed
+        ((Band(0, 50, 1), Band(50, 60, 0), Band(60, None, 1)), 0, 100, True),  # a hole inside
+        ((Band(0, 100, 1),), 0, 100, True),  # 100 itself falls outside the band [0, 100)
+        ((Band(0, 100, 1),), 0, 99.5, False),
+    ],
+)
+def test_an_eliminatory_number_needs_an_answer_that_fails(bands, low, high, fails):
+    criterion = number(eliminatory=True, bands=bands, min_value=low, max_value=high)
+    problems = validate_charter(one_principle(yes_no("OK-01"), criterion))
+    refused = ["N-01 : un critère éliminatoire doit avoir une réponse qui échoue."]
+    assert problems == ([] if fails else refused)
+
+
+def test_limits_are_shown_to_six_decimals():
+    criterion = number(min_value=0.1234567, max_value=1)
+    assert validate_answer(criterion, "x")[1] == "Saisissez un nombre entre 0,123457 et 1."
