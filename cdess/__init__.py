@@ -21,6 +21,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, test_config)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address and scheme as the trusted proxies saw them, no further.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     from cdess.web.urls import RowId
 
     app.url_map.converters["int"] = RowId  # before any route: ids never overflow the database

@@ -1,4 +1,6 @@
-"""Command line: flask --app cdess init-db | create-user | demo."""
+"""Command line: flask --app cdess init-db | create-user | demo | backup | restore | storage …"""
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -89,6 +91,81 @@ def register_commands(app: Flask) -> None:
             f"Journal intact : {report.count} entrée(s), {report.anchors_checked} ancre(s) "
             f"vérifiée(s), tête {report.head}."
         )
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+    def backup_command(path):
+        """Copy the running instance into PATH (new or empty folder): the database (SQLite's
+        backup API, or pg_dump), the files it points at, and a manifest of their SHA-256."""
+        from cdess.ops import backup as backups
+
+        try:
+            manifest = backups.backup(path)
+        except backups.BackupError as error:
+            raise click.ClickException("\n".join(error.problems)) from error
+        size = sum(f["size"] for f in manifest["files"].values())
+        click.echo(
+            f"Sauvegarde écrite dans {path} : base {manifest['database']['kind']}, "
+            f"{len(manifest['files'])} fichier(s), {size} octets."
+        )
+        click.echo(f"Empreinte du manifeste (à garder ailleurs) : {backups.manifest_digest(path)}")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def restore_command(path):
+        """Put the backup in PATH into this instance, which must be empty (no table, no file),
+        after checking every file against its manifest; nothing is restored on a mismatch."""
+        from cdess.ops import backup as backups
+
+        try:
+            manifest = backups.restore(path)
+        except backups.BackupError as error:
+            raise click.ClickException("\n".join(error.problems)) from error
+        click.echo(
+            f"Sauvegarde du {manifest['created_at']} restaurée : {len(manifest['files'])} "
+            f"fichier(s) vérifié(s), empreinte du manifeste {backups.manifest_digest(path)}."
+        )
+        click.echo(
+            "Ensuite : flask --app cdess init-db (migrations), flask --app cdess audit verify."
+        )
+
+    storage_group = AppGroup("storage", help="Les fichiers déposés et la base.")
+    app.cli.add_command(storage_group)
+
+    @storage_group.command("check")
+    @click.option("--fix", is_flag=True, help="Supprimer les fichiers orphelins et temporaires.")
+    @click.option(
+        "--older-than",
+        type=click.FloatRange(min=0),
+        default=0,
+        help="Ignorer les fichiers plus récents (secondes) : quelques minutes, serveur en marche.",
+    )
+    def storage_check_command(fix, older_than):
+        """Compare the upload folder with the database: files no row points at (orphans,
+        temporary files of an upload cut short; removed with --fix) and rows whose file is
+        missing. Exit 1 when something is left to see to."""
+        from cdess.applications import evidence
+
+        report = evidence.check_storage(fix=fix, older_than=older_than)
+        names = {
+            "orphan_files": "Fichiers orphelins",
+            "temporary": "Fichiers temporaires",
+            "missing_files": "Fichiers manquants (pièces sans fichier)",
+            "removed": "Fichiers supprimés",
+        }
+        for key, title in names.items():
+            found = report.get(key) or []
+            click.echo(f"{title} : {found if isinstance(found, int) else len(found)}")
+            for item in [] if isinstance(found, int) else found:
+                if isinstance(item, dict):  # a row without its file
+                    item = (
+                        f"pièce {item['document_id']} du dossier {item['application_id']} : "
+                        f"{item['stored_name']}"
+                    )
+                click.echo(f"  {item}")
+        left = ["missing_files"] if fix else ["missing_files", "orphan_files", "temporary"]
+        if any(report.get(key) for key in left):
+            raise click.exceptions.Exit(1)
 
     @app.cli.command("reminders")
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Jour de référence (tests).")

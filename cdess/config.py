@@ -23,6 +23,8 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # « Rester connecté »: the cookie carries the session version, so it dies with it too.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
     # The council meets twice a year. Until sessions are planned in the application, each
@@ -40,6 +42,11 @@ class Defaults:
     EVIDENCE_MAX_APPLICATION_BYTES = 50 * 1024 * 1024
     UPLOAD_DIR = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # An ODT or DOCX is a zip archive: refused, before any of it is inflated, when it declares
+    # more members, or more bytes once inflated (in all, or per byte of the archive).
+    EVIDENCE_ZIP_MAX_MEMBERS = 1000
+    EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+    EVIDENCE_ZIP_MAX_RATIO = 100
 
     # A label is valid for this many years; renewal opens this many months before it ends.
     LABEL_VALIDITY_YEARS = 2
@@ -57,14 +64,23 @@ class Defaults:
 
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    # Evidence uploads per account, whatever the address.
+    RATELIMIT_UPLOAD = "30 per minute;300 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed logins for one address, whatever the client's: that many within the window lock
+    # the address for the window's length (its owner is told by email).
+    LOGIN_ACCOUNT_LIMIT = "10 per 15 minutes"
+    # How many reverse proxies in front of the app set X-Forwarded-For and -Proto: the client's
+    # address (the rate limits' key) is read through that many. 0: none, the peer's address.
+    TRUSTED_PROXIES = 0
 
     PASSWORD_MIN_LENGTH = 12
     # werkzeug's default: scrypt, n=2**15, r=8, p=1
-    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  # nosec B105  # a method name, not a password
     CONFIRM_TOKEN_MAX_AGE = timedelta(days=2)
     RESET_TOKEN_MAX_AGE = timedelta(hours=2)
     INVITATION_TOKEN_MAX_AGE = timedelta(days=14)
+    MEMBERSHIP_INVITATION_MAX_AGE = timedelta(days=14)  # joining a structure
 
     MAIL_SERVER = None  # no server: emails are written to OUTBOX_DIR
     MAIL_PORT = 587
@@ -74,5 +90,5 @@ class Defaults:
     MAIL_FROM = "CDESS <ne-pas-repondre@cdess.test>"
     OUTBOX_DIR = None  # default: instance/outbox
 
-    DEMO_PASSWORD = "demo-cdess-62"  # noqa: S105 (public, demo data only)
+    DEMO_PASSWORD = "demo-cdess-62"  # noqa: S105  # nosec B105  # public, demo data only
     PER_PAGE = 50

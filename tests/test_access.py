@@ -64,12 +64,14 @@ LOGGED_IN_REDIRECTS = expect(302, anonymous=200)
 MATRIX = [
     ("GET", "/", expect(200)),
     ("GET", "/sante", expect(200)),
+    ("GET", "/healthz", expect(200)),
     ("GET", "/compte/inscription", LOGGED_IN_REDIRECTS),
     ("POST", "/compte/inscription", LOGGED_IN_REDIRECTS),
     ("GET", "/compte/connexion", LOGGED_IN_REDIRECTS),
     ("POST", "/compte/connexion", LOGGED_IN_REDIRECTS),
     ("GET", "/compte/confirmer/faux-jeton", expect(302)),
     ("POST", "/compte/deconnexion", expect(302)),
+    ("POST", "/compte/deconnexion-partout", expect(302)),
     ("GET", "/compte/mot-de-passe-oublie", expect(200)),
     ("POST", "/compte/mot-de-passe-oublie", expect(200)),
     ("GET", "/compte/reinitialiser/faux-jeton", expect(302)),
@@ -103,6 +105,9 @@ MATRIX = [
     ("POST", "/structures/{structure_id}/modifier", owner_or_staff(302)),
     ("POST", "/structures/{structure_id}/membres", owner_or_staff()),
     ("POST", "/structures/{structure_id}/membres/{applicant_id}/retirer", owner_or_staff(302)),
+    # An invitation to act for a structure: its link, for the invited account only (refused).
+    ("GET", "/structures/rejoindre/faux-jeton", expect(302)),
+    ("POST", "/structures/rejoindre/faux-jeton", expect(302)),
     ("GET", "/territoires/communes?q=arras", expect(200)),
     # The charter: public pages, signing for one's structure, the secretariat's editor.
     ("GET", "/charte", expect(200)),

@@ -11,6 +11,7 @@ PACKAGE = Path(cdess.__file__).parent
 # Lowest first. A module may import its own layer or lower ones, never a higher one.
 LAYERS = (
     ("clock", "numbers", "labels", "signals", "extensions", "config"),
+    ("ops",),  # health and backups: below every domain (the web's /healthz reads it)
     ("web",),
     ("territories",),
     ("audit",),

@@ -1,11 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from cdess.accounts.passwords import weakness
 from cdess.web.forms import (
     REQUIRED,
     CheckboxListField,
     Form,
+    IntegerField,
     email_field,
     new_password_fields,
     options,
@@ -22,7 +24,28 @@ def name_field(label=NAME_LABEL):
     )
 
 
-class RegisterForm(Form):
+class NewPasswordForm(Form):
+    """Every form that sets a password: its rules (`StrongPassword`), and not one that is common,
+    breached or made of the person's name or address (`passwords.weakness`). The person is
+    `owner` when known (reset, invitation, change), else the form's own name and email.
+    Subclasses declare `password, confirm = new_password_fields()` where they come in order."""
+
+    def __init__(self, *args, owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def validate_password(self, field):
+        if field.errors:  # too short already says enough
+            return
+        if self.owner is not None:
+            name, email = self.owner.display_name, self.owner.email
+        else:
+            name, email = self.display_name.data, self.email.data
+        if problem := weakness(field.data, name, email):
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordForm):
     display_name = name_field()
     email = email_field()
     password, confirm = new_password_fields()
@@ -42,7 +65,7 @@ class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class SetPasswordForm(Form):
+class SetPasswordForm(NewPasswordForm):
     password, confirm = new_password_fields()
 
 
@@ -51,7 +74,7 @@ class ProfileForm(Form):
     locale = SelectField(_l("Langue de l'interface"), choices=options([("fr", "Français")]))
 
 
-class ChangePasswordForm(Form):
+class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(REQUIRED)],

@@ -1,6 +1,8 @@
 """Users, their roles, and the collèges of the council."""
 
 import enum
+import functools
+import secrets
 from datetime import datetime
 
 from flask import current_app
@@ -63,6 +65,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     college_id: Mapped[int | None] = mapped_column(ForeignKey("college.id", ondelete="SET NULL"))
     voting_right: Mapped[bool] = mapped_column(default=False)
+    # Part of the login identity (get_id): bumping it revokes every session and remember-me
+    # cookie issued so far, copies included.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     college: Mapped[College | None] = relationship(back_populates="members")
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -109,7 +114,17 @@ class User(UserMixin, db.Model):
         )
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Whether `password` is this account's; an account without one (invited, not yet
+        activated) costs the same hashing, against a decoy."""
+        if not self.password_hash:
+            check_decoy_password(password)
+            return False
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The login identity kept in the session and remember-me cookies: the id and the
+        session version, so that a bumped version refuses every cookie issued before."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in inactive users
@@ -118,6 +133,18 @@ class User(UserMixin, db.Model):
     @property
     def structures(self) -> list["Structure"]:  # noqa: F821
         return sorted((m.structure for m in self.memberships), key=lambda s: s.name)
+
+
+@functools.cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def check_decoy_password(password: str) -> None:
+    """Hash `password` as a real check would, against a random hash of the configured method:
+    a login for an unknown address costs what one for a known address does (no timing tells
+    which addresses have an account)."""
+    check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
 class UserRole(db.Model):

@@ -1,11 +1,10 @@
 """What pages and notices read about accounts."""
 
-from flask import current_app
 from sqlalchemy import func, or_
 
 from cdess.accounts.models import College, Role, User, UserRole
 from cdess.extensions import db
-from cdess.web.queries import escape_like
+from cdess.web.queries import escape_like, paginate
 
 
 def with_role(role: Role) -> list[User]:
@@ -34,7 +33,7 @@ def users_page(query: str, role: str):
         )
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
-    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return paginate(stmt)
 
 
 def colleges() -> list[College]:

@@ -1,8 +1,11 @@
 """Account operations shared by the views, the command line and the tests."""
 
+from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import generate_password_hash
 
-from cdess.accounts.models import College, Role, User
+from cdess.accounts import throttle
+from cdess.accounts.models import College, Role, User, check_decoy_password
 from cdess.accounts.tokens import make_token
 from cdess.audit import services as audit
 from cdess.clock import utcnow
@@ -25,6 +28,10 @@ DEFAULT_COLLEGES = (
 
 class AccountError(ValueError):
     """A refused account operation; the message is for the user."""
+
+
+class AccountLocked(AccountError):
+    """Too many failed logins with this address: refused for a while, whatever the password."""
 
 
 def ensure_default_colleges() -> None:
@@ -81,11 +88,80 @@ def _account(user: User) -> dict:
     }
 
 
-def register_applicant(email: str, display_name: str, password: str) -> User:
-    """Self-registration: an applicant account waiting for its email to be confirmed."""
+def register_applicant(email: str, display_name: str, password: str) -> User | None:
+    """Self-registration: an applicant account waiting for its email to be confirmed, and the
+    link that confirms it sent. When the address has an account already, nothing is created
+    (None), its owner is told by email instead, and the password is hashed all the same: the
+    caller answers alike, so that registering tells nobody which addresses have an account."""
+    existing = find_user(email)
+    if existing is not None:
+        generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        notify(
+            existing.email,
+            _("Tentative de création d'un compte avec votre adresse"),
+            "account_exists",
+            user=existing,
+            login_link=external_url("accounts.login"),
+            reset_link=external_url("accounts.forgot_password"),
+        )
+        return None
     user = create_user(email, display_name, {Role.applicant}, password=password)
     send_confirmation(user)
     return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account this address and password open, else None, with the same hashing
+    work whether the address has an account or not. Raises AccountLocked, before any check,
+    while the address is locked (`throttle`); the failure that locks it emails the owner, once."""
+    if throttle.is_locked(email):
+        raise AccountLocked(
+            _(
+                "Trop de tentatives de connexion ont échoué pour cette adresse : par sécurité, "
+                "la connexion y est suspendue pendant %(minutes)s minutes. Réessayez plus tard, "
+                "ou choisissez un nouveau mot de passe (« Mot de passe oublié ? »).",
+                minutes=throttle.lock_minutes(),
+            )
+        )
+    user = find_user(email)
+    if user is None:
+        check_decoy_password(password)
+    elif user.check_password(password) and user.active:
+        throttle.forget(email)
+        return user
+    if throttle.count_failure(email) and user is not None and user.active:
+        notify(
+            user.email,
+            _("Connexion à votre compte suspendue"),
+            "account_locked",
+            user=user,
+            minutes=throttle.lock_minutes(),
+            reset_link=external_url("accounts.forgot_password"),
+        )
+    return None
+
+
+def end_sessions(user: User) -> None:
+    """Bump the account's session version: every session and remember-me cookie issued until
+    now stops working, on every device (password changed or reset, « se déconnecter
+    partout »). Flushes; the caller commits, and logs the current browser in again if it is to
+    stay."""
+    user.session_version = db.session.execute(
+        db.update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .returning(User.session_version)
+    ).scalar_one()
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password of a logged-in person who gave their current one, ending their
+    other sessions. Raises AccountError when `current` is wrong. Flushes; the caller commits."""
+    if not user.check_password(current):
+        raise AccountError(_("Mot de passe actuel incorrect."))
+    user.set_password(new)
+    end_sessions(user)
 
 
 def send_confirmation(user: User) -> None:
@@ -143,12 +219,14 @@ def send_password_reset(email: str) -> None:
 
 
 def reset_password(user: User, password: str) -> None:
-    """Set a new password from the emailed link, which confirms the address too, and journal it
-    (the link's token is the caller's to check). Flushes; the caller commits."""
+    """Set a new password from the emailed link, which confirms the address too, end every
+    session of the account, lift a login lock, and journal it (the link's token is the caller's
+    to check). Flushes; the caller commits."""
     user.set_password(password)
     # Following the emailed link proves the address too.
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
-    db.session.flush()
+    end_sessions(user)  # whoever knew the old password is logged out everywhere
+    throttle.forget(user.email)
     audit.record(user, "password_reset", user)
 
 

@@ -2,10 +2,21 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from cdess.accounts import queries, services
 from cdess.accounts.forms import (
@@ -35,8 +46,29 @@ add_entry(admin_bp, "admin.colleges", _l("Collèges"), can_manage_users, order=1
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(identity: str) -> User | None:
+    """The account of a session or remember-me cookie (« id:version », `User.get_id`); None
+    when its session version has been bumped since the cookie was issued."""
+    user_id, _sep, version = identity.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
+
+
+# What a visitor did before logging in and carries into their account: the quick
+# self-diagnostic's answers (assessments.views.QUICK_KEY). Nothing else survives a login.
+CARRIED_ACROSS_LOGIN = ("quick_answers",)
+
+
+def _start_session(user: User, remember: bool = False) -> None:
+    """Log `user` in on a fresh session: whatever was planted in the cookie before (session
+    fixation) is dropped, and the CSRF token with it (Flask-WTF draws a new one)."""
+    carried = {key: session[key] for key in CARRIED_ACROSS_LOGIN if key in session}
+    session.clear()
+    session.update(carried)
+    g.pop("csrf_token", None)
+    login_user(user, remember=remember)
 
 
 login_manager.login_view = "accounts.login"
@@ -69,20 +101,18 @@ def register():
         return redirect(url_for("web.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            services.register_applicant(form.email.data, form.display_name.data, form.password.data)
-        except services.AccountError as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Votre compte est créé. Un lien de confirmation a été envoyé à %(email)s.",
-                    email=form.email.data,
-                ),
-                "success",
-            )
-            return redirect(url_for("accounts.login"))
+        # The same answer whether the address had an account (its owner is emailed) or not.
+        services.register_applicant(form.email.data, form.display_name.data, form.password.data)
+        db.session.commit()
+        flash(
+            _(
+                "Un courriel vient d'être envoyé à %(email)s : suivez le lien qu'il contient "
+                "pour confirmer votre adresse.",
+                email=form.email.data,
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -111,8 +141,12 @@ def login():
         return redirect(url_for("web.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.find_user(form.email.data)
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountLocked as error:
+            form.password.errors.append(str(error))
+            return render_template("accounts/login.html", form=form), 429
+        if user is None:
             form.password.errors.append(_("Adresse ou mot de passe incorrect."))
         elif user.email_confirmed_at is None:
             services.send_confirmation(user)
@@ -123,7 +157,7 @@ def login():
                 )
             )
         else:
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             flash(_("Bienvenue, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
@@ -135,6 +169,19 @@ def logout():
     logout_user()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("web.home"))
+
+
+@bp.post("/deconnexion-partout")
+@login_required
+def logout_everywhere():
+    services.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash(
+        _("Vous êtes déconnecté partout : sur cet appareil et sur tous les autres."),
+        "info",
+    )
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
@@ -163,7 +210,7 @@ def reset_password(token: str):
             "error",
         )
         return redirect(url_for("accounts.forgot_password"))
-    form = SetPasswordForm()
+    form = SetPasswordForm(owner=user)
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
         db.session.commit()
@@ -189,11 +236,11 @@ def accept_invitation(token: str):
             "error",
         )
         return redirect(url_for("accounts.login"))
-    form = SetPasswordForm()
+    form = SetPasswordForm(owner=user)
     if form.validate_on_submit():
         services.accept_invitation(user, form.password.data)
         db.session.commit()
-        login_user(user)
+        _start_session(user)
         flash(_("Bienvenue, %(name)s. Votre compte est prêt.", name=user.display_name), "success")
         return redirect(url_for("web.home"))
     return render_template(
@@ -205,7 +252,7 @@ def accept_invitation(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user, prefix="profile")
-    password_form = ChangePasswordForm(prefix="password")
+    password_form = ChangePasswordForm(prefix="password", owner=current_user)
     if "profile-display_name" in request.form and form.validate_on_submit():
         current_user.display_name = form.display_name.data
         current_user.locale = form.locale.data
@@ -213,12 +260,21 @@ def profile():
         flash(_("Vos informations sont enregistrées."), "success")
         return redirect(url_for("accounts.profile"))
     if "password-password" in request.form and password_form.validate_on_submit():
-        if not current_user.check_password(password_form.current_password.data):
-            password_form.current_password.errors.append(_("Mot de passe actuel incorrect."))
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user, password_form.current_password.data, password_form.password.data
+            )
+        except services.AccountError as error:
+            password_form.current_password.errors.append(str(error))
         else:
-            current_user.set_password(password_form.password.data)
             db.session.commit()
-            flash(_("Votre mot de passe est changé."), "success")
+            # Every other session has ended; this browser stays, remembered if it was.
+            remembered = (
+                current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            )
+            _start_session(user, remember=remembered)
+            flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=password_form)
 

@@ -2,12 +2,27 @@
 
 A file is accepted for what its content is (PDF, PNG, JPEG, ODT, DOCX), whatever its name
 says. Its bytes are written under a random name in UPLOAD_DIR, never under the name the
-browser sent; that name is only kept, cleaned, to offer the download back."""
+browser sent; that name is only kept, cleaned, to offer the download back.
+
+Where the standards are silent, decided here:
+- an ODT or DOCX (a zip archive) is judged from its table of contents before any member is
+  inflated: how many members, their declared total size once inflated, that total against the
+  archive's size; then only the member naming its format is read, cut at a bound. Nothing
+  else of it is ever inflated (its reader does that, on their machine);
+- a file reaches the disk before its row: under `<name>.part`, synced, then renamed, so that
+  a crash leaves either a temporary file or a file without a row, never a row without its
+  file; `check_storage` lists both kinds of leftovers and removes them;
+- a replaced or removed file is deleted only after the commit that removed its row
+  (`discard`), for the same reason."""
 
 import hashlib
+import os
 import secrets
+import struct
+import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +49,27 @@ ZIPPED = {"odt", "docx"}
 # Enough of the head of a file for every signature above (an OOXML part name may sit a few
 # entries into the archive).
 SNIFF_BYTES = 8192
+# The one member of an archive read to recognise its format, and the most read of it.
+FORMAT_MEMBERS = {"odt": ("mimetype", 256), "docx": ("[Content_Types].xml", 256 * 1024)}
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+# Table of contents allowed per member (a long name and its extra fields): a larger one is
+# refused before it is parsed.
+DIRECTORY_BYTES_PER_MEMBER = 512
+END_RECORD = struct.Struct("<4s4H2LH")  # zip end of central directory, comment length last
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,  # an encrypted member
+    NotImplementedError,  # an unknown compression method
+    ValueError,
+    KeyError,
+    struct.error,
+    zlib.error,
+)
+# A file being written; the name it will have once complete, without the suffix.
+TEMPORARY_SUFFIX = ".part"
 
 GENERAL = {
     DocumentKind.statutes: _l("Statuts"),
@@ -132,8 +168,8 @@ def clean_name(name: str | None, extension: str) -> str:
     return name
 
 
-def sniff(head: bytes, stream) -> tuple[str, str]:
-    """(MIME type, extension) of an accepted file, judged from its bytes."""
+def sniff(head: bytes, stream, size: int) -> tuple[str, str]:
+    """(MIME type, extension) of an accepted file of `size` bytes, judged from its bytes."""
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ACCEPTED:
         raise UploadError(
@@ -141,15 +177,95 @@ def sniff(head: bytes, stream) -> tuple[str, str]:
         )
     extension = ACCEPTED[kind.mime]
     if extension in ZIPPED:
-        stream.seek(0)
-        try:
-            with zipfile.ZipFile(stream) as archive:
-                if archive.testzip() is not None:
-                    raise zipfile.BadZipFile
-        except (zipfile.BadZipFile, OSError, EOFError):
-            message = _("Ce document est endommagé : il ne peut pas être ouvert.")
-            raise UploadError(message) from None
+        check_archive(stream, size, extension)
     return kind.mime, extension
+
+
+def check_archive(stream, size: int, extension: str) -> None:
+    """Refuse (UploadError) an ODT or DOCX of `size` bytes that is damaged or would cost too
+    much to open, inflating nothing but the small member that names its format.
+
+    Before any member is read: the number of members (EVIDENCE_ZIP_MAX_MEMBERS, judged first
+    from the archive's end record, so that a huge table of contents is not even parsed), their
+    declared total size once inflated (EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES, which bounds each
+    of them) and that total against the archive's own size (EVIDENCE_ZIP_MAX_RATIO). A
+    declared size may lie: the member read stops at its declared size (itself bounded), and
+    its checksum then shows the lie."""
+    config = current_app.config
+    max_members = config["EVIDENCE_ZIP_MAX_MEMBERS"]
+    declared = _end_record(stream, size)
+    if declared is None:
+        raise _damaged()
+    members, directory_size = declared
+    if members > max_members or directory_size > max_members * DIRECTORY_BYTES_PER_MEMBER:
+        raise _too_many(max_members)
+    stream.seek(0)
+    try:
+        archive = zipfile.ZipFile(stream)
+    except ZIP_ERRORS:
+        raise _damaged() from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > max_members:
+            raise _too_many(max_members)
+        if any(
+            info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or info.flag_bits & 0x1  # encrypted
+            for info in infos
+        ):
+            raise _damaged()
+        inflated = sum(info.file_size for info in infos)
+        if (
+            inflated > config["EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES"]
+            or inflated > config["EVIDENCE_ZIP_MAX_RATIO"] * size
+        ):
+            raise UploadError(
+                _(
+                    "Ce document serait anormalement volumineux une fois ouvert : "
+                    "enregistrez-le en PDF et déposez ce PDF."
+                )
+            )
+        name, limit = FORMAT_MEMBERS[extension]
+        try:
+            info = archive.getinfo(name)
+            if info.file_size > limit:
+                raise _damaged()
+            with archive.open(info) as member:
+                # Never more than the declared size (its checksum fails if that is a lie).
+                content = member.read(info.file_size + 1)
+        except ZIP_ERRORS:
+            raise _damaged() from None
+    if len(content) != info.file_size or (extension == "odt" and content.strip() != ODT_MIMETYPE):
+        raise _damaged()
+
+
+def _end_record(stream, size: int) -> tuple[int, int] | None:
+    """(members, table of contents' size) that a zip archive's end record declares, read from
+    its last 64 kB; None without one, or for a zip64 archive (no document needs one)."""
+    tail_size = min(size, END_RECORD.size + 0xFFFF)
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06", 0, len(tail) - END_RECORD.size + 4)
+    if at < 20 or tail[at - 20 : at - 16] == b"PK\x06\x07":  # no room for a member; zip64
+        return None
+    *_, members, directory_size, _offset, _comment = END_RECORD.unpack_from(tail, at)
+    if members == 0xFFFF or directory_size == 0xFFFFFFFF:
+        return None
+    return members, directory_size
+
+
+def _damaged() -> UploadError:
+    return UploadError(_("Ce document est endommagé : il ne peut pas être ouvert."))
+
+
+def _too_many(limit: int) -> UploadError:
+    return UploadError(
+        _(
+            "Ce document contient trop d'éléments (%(n)s au plus) : "
+            "enregistrez-le en PDF et déposez ce PDF.",
+            n=limit,
+        )
+    )
 
 
 def store(
@@ -178,7 +294,7 @@ def store(
             _("Le fichier dépasse la taille autorisée (%(mb)s Mo).", mb=_megabytes(limit)),
             status=413,
         )
-    mime, extension = sniff(stream.read(SNIFF_BYTES), stream)
+    mime, extension = sniff(stream.read(SNIFF_BYTES), stream, size)
 
     previous = find(application, kind, criterion_code) if kind is not DocumentKind.other else None
     total = total_size(application) - (previous.size if previous else 0) + size
@@ -192,14 +308,8 @@ def store(
             status=413,
         )
 
-    stored_name = secrets.token_hex(16)
-    target = upload_dir() / stored_name
-    digest = hashlib.sha256()
     stream.seek(0)
-    with open(target, "xb") as out:
-        while chunk := stream.read(1 << 16):
-            digest.update(chunk)
-            out.write(chunk)
+    stored_name, sha256 = _write(stream)
     document = Document(
         kind=kind,
         criterion_code=criterion_code,
@@ -208,7 +318,7 @@ def store(
         stored_name=stored_name,
         content_type=mime,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         uploaded_by_id=actor.id,
     )
     try:
@@ -216,22 +326,53 @@ def store(
             remove(application, previous, actor, replaced=True)
         application.documents.append(document)
         db.session.flush()
-    except Exception:
-        target.unlink(missing_ok=True)
+        audit.record(
+            document,
+            "document_added",
+            actor,
+            detail={
+                "application": application.id,
+                "kind": kind.value,
+                "criterion": criterion_code,
+                "name": document.original_name,
+                "sha256": document.sha256,
+            },
+        )
+    except BaseException:
+        (upload_dir() / stored_name).unlink(missing_ok=True)
         raise
-    audit.record(
-        document,
-        "document_added",
-        actor,
-        detail={
-            "application": application.id,
-            "kind": kind.value,
-            "criterion": criterion_code,
-            "name": document.original_name,
-            "sha256": document.sha256,
-        },
-    )
     return document, [previous.stored_name] if previous else []
+
+
+def _write(source) -> tuple[str, str]:
+    """Copy the binary stream `source` into UPLOAD_DIR under a new random name; return that
+    name and the SHA-256 of the bytes. Written as `<name>.part`, synced, then renamed: the
+    final name only ever holds a complete file. On any error nothing is left behind."""
+    folder = upload_dir()
+    stored_name = secrets.token_hex(16)
+    temporary = folder / (stored_name + TEMPORARY_SUFFIX)
+    digest = hashlib.sha256()
+    try:
+        with open(temporary, "xb") as out:
+            while chunk := source.read(1 << 16):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.replace(folder / stored_name)
+        _sync(folder)  # the rename itself survives a crash
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return stored_name, digest.hexdigest()
+
+
+def _sync(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def remove(application: Application, document: Document, actor: User, replaced=False) -> str:
@@ -263,9 +404,10 @@ def discard(stored_names) -> None:
 
 
 def copy(document: Document, application: Application) -> Document:
-    """The same file for another application (a renewal), under a new stored name."""
-    stored_name = secrets.token_hex(16)
-    (upload_dir() / stored_name).write_bytes(path_of(document).read_bytes())
+    """The same file for another application (a renewal), under a new stored name (written
+    like an upload: a crash before the commit leaves an orphan `check_storage` removes)."""
+    with path_of(document).open("rb") as source:
+        stored_name, _sha256 = _write(source)
     clone = Document(
         kind=document.kind,
         criterion_code=document.criterion_code,
@@ -280,6 +422,71 @@ def copy(document: Document, application: Application) -> Document:
     )
     application.documents.append(clone)
     return clone
+
+
+def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
+    """Compare UPLOAD_DIR with the `Document` rows, for `flask storage check`.
+
+    Returns, each list sorted:
+    - "orphan_files": names of files in the folder that no row names (a crash between the
+      file's rename and the commit, or after the commit that removed the row);
+    - "temporary": names of `*.part` files, uploads cut off while being written;
+    - "missing_files": rows whose file is gone, as dicts with "document_id",
+      "application_id" and "stored_name" (never repaired here: the applicant uploads again);
+    - "removed": with `fix`, the names deleted, orphans and temporaries; only names this
+      module writes are ever deleted (a foreign file is reported, left alone), never a row.
+    Files modified less than `older_than` seconds ago are left out: on a running server, pass
+    a few minutes so that an upload between its rename and its commit is not taken for an
+    orphan; after a crash, with the server stopped, 0 sees everything."""
+    folder = upload_dir()
+    horizon = time.time() - older_than
+    # The files first, then the rows: an upload renamed after the listing is not seen, one
+    # committed before the query is known; only one between the two needs `older_than`.
+    files = [path.name for path in folder.iterdir() if _settled(path, horizon)]
+    rows = db.session.execute(
+        db.select(Document.id, Document.application_id, Document.stored_name)
+    ).all()
+    known = {row.stored_name for row in rows}
+    temporary = sorted(name for name in files if name.endswith(TEMPORARY_SUFFIX))
+    orphans = sorted(
+        name for name in files if name not in known and not name.endswith(TEMPORARY_SUFFIX)
+    )
+    missing = [
+        {
+            "document_id": row.id,
+            "application_id": row.application_id,
+            "stored_name": row.stored_name,
+        }
+        for row in sorted(rows, key=lambda row: row.id)
+        if not (folder / row.stored_name).is_file()
+    ]
+    removed = []
+    if fix:
+        for name in orphans + temporary:
+            if _is_ours(name):
+                (folder / name).unlink(missing_ok=True)
+                removed.append(name)
+    return {
+        "orphan_files": orphans,
+        "missing_files": missing,
+        "temporary": temporary,
+        "removed": sorted(removed),
+    }
+
+
+def _settled(path: Path, horizon: float) -> bool:
+    """Whether `path` is a plain file last modified before `horizon` (a file deleted
+    meanwhile is not)."""
+    try:
+        return path.is_file() and not path.is_symlink() and path.stat().st_mtime <= horizon
+    except FileNotFoundError:
+        return False
+
+
+def _is_ours(name: str) -> bool:
+    """A name `_write` gives: 32 hexadecimal digits, `.part` while being written."""
+    stem = name.removesuffix(TEMPORARY_SUFFIX)
+    return len(stem) == 32 and all(ch in "0123456789abcdef" for ch in stem)
 
 
 def _megabytes(size: int) -> str:

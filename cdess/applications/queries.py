@@ -12,6 +12,7 @@ from cdess.assessments.models import Assessment, AssessmentStatus
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights
 from cdess.structures.models import Family, Structure
+from cdess.web.queries import paginate
 
 
 def queue(filters: dict[str, str]):
@@ -35,7 +36,7 @@ def queue(filters: dict[str, str]):
         .order_by(Application.updated_at.desc(), Application.id.desc())
     )
     counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(stmt)
     return page, counts
 
 

@@ -27,13 +27,13 @@ from cdess.applications.permissions import (
     can_view_application,
 )
 from cdess.assessments.models import Assessment
-from cdess.extensions import db
+from cdess.extensions import db, limiter
 from cdess.structures.models import Structure
 from cdess.web import TOO_LARGE_HANDLERS
 from cdess.web.forms import strip
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
-from cdess.web.queries import query_arg
+from cdess.web.queries import form_int, query_arg
 
 bp = Blueprint("applications", __name__)
 add_entry(bp, "applications.queue", _l("Candidatures"), can_review_applications, order=80)
@@ -121,7 +121,7 @@ def _load_editable(application_id: int) -> Application:
 def attach(application_id: int):
     application = _load(application_id)
     require(can_apply_for(current_user, application.structure))
-    assessment = db.session.get(Assessment, request.form.get("assessment_id", type=int) or 0)
+    assessment = db.session.get(Assessment, form_int("assessment_id") or 0)
     try:
         if assessment is None:
             raise services.ApplicationError(_("Choisissez une auto-évaluation terminée."))
@@ -180,6 +180,10 @@ def _slot(application: Application, key: str) -> tuple[DocumentKind, str]:
 
 @bp.post("/candidatures/<int:application_id>/pieces")
 @permission_required(authenticated)
+@limiter.limit(  # per account (signed in by now), whatever the address
+    lambda: current_app.config["RATELIMIT_UPLOAD"],
+    key_func=lambda: f"upload/{current_user.id}",
+)
 def upload(application_id: int):
     application = _load_editable(application_id)
     key = request.form.get("slot", "")

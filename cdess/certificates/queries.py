@@ -4,8 +4,6 @@ public registry of labelled structures and its open data."""
 from collections.abc import Iterator
 from datetime import date
 
-from flask import current_app
-
 from cdess import territories
 from cdess.applications.models import Application, State
 from cdess.certificates import services
@@ -14,6 +12,7 @@ from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
 from cdess.sessions.models import CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
+from cdess.web.queries import paginate
 from cdess.web.urls import external_url
 
 RECENT_SESSIONS = 6  # how far back the secretariat's list looks for certificates to issue
@@ -47,7 +46,7 @@ def certificates_page(status: str = "", text: str = ""):
     if status in {s.value for s in Status}:
         stmt = stmt.filter(Certificate.status == Status(status))
     stmt = services.search(stmt, text)
-    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return paginate(stmt)
 
 
 def awaiting_issue() -> list[tuple[Application, date]]:
@@ -104,7 +103,7 @@ def registry(filters: dict[str, str]):
 
 def registry_page(filters: dict[str, str]):
     """One page of the registry (`registry`)."""
-    return db.paginate(registry(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return paginate(registry(filters))
 
 
 def registry_communes() -> list[territories.Commune]:

@@ -214,7 +214,7 @@ def _assessment(structure: Structure, actor: User, rng: random.Random, eligible:
         if scoring.score(charter, family, answers).eligible:
             break
     else:
-        answers = _random_answers(random.Random(0), charter, 1)
+        answers = _random_answers(random.Random(0), charter, 1)  # nosec B311  # demo data
     if not eligible:
         answers.update({"TER-01": False, "LUC-01": False})
     return _fill(structure, actor, version, answers)
@@ -381,7 +381,7 @@ def create_applications(applicants: list[User], agent: User) -> int:
     ).scalar_one()
     filed = 0
     by_state: dict[str, list] = {}
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # nosec B311  # repeatable demo data, no secret
     if charter_services.published_version() is None:  # no charter: no applications
         return 0
     for user, state in zip(applicants[2:], DEMO_APPLICATION_STATES, strict=False):

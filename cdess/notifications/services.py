@@ -16,11 +16,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cdess.extensions import db
+from cdess.web.text import one_line
 
 
 def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
-    """A French plain-text email with its HTML alternative, from templates/notifications/."""
+    """A French plain-text email with its HTML alternative, from templates/notifications/.
+    The subject is put on one line (`one_line`): a name typed with a line break, whatever its
+    way in, never fails the email nor adds a header."""
     config = current_app.config
+    subject = one_line(subject)
     context.setdefault("departement_name", config["DEPARTEMENT_NAME"])
     context.setdefault("council_name", config["COUNCIL_NAME"])
     message = EmailMessage()

@@ -4,11 +4,11 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from cdess.sessions import rules as council_rules
-from cdess.web.forms import REQUIRED, Form, options
+from cdess.web.forms import REQUIRED, Form, IntegerField, options
 
 BAD_DATE = _l("Saisissez une date valide.")
 

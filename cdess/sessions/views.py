@@ -46,6 +46,7 @@ from cdess.sessions.permissions import (
 )
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required, require
+from cdess.web.queries import form_int
 
 bp = Blueprint("sessions", __name__)
 add_entry(bp, "sessions.index", _l("Séances"), can_plan_sessions, order=90)
@@ -67,6 +68,12 @@ def _session(session_id: int) -> CouncilSession:
 
 def _item(item_id: int) -> AgendaItem:
     return db.get_or_404(AgendaItem, item_id)
+
+
+def _member_id() -> int | None:
+    """The member a live-session form acts for: oneself, or the one it names (None when that
+    is not a row id: refused, never taken for oneself)."""
+    return form_int("member_id") if request.form.get("member_id") else current_user.id
 
 
 def _done(message: str, target: str, anchor: str | None = None):
@@ -146,7 +153,7 @@ def create():
 @bp.post("/seances/calendrier")
 @permission_required(can_plan_sessions)
 def calendar():
-    year = request.form.get("year", type=int)
+    year = form_int("year")
     if year is None or not 2000 <= year <= 2100:
         abort(400)
     created = services.default_calendar(year, current_user)
@@ -250,9 +257,7 @@ def add_item(session_id: int):
                 session, request.form.get("title", "")[:1000], current_user
             )
         else:
-            application = db.session.get(
-                Application, request.form.get("application_id", type=int) or 0
-            )
+            application = db.session.get(Application, form_int("application_id") or 0)
             if application is None:
                 abort(400)
             item = services.add_item(session, application, current_user)
@@ -282,9 +287,9 @@ def move(item_id: int):
 def rapporteur(item_id: int):
     item = _item(item_id)
     target = url_for("sessions.show", session_id=item.session_id)
-    user_id = request.form.get("rapporteur_id", type=int)
+    user_id = form_int("rapporteur_id")
     user = db.session.get(User, user_id) if user_id else None
-    if user_id and user is None:
+    if request.form.get("rapporteur_id") and user is None:  # "" is « no rapporteur »
         abort(400)
     return _perform(
         lambda: services.assign_rapporteur(item, user, current_user),
@@ -450,7 +455,7 @@ def proxy(session_id: int):
             services.withdraw_proxy(session, current_user)
             message = _("Pouvoir retiré.")
         else:
-            holder = db.session.get(User, request.form.get("holder_id", type=int) or 0)
+            holder = db.session.get(User, form_int("holder_id") or 0)
             if holder is None:
                 raise services.SessionError(_("Choisissez le membre qui votera pour vous."))
             live.give_proxy(session, current_user, holder)
@@ -565,7 +570,7 @@ def _back_live(session_id: int, anchor: str = "direct"):
 @permission_required(can_preside)
 def open_session(session_id: int):
     session = _session(session_id)
-    secretary_id = request.form.get("secretary_id", type=int)
+    secretary_id = form_int("secretary_id")
     try:
         if not secretary_id:
             raise services.SessionError(_("Choisissez le secrétaire de séance."))
@@ -585,8 +590,8 @@ def open_session(session_id: int):
 def attendance(session_id: int):
     """A member checks in (or out) themself; the president or secretariat does it for anyone."""
     session = _session(session_id)
-    member_id = request.form.get("member_id", type=int) or current_user.id
-    member = db.session.get(User, member_id)
+    member_id = _member_id()
+    member = db.session.get(User, member_id or 0)
     if member is None:
         abort(400)
     require(can_check_in(current_user, member, session))
@@ -613,7 +618,9 @@ def vote(item_id: int):
         choice = Choice(request.form.get("choice", ""))
     except ValueError:
         abort(400)
-    member_id = request.form.get("member_id", type=int) or current_user.id
+    member_id = _member_id()
+    if member_id is None:
+        abort(400)
     return _perform(
         lambda: live.cast(agenda_item, current_user, member_id, choice),
         target + "#direct",

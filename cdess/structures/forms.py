@@ -2,13 +2,13 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from cdess import territories
 from cdess.structures import identity
 from cdess.structures.models import Family
-from cdess.web.forms import REQUIRED, Form, options
+from cdess.web.forms import REQUIRED, Form, IntegerField, email_field, options
 
 
 class StructureForm(Form):
@@ -167,8 +167,6 @@ class StructureForm(Form):
 
 
 class AddMemberForm(Form):
-    email = StringField(
-        _l("Adresse électronique de la personne à ajouter"),
-        validators=[DataRequired(REQUIRED), Length(max=254)],
-        render_kw={"type": "email", "autocomplete": "off"},
-    )
+    """The address of a person to invite to act for the structure."""
+
+    email = email_field(_l("Adresse électronique de la personne à inviter"))

@@ -1,13 +1,12 @@
 """What pages and notices read about structures."""
 
-from flask import current_app
 from sqlalchemy import func, or_
 
 from cdess import territories
 from cdess.accounts.models import User
 from cdess.extensions import db
 from cdess.structures.models import Family, Membership, Structure
-from cdess.web.queries import escape_like
+from cdess.web.queries import escape_like, paginate
 
 
 def people(structure_id: int) -> list[User]:
@@ -43,4 +42,4 @@ def structures_page(filters: dict[str, str]):
         stmt = stmt.where(Structure.family == Family(filters["family"]))
     if territories.commune(filters["commune"]):
         stmt = stmt.where(Structure.commune_code == filters["commune"])
-    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return paginate(stmt)

@@ -72,9 +72,16 @@ def _plain(value) -> object:
     return value
 
 
-def add_member(structure: Structure, user: User | None, actor: User | None = None) -> Membership:
+def add_member(
+    structure: Structure,
+    user: User | None,
+    actor: User | None = None,
+    invited_by: User | None = None,
+) -> Membership:
     """Let another account act for the structure: an applicant's account (one that exists),
-    not already one of its people. Journals; flushes, the caller commits."""
+    not already one of its people. From the web, only the person accepting an invitation
+    (`invitations.accept`, `invited_by` named in the journal). Journals; flushes, the caller
+    commits."""
     if user is None or not user.has_role(Role.applicant):
         raise StructureError(
             _(
@@ -88,7 +95,10 @@ def add_member(structure: Structure, user: User | None, actor: User | None = Non
     membership = Membership(user=user, structure=structure)
     db.session.add(membership)
     db.session.flush()
-    audit.record(structure, "member_added", actor, detail={"member": user.display_name})
+    detail = {"member": user.display_name}
+    if invited_by is not None:
+        detail["invited_by"] = invited_by.display_name
+    audit.record(structure, "member_added", actor, detail=detail)
     return membership
 
 
@@ -100,4 +110,10 @@ def remove_member(structure: Structure, user: User, actor: User | None = None) -
         if membership.user_id == user.id:
             db.session.delete(membership)
     db.session.flush()
-    audit.record(structure, "member_removed", actor, detail={"member": user.display_name})
+    # the id lets an invitation made before the removal be refused (`invitations.read`)
+    audit.record(
+        structure,
+        "member_removed",
+        actor,
+        detail={"member": user.display_name, "member_id": user.id},
+    )

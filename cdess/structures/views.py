@@ -1,14 +1,15 @@
-"""Structures: the applicant's own, registering and editing one, the secretariat's list."""
+"""Structures: the applicant's own, registering and editing one, inviting people to act for
+it, the secretariat's list."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from cdess import signals
-from cdess.accounts.services import find_user
 from cdess.extensions import db
-from cdess.structures import queries, services
+from cdess.structures import invitations, queries, services
 from cdess.structures.forms import AddMemberForm, StructureForm
 from cdess.structures.identity import LEGAL_FORMS
 from cdess.structures.models import Family, Structure
@@ -115,21 +116,51 @@ def add_member(structure_id: int):
     form = AddMemberForm()
     if form.validate_on_submit():
         try:
-            membership = services.add_member(structure, find_user(form.email.data), current_user)
+            invitations.invite(structure, form.email.data, current_user)
         except services.StructureError as error:
-            db.session.rollback()
             form.email.errors.append(str(error))
         else:
             db.session.commit()
+            # The same answer whether or not the address has an account (no account probing).
             flash(
                 _(
-                    "%(name)s peut maintenant agir pour la structure.",
-                    name=membership.user.display_name,
+                    "Une invitation a été envoyée à %(email)s s'il existe un compte porteur de "
+                    "projet à cette adresse. La personne agira pour la structure une fois "
+                    "l'invitation acceptée.",
+                    email=form.email.data,
                 ),
                 "success",
             )
             return redirect(url_for("structures.show", structure_id=structure.id))
     return _page(structure, form)
+
+
+@bp.route("/rejoindre/<token>", methods=["GET", "POST"])
+@permission_required(authenticated)
+def join(token: str):
+    """The invited person's page: what accepting means, then consent by a POST."""
+    try:
+        if request.method == "GET":
+            invitation = invitations.read(token, current_user)
+            return render_template("structures/join.html", invitation=invitation, token=token)
+        membership = invitations.accept(token, current_user)
+        db.session.commit()
+    except invitations.InvitationRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("structures.mine"))
+    except IntegrityError:  # a second click at the same moment: the first one joined
+        db.session.rollback()
+        flash(_("Cette invitation est déjà acceptée."), "success")
+        return redirect(url_for("structures.mine"))
+    flash(
+        _(
+            "Vous agissez maintenant pour la structure « %(name)s ».",
+            name=membership.structure.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("structures.show", structure_id=membership.structure_id))
 
 
 @bp.post("/<int:structure_id>/membres/<int:user_id>/retirer")

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.serving import WSGIRequestHandler
 
 from cdess.web.navigation import navigation
 
@@ -41,6 +42,11 @@ TOO_LARGE_HANDLERS: dict = {}
 
 CSRF_MESSAGE = _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
 
+SERVER = "cdess"
+# The development server (`flask run`) writes its own Server line before the app's: it names
+# the product only, never Werkzeug's or Python's version either.
+WSGIRequestHandler.server_version, WSGIRequestHandler.sys_version = SERVER, ""
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -70,6 +76,10 @@ def setup_web(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
+        # No software nor version named (ASVS 14.3.3). The WSGI server writes its own line
+        # before this one: gunicorn's names no version; `flask run`'s (Werkzeug/… Python/…)
+        # is for development only.
+        response.headers["Server"] = SERVER
         if app.config["PRODUCTION"]:  # behind TLS: browsers never come back over plain HTTP
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.endpoint != "static":

@@ -1,12 +1,21 @@
-"""Shared form pieces: French messages, stripped text, checkbox lists, password rules."""
+"""Shared form pieces: French messages, stripped text without control characters, bounded
+whole numbers, checkbox lists, password rules."""
 
 import decimal
 
 import email_validator
+import wtforms
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    DecimalField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -18,8 +27,11 @@ from wtforms.validators import (
 )
 
 from cdess.numbers import parse_number
+from cdess.web.text import has_refused
+from cdess.web.urls import MAX_ID
 
 REQUIRED = _l("Ce champ est obligatoire.")
+CONTROL_CHARACTERS = _l("Ce champ ne doit pas contenir de caractère de contrôle.")
 
 # Demo and test accounts live under the reserved .test domain (RFC 2606), which
 # email-validator refuses by default; no real mail is ever delivered there.
@@ -37,17 +49,56 @@ def strip(value):
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
+class NoControlCharacters:
+    """Refuses the characters of `cdess.web.text.refused` (line breaks and other controls in a
+    one-line field, NUL, escapes and direction overrides in a text area), before any other
+    check of the field."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and has_refused(field.data, self.multiline):
+            raise StopValidation(CONTROL_CHARACTERS)
+
+
 class Form(FlaskForm):
-    """Every form: CSRF-protected by Flask-WTF, surrounding spaces removed from text."""
+    """Every form: CSRF-protected by Flask-WTF; its text fields stripped of surrounding spaces
+    and refusing control characters (no form can forget it: every field is bound here)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            filters = list(unbound_field.kwargs.get("filters", []))
-            if issubclass(unbound_field.field_class, StringField) and not issubclass(
+            text = issubclass(unbound_field.field_class, StringField) and not issubclass(
                 unbound_field.field_class, PasswordField
-            ):
+            )
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if text:
                 filters.insert(0, strip)
-            return unbound_field.bind(form=form, filters=filters, **options)
+            field = unbound_field.bind(form=form, filters=filters, **options)
+            if text:
+                multiline = issubclass(unbound_field.field_class, TextAreaField)
+                field.validators = [NoControlCharacters(multiline), *field.validators]
+            return field
+
+
+NOT_A_WHOLE_NUMBER = _l("Saisissez un nombre entier.")
+
+
+class IntegerField(wtforms.IntegerField):
+    """A whole number a database column holds (PostgreSQL's `integer`, −2³¹ to 2³¹ − 1): a
+    larger one is refused like a word, in French, before any range check of the form."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            value = int(valuelist[0])
+        except ValueError:
+            value = None
+        if value is None or not -MAX_ID - 1 <= value <= MAX_ID:
+            self.data = None
+            raise ValueError(NOT_A_WHOLE_NUMBER)
+        self.data = value
 
 
 class CheckboxListField(SelectMultipleField):

@@ -151,7 +151,7 @@ def test_the_council_suspends_a_label_the_structure_answered_for(journey, server
     page.get_by_role("link", name="Les entrées du journal pour ce certificat").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Journal des décisions")
     decision = page.get_by_role("row").filter(has_text="Statut du label changé")
-    expect(decision).to_contain_text("valid → suspended")
+    expect(decision).to_contain_text("valide → suspendu")
     expect(decision).to_contain_text(REPORT)
     expect(page.get_by_role("row").filter(has_text="Réponse de la structure")).to_contain_text(
         ANSWER

@@ -5,7 +5,7 @@ import pytest
 from cdess.accounts.models import Role
 from cdess.extensions import db
 from cdess.structures.models import Family, Membership, Structure
-from tests.factories import html, valid_siret
+from tests.factories import html, link_in, valid_siret
 
 FORM = {
     "name": "Recyclerie du Ternois",
@@ -160,18 +160,23 @@ def test_mine_lists_only_my_structures(client, applicant, create_structure):
     assert "La mienne" in page and "Celle d'un autre" not in page
 
 
-def test_members_add_and_remove(client, applicant, create_user, create_structure):
+def test_members_invited_join_and_are_removed(
+    client, applicant, create_user, create_structure, login, outbox
+):
     structure = create_structure(owner=applicant)
     colleague = create_user(Role.applicant, email="collegue@exemple.fr")
     council = create_user(Role.council_member, email="conseil@exemple.fr")
-    response = client.post(
-        f"/structures/{structure.id}/membres", data={"email": "conseil@exemple.fr"}
-    )
-    assert "Aucun compte porteur de projet" in html(response)
-    response = client.post(
-        f"/structures/{structure.id}/membres", data={"email": "COLLEGUE@exemple.fr"}
-    )
-    assert response.status_code == 302
+    for email in ("conseil@exemple.fr", "COLLEGUE@exemple.fr"):
+        response = client.post(f"/structures/{structure.id}/membres", data={"email": email})
+        assert response.status_code == 302  # the same answer: no account probing
+    (invitation,) = outbox()  # only an applicant's account is invited
+    assert invitation["To"] == "collegue@exemple.fr"
+    assert len(structure.memberships) == 1  # nobody joins without consenting
+    client.post("/compte/deconnexion")
+    login(colleague)
+    assert client.post(link_in(invitation)).status_code == 302
+    client.post("/compte/deconnexion")
+    login(applicant)
     response = client.post(
         f"/structures/{structure.id}/membres", data={"email": "collegue@exemple.fr"}
     )
