@@ -1,5 +1,10 @@
 """Who gets what: (method, URL, role) → status for every endpoint of the application.
 
+The world has two structures: the first one's objects are in the URLs; `other_applicant`
+acts for the second one, with its own signature, assessment and application, so that a rule
+loosened to « a member of any structure » lets them in and fails here. A refused request
+(403, 404, 400, or the login page for a visitor) must leave the database as it was.
+
 `test_matrix_covers_every_endpoint` fails when a route is added without its row here.
 """
 
@@ -377,6 +382,15 @@ def world_rows(database_url, tmp_path_factory):
             structure_values(1, name="Association des Jardins"), users["applicant"]
         )
         signature = charters.sign(structure, "Camille Martin", "Présidente", users["applicant"])
+        # The other applicant's own structure, with all a structure has: an intruder who acts
+        # for a structure, not a stranger to every structure.
+        other = structures.create_structure(
+            structure_values(2, name="Coopérative du Littoral"), users["other_applicant"]
+        )
+        charters.sign(other, "Louis Petit", "Gérant", users["other_applicant"])
+        assessments.start(other, users["other_applicant"])
+        other_application = applications.create(other, users["other_applicant"])
+        evidence.store(other_application, upload(), users["other_applicant"], DocumentKind.statutes)
         draft = charters.start_draft(users["secretariat"])
         assessment = assessments.start(structure, users["applicant"])
         application = applications.create(structure, users["applicant"])
@@ -489,9 +503,13 @@ def test_access(client, login, world, method, url, codes, role):
     users, ids = world
     if role != "anonymous":
         login(users[role])
+    refused = codes[role] in (400, 403, 404) or (role == "anonymous" and codes[role] == 302)
+    before = snapshot(client.application) if method == "POST" and refused else None
     response = client.open(url.format(**ids), method=method, data={})
     response.close()  # a file download is streamed
     assert response.status_code == codes[role], response.get_data(as_text=True)[:500]
+    if before is not None:  # a refusal writes nothing
+        assert snapshot(client.application) == before
 
 
 def test_matrix_covers_every_endpoint(app):
