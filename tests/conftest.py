@@ -106,6 +106,10 @@ def app(database_url, tmp_path, app_config, tmp_path_factory, request):
         db.session.remove()
     if request.node.get_closest_marker("keep_database") is None:
         wipe(app)
+    if app_config.get("RATELIMIT_ENABLED"):  # built for this test alone: close its connections
+        with app.app_context():  # (left to the garbage collector, PostgreSQL's driver warns)
+            db.engine.dispose()
+        del _APPS[key]
 
 
 @pytest.fixture

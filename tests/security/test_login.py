@@ -15,24 +15,6 @@ LIMITED = {"RATELIMIT_ENABLED": True}
 LOCKED = "Trop de tentatives de connexion ont échoué pour cette adresse"
 
 
-@pytest.fixture(autouse=True)
-def _rate_limited_apps():
-    """The rate-limited apps these tests use are built afresh each time (conftest): their
-    connections are closed once the database is wiped, not left to the garbage collector
-    (PostgreSQL's driver warns of a connection deleted while open)."""
-    apps = []
-    yield apps
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _close_after_the_wipe(_rate_limited_apps, app):
-    if app.config["RATELIMIT_ENABLED"]:
-        _rate_limited_apps.append(app)
-
-
 def attempt(client, email: str, password: str, address: str = "192.0.2.1", forwarded_for=None):
     """A login attempt from `address` (a proxy's, when `forwarded_for` names its client)."""
     return client.post(
