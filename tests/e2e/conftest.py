@@ -245,7 +245,10 @@ class Journey:
             }""",
             locale,
         )
-        serious = [v for v in results if v["impact"] in ("serious", "critical")]
+        serious = [v for v in results if v["impact"] in ("moderate", "serious", "critical")]
+        for v in results:  # minor ones are listed in the output, not failed
+            if v["impact"] == "minor":
+                print(f"axe, mineur — {name}: {v['id']}: {v['help']} {v['nodes']}")
         self.audited.append(self.page.url)
         if serious:
             details = "\n".join(

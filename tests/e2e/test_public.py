@@ -1,4 +1,5 @@
-"""Journey 4 (public, no account): home, charter, signatories, quick self-diagnostic."""
+"""Journey 4 (public, no account): home, charter, signatories, quick self-diagnostic, logging
+in, a forgotten password and a page not found."""
 
 from playwright.sync_api import expect
 
@@ -32,3 +33,10 @@ def test_public_pages_and_quick_diagnostic(journey):
     page.get_by_role("link", name="Créer un compte pour conserver ces réponses").click()
     expect(heading(page, "Créer un compte")).to_be_visible()
     j.check("inscription")
+
+    # The pages every visitor may meet: logging in, a forgotten password, a page not found.
+    j.goto("/compte/connexion", "connexion")
+    j.goto("/compte/mot-de-passe-oublie", "mot de passe oublie")
+    assert page.goto("/nulle-part").status == 404
+    expect(heading(page, "Page introuvable")).to_be_visible()
+    j.check("page introuvable")

@@ -56,6 +56,9 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
         )
     ).to_be_visible()
 
+    nav(page, "Collèges")
+    j.check("colleges")
+
     # Invite a council member: the invitation goes out by email.
     nav(page, "Utilisateurs")
     j.check("utilisateurs")
