@@ -14,10 +14,12 @@ from hypothesis import settings
 
 from cdess.accounts import services as account_services
 from cdess.accounts.models import Role
+from cdess.applications.models import Application, State
 from cdess.charter import services as charters
 from cdess.extensions import db
 from cdess.structures import services as structure_services
 from tests.factories import (
+    GRANTED_RESULT,
     PASSWORD,
     PG_URL,
     finished_assessment,
@@ -208,6 +210,25 @@ def people(create_user):
         "president": create_user(Role.president, roles={Role.president, Role.council_member}),
         "member": create_user(Role.council_member),
     }
+
+
+@pytest.fixture
+def grant(create_structure, people):
+    """A granted application (its assessment's result frozen) for a new structure."""
+
+    def make(**structure_fields) -> Application:
+        structure = create_structure(owner=people["applicant"], **structure_fields)
+        application = Application(
+            structure_id=structure.id,
+            state=State.granted,
+            snapshot={"charter_version": 1, "result": GRANTED_RESULT},
+            verified_result=GRANTED_RESULT,
+        )
+        db.session.add(application)
+        db.session.commit()
+        return application
+
+    return make
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from werkzeug.datastructures import FileStorage
 
 from cdess import create_app
 from cdess.applications import evidence, review, verification
+from cdess.applications import services as application_services
 from cdess.applications.models import (
     AnswerCheck,
     Application,
@@ -189,6 +190,22 @@ def structure_values(n: int, **fields) -> dict:
     return values
 
 
+# The structure form as a person fills it in (the text of every field).
+STRUCTURE_FORM = {
+    "name": "Recyclerie du Ternois",
+    "siret": "",
+    "siren": "",
+    "rna": "W623001234",
+    "legal_form": "9220",
+    "family": "",
+    "address": "12 rue Pasteur",
+    "commune": "Saint-Pol-sur-Ternoise (62130)",
+    "employees": "12",
+    "year_founded": "2009",
+    "website": "https://recyclerie.exemple.fr",
+}
+
+
 def best_answer(criterion) -> str:
     """The form value earning the most points."""
     kind = criterion.answer_type.value
@@ -275,16 +292,8 @@ def tick_checklist(application) -> None:
 
 
 def freeze(application) -> None:
-    """The snapshot a submission freezes (result and answers)."""
-    assessment = application.assessment
-    application.snapshot = {
-        "assessment_id": assessment.id,
-        "charter_version": assessment.version.number,
-        "finished_at": assessment.finished_at.isoformat(),
-        "result": assessment.result,
-        "answers": assessments.answers_by_code(assessment),
-    }
-    db.session.flush()
+    """The snapshot a submission freezes (result and answers), without the transition."""
+    application_services._freeze(application)
 
 
 def confirm_all(application, by: str = "Test") -> None:

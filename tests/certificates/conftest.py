@@ -4,30 +4,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cdess.applications.models import Application, State
+from cdess.applications.models import State
 from cdess.certificates import services as certificates
 from cdess.extensions import db
 from cdess.sessions.models import AgendaItem
-from tests.factories import GRANTED_RESULT, past_session
-
-
-@pytest.fixture
-def grant(create_structure, people):
-    """A granted application (its assessment's result frozen) for a new structure."""
-
-    def make(**structure_fields) -> Application:
-        structure = create_structure(owner=people["applicant"], **structure_fields)
-        application = Application(
-            structure_id=structure.id,
-            state=State.granted,
-            snapshot={"charter_version": 1, "result": GRANTED_RESULT},
-            verified_result=GRANTED_RESULT,
-        )
-        db.session.add(application)
-        db.session.commit()
-        return application
-
-    return make
+from tests.factories import past_session
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from cdess.extensions import db
 from cdess.notifications import services as notifications
 from cdess.structures.models import Structure
 from cdess.web import forms, text
-from tests.factories import html
+from tests.factories import STRUCTURE_FORM, html
 
 CONTROL = "Ce champ ne doit pas contenir de caractère de contrôle."
 
@@ -127,19 +127,7 @@ def test_which_characters_are_refused(char, one_line, text_area):
     assert text.refused(char, multiline=True) is text_area
 
 
-STRUCTURE = {
-    "name": "Recyclerie du Ternois",
-    "siret": "",
-    "siren": "",
-    "rna": "W623001234",
-    "legal_form": "9220",
-    "family": "",
-    "address": "12 rue Pasteur",
-    "commune": "Saint-Pol-sur-Ternoise (62130)",
-    "employees": "12",
-    "year_founded": "2009",
-    "website": "",
-}
+STRUCTURE = dict(STRUCTURE_FORM, website="")
 
 
 @pytest.mark.parametrize(

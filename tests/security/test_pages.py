@@ -8,11 +8,10 @@ import re
 import pytest
 
 from cdess.accounts.models import Role
-from cdess.applications.models import Application, State
 from cdess.certificates import services as certificates
 from cdess.extensions import db
 from cdess.sessions import services as sessions
-from tests.factories import GRANTED_RESULT, future_session, html, new_application
+from tests.factories import future_session, html, new_application
 
 HUGE = "99999999999999999999"
 
@@ -45,19 +44,10 @@ def app_config():
 
 
 @pytest.fixture
-def lists(app, create_structure, people):
+def lists(app, grant, people):
     """Three labelled structures: more than a page in each list (two a page)."""
     for n in range(3):
-        structure = create_structure(owner=people["applicant"], name=f"Recyclerie {n}")
-        application = Application(
-            structure_id=structure.id,
-            state=State.granted,
-            snapshot={"charter_version": 1, "result": GRANTED_RESULT},
-            verified_result=GRANTED_RESULT,
-        )
-        db.session.add(application)
-        db.session.flush()
-        certificates.issue(application, people["secretariat"])
+        certificates.issue(grant(name=f"Recyclerie {n}"), people["secretariat"])
     db.session.commit()
 
 

@@ -5,21 +5,9 @@ import pytest
 from cdess.accounts.models import Role
 from cdess.extensions import db
 from cdess.structures.models import Family, Membership, Structure
-from tests.factories import html, link_in, valid_siret
+from tests.factories import STRUCTURE_FORM, html, link_in, valid_siret
 
-FORM = {
-    "name": "Recyclerie du Ternois",
-    "siret": "",
-    "siren": "",
-    "rna": "W623001234",
-    "legal_form": "9220",
-    "family": "",
-    "address": "12 rue Pasteur",
-    "commune": "Saint-Pol-sur-Ternoise (62130)",
-    "employees": "12",
-    "year_founded": "2009",
-    "website": "https://recyclerie.exemple.fr",
-}
+FORM = STRUCTURE_FORM
 
 
 @pytest.fixture
