@@ -12,7 +12,8 @@ there, from scratch (mutmut keeps a verdict until the code changes, even when th
 leaving out the tests that need the app. While writing tests, `--survivors` keeps the cache
 and retests only the mutants that survived (and what changed); `--report` only rewrites the
 report. The results of all modules, their sha256 and the time each run took are then
-written to docs/quality.md, which tests/test_quality.py compares with the modules as they are.
+written to docs/quality.md, which tests/test_quality.py compares with the modules as they are,
+and kept in docs/quality.json, so that a run of some modules keeps the others' results.
 
 Where DESIGN is silent, decided here:
 - a mutant that times out counts as killed (the tests noticed it), one no test reaches as
@@ -39,12 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = ROOT / ".venv" / "bin" / "mutmut"
 WORK = ROOT / "mutants"
 REPORT = ROOT / "docs" / "quality.md"
+KEPT = ROOT / "docs" / "quality.json"  # each module's last results, for a run of some modules
 TARGET = 0.95
 
 # Each pure module, smallest first, and the test files that state its rules.
 MODULES = {
     "numbers": ("cdess/numbers.py", ["tests/test_numbers.py"]),
     "clock": ("cdess/clock.py", ["tests/test_clock.py"]),
+    "certificates": ("cdess/certificates/rules.py", ["tests/certificates/test_rules.py"]),
     "eligibility": ("cdess/charter/eligibility.py", ["tests/charter/test_eligibility.py"]),
     "versions": (
         "cdess/charter/versions.py",
@@ -209,19 +212,21 @@ def run(name: str, *, survivors_only: bool) -> None:
 
 
 def results(name: str) -> dict | None:
-    """Statuses of a module's mutants and the diff of each survivor, or None if never run."""
+    """A module's mutant count, how many were killed and the diff of each survivor: from its
+    run in mutants/ if there is one, else as kept in docs/quality.json; None if never run."""
     module, _tests = MODULES[name]
     work = WORK / name
     if not (work / "run.json").exists():
-        return None
+        kept = json.loads(KEPT.read_text()) if KEPT.exists() else {}
+        return kept.get(name)
     found = statuses(work)
     alive = sorted(found.keys() - killed(found), key=mutant_number)
     shown = diffs(work, alive)
-    survivors = {mutant: (found[mutant], shown[mutant]) for mutant in alive}
     return {
         "module": module,
-        "statuses": found,
-        "survivors": survivors,
+        "mutants": len(found),
+        "killed": len(killed(found)),
+        "survivors": {mutant: [found[mutant], shown[mutant]] for mutant in alive},
         **json.loads((work / "run.json").read_text()),
     }
 
@@ -313,8 +318,7 @@ def report(found: dict[str, dict | None]) -> str:
         if data is None:
             lines.append(f"| `{module}` | {', '.join(tests)} | not run | | | | | |")
             continue
-        total = len(data["statuses"])
-        dead = len(killed(data["statuses"]))
+        total, dead = data["mutants"], data["killed"]
         excused = {m: is_equivalent(m, d) for m, (_s, d) in data["survivors"].items()}
         equivalent = sum(reason is not None for reason in excused.values())
         live = total - equivalent
@@ -359,8 +363,10 @@ def main(args: list[str]) -> None:
     if "--report" not in args:  # --report: only rewrite docs/quality.md from the last runs
         for name in names or MODULES:
             run(name, survivors_only=survivors_only)
-    REPORT.write_text(report({name: results(name) for name in MODULES}))
-    print(f"wrote {REPORT.relative_to(ROOT)}")
+    found = {name: results(name) for name in MODULES}
+    REPORT.write_text(report(found))
+    KEPT.write_text(json.dumps(found, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    print(f"wrote {REPORT.relative_to(ROOT)} and {KEPT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """The one clock and calendar every layer reads: naive UTC now, months added to a day, the
-council's next session by its calendar.
+council's next session by its calendar, a label's period.
 
 The lowest module of the application: it imports nothing from cdess, so models, services
 and the demo can all stand on it."""
 
 import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 
@@ -20,6 +20,14 @@ def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def label_period(start: date, years: int) -> tuple[date, date]:
+    """The first and last days of a label certified on `start` for `years` years: up to the
+    eve of the same day (certified on 10 May 2026 for two years: valid to 9 May 2028)."""
+    if years < 1:
+        raise ValueError("Un label dure au moins un an.")
+    return start, add_months(start, 12 * years) - timedelta(days=1)
 
 
 def next_session(today: date, council_calendar=None) -> date:

@@ -1,9 +1,12 @@
 """Who gets what: (method, URL, role) → status for every endpoint of the application.
 
 The world has two structures: the first one's objects are in the URLs; `other_applicant`
-acts for the second one, with its own signature, assessment and application, so that a rule
-loosened to « a member of any structure » lets them in and fails here. A refused request
-(403, 404, 400, or the login page for a visitor) must leave the database as it was.
+acts for the second one, with its own signature, assessment and application, and
+`council_member` is also one of the second structure's people (a council member linked to a
+structure), so that a rule loosened to « a member of any structure » lets either of them in
+and fails here. A refused request (403, 404, 400, or the login page for a visitor) must leave
+the database as it was. What an allowed POST changes is checked, with real forms, in
+`tests/test_access_effects.py`, which reuses this world.
 
 `test_matrix_covers_every_endpoint` fails when a route is added without its row here.
 """
@@ -350,8 +353,10 @@ IDS = (
 
 @pytest.fixture(scope="module")
 def world_rows(database_url, tmp_path_factory):
-    """One user per role, a structure with a signature and an assessment, a charter draft:
-    built once, then restored before each test."""
+    """One user per role, two structures (each with its people, signature, assessment and
+    application; the council member acts for the second one), a charter draft, a planned
+    session, a certificate with an open proposal: built once, then restored before each
+    test."""
     from cdess.accounts import services as accounts
     from cdess.applications import evidence
     from cdess.applications import services as applications
@@ -364,6 +369,7 @@ def world_rows(database_url, tmp_path_factory):
     from cdess.charter import services as charters
     from cdess.sessions import services as sessions
     from cdess.structures import services as structures
+    from cdess.structures.models import Membership
 
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
@@ -387,6 +393,10 @@ def world_rows(database_url, tmp_path_factory):
         other = structures.create_structure(
             structure_values(2, name="Coopérative du Littoral"), users["other_applicant"]
         )
+        # A council member linked to a structure: one of the second structure's people (added
+        # directly: `structures.add_member` takes only applicants' accounts), who must get
+        # nothing of the first structure for it.
+        db.session.add(Membership(user=users["council_member"], structure=other))
         charters.sign(other, "Louis Petit", "Gérant", users["other_applicant"])
         assessments.start(other, users["other_applicant"])
         other_application = applications.create(other, users["other_applicant"])

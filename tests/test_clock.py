@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from cdess.clock import add_months, next_session, utcnow
+from cdess.clock import add_months, label_period, next_session, utcnow
 
 CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
 
@@ -84,3 +84,25 @@ def test_without_a_calendar_the_councils_own_is_read():
     with app.app_context():
         assert next_session(date(2026, 1, 5)) == date(2026, 3, 1)
         assert next_session(date(2026, 2, 2), ()) == date(2027, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("start", "years", "until"),
+    [
+        (date(2026, 5, 10), 2, date(2028, 5, 9)),  # to the eve of the same day
+        (date(2026, 5, 10), 1, date(2027, 5, 9)),
+        (date(2026, 1, 1), 2, date(2027, 12, 31)),
+        (date(2026, 3, 1), 2, date(2028, 2, 29)),  # the eve of 1 March in a leap year
+        (date(2027, 3, 1), 1, date(2028, 2, 29)),
+        (date(2028, 2, 29), 2, date(2030, 2, 27)),  # no 29 February: the 28th, minus a day
+        (date(2026, 12, 31), 3, date(2029, 12, 30)),
+    ],
+)
+def test_label_period(start, years, until):
+    assert label_period(start, years) == (start, until)
+
+
+@pytest.mark.parametrize("years", [0, -1])
+def test_label_period_is_a_year_at_least(years):
+    with pytest.raises(ValueError, match=r"^Un label dure au moins un an\.$"):
+        label_period(date(2026, 5, 10), years)

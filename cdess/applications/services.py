@@ -22,7 +22,7 @@ from cdess.assessments import services as assessments
 from cdess.assessments.models import Assessment
 from cdess.audit import services as audit
 from cdess.audit.models import AuditEntry
-from cdess.clock import add_months, utcnow
+from cdess.clock import add_months, label_period, utcnow
 from cdess.extensions import db
 from cdess.structures.models import Structure
 
@@ -117,11 +117,9 @@ def transition(
     elif name == "withdraw" and scheduled:
         signals.application_withdrawn.send(application)  # the sessions take it off
     elif name == "certify":
-        start = today or date.today()
-        application.label_valid_from = start
-        application.label_valid_until = add_months(
-            start, 12 * current_app.config["LABEL_VALIDITY_YEARS"]
-        ) - timedelta(days=1)
+        application.label_valid_from, application.label_valid_until = label_period(
+            today or date.today(), current_app.config["LABEL_VALIDITY_YEARS"]
+        )
     db.session.flush()
     notices.after_transition(application, name, entry.reason)
     return entry

@@ -10,33 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cdess.accounts.models import User
 from cdess.applications.models import Application
 from cdess.audit.labels import name_states
+from cdess.certificates.rules import CertificateStatus
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.labels import labelled
 from cdess.structures.models import Structure
-
-
-class CertificateStatus(enum.Enum):
-    valid = "valid"
-    suspended = "suspended"
-    revoked = "revoked"
-    superseded = "superseded"
-    expired = "expired"
-
-    @property
-    def is_suspended(self) -> bool:
-        """Suspended: the label may be reinstated or revoked."""
-        return self is CertificateStatus.suspended
-
-    @property
-    def changed_by_decision(self) -> bool:
-        """Suspended, revoked or superseded: a dated decision with its reason."""
-        return self in (
-            CertificateStatus.suspended,
-            CertificateStatus.revoked,
-            CertificateStatus.superseded,
-        )
-
 
 # A status as the pages and the emails name it.
 labelled(

@@ -15,6 +15,7 @@ from cdess.applications import services as applications
 from cdess.applications.models import Application, State
 from cdess.audit import services as audit
 from cdess.certificates import document
+from cdess.certificates import rules as certificate_rules
 from cdess.certificates.models import (
     Certificate,
     CertificateCounter,
@@ -23,7 +24,8 @@ from cdess.certificates.models import (
     ProposalState,
     StatusChange,
 )
-from cdess.certificates.models import CertificateStatus as Status
+from cdess.certificates.rules import CHANGES, CertificateError
+from cdess.certificates.rules import CertificateStatus as Status
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights, tell
@@ -39,11 +41,6 @@ from cdess.structures import queries as structures
 from cdess.structures.models import Structure
 from cdess.web.queries import escape_like
 from cdess.web.urls import external_url
-
-
-class CertificateError(Exception):
-    pass
-
 
 # --- numbering --------------------------------------------------------------------------------
 
@@ -65,8 +62,7 @@ def next_number(year: int) -> tuple[int, str]:
             dialect.insert(CertificateCounter).values(year=year, last=0).on_conflict_do_nothing()
         )
         sequence = db.session.execute(bump).scalar_one()
-    departement = current_app.config["DEPARTEMENT"]
-    return sequence, f"CDESS-{departement}-{year}-{sequence:04d}"
+    return sequence, certificate_rules.number(current_app.config["DEPARTEMENT"], year, sequence)
 
 
 # --- the snapshot -----------------------------------------------------------------------------
@@ -154,7 +150,7 @@ def current(application: Application) -> Certificate | None:
 def _store(application: Application, actor: User, data: dict, pdf: bytes, sequence: int):
     certificate = Certificate(
         number=data["number"],
-        year=int(data["number"].split("-")[2]),
+        year=certificate_rules.number_year(data["number"]),
         sequence=sequence,
         application=application,
         structure_id=application.structure_id,
@@ -290,12 +286,6 @@ def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
 
 # --- status: decided by the council, never by a click --------------------------------------
 
-# name → (from, to)
-CHANGES = {
-    "suspend": ({Status.valid}, Status.suspended),
-    "reinstate": ({Status.suspended}, Status.valid),
-    "revoke": ({Status.valid, Status.suspended}, Status.revoked),
-}
 # What each proposal asks the council; « confirm » keeps the urgent suspension.
 PROPOSED = {
     ProposalAction.suspend: ({Status.valid}, "suspend"),
@@ -358,17 +348,15 @@ def change_status(
 ) -> StatusChange:
     """Suspend, reinstate or revoke a label, on the council's vote (`item`) or, for a
     suspension only, the president's urgent decision: reason, date and decision kept."""
-    if item is None and not (urgent and name == "suspend"):
-        raise CertificateError(
-            _("Seul le conseil décide du statut d'un label : proposez-le à une séance.")
-        )
-    sources, target = CHANGES[name]
-    if certificate.status not in sources:
-        raise CertificateError(_("Ce changement n'est pas possible pour ce certificat."))
-    if not reason.strip():
-        raise CertificateError(_("Indiquez le motif de la décision."))
-    if on and on > date.today():
-        raise CertificateError(_("La date de la décision ne peut pas être dans le futur."))
+    target = certificate_rules.decided_status(
+        certificate.status,
+        name,
+        reason,
+        on=on,
+        today=date.today(),
+        by_council=item is not None,
+        urgent=urgent,
+    )
     return _change(certificate, target, actor, reason.strip(), on, item, urgent)
 
 
@@ -599,10 +587,9 @@ def notify_proposal(proposal: CertificateProposal) -> int:
 def public_status(certificate: Certificate, today: date | None = None) -> Status:
     """What the public sees: a valid certificate past its end is expired even before the
     nightly command marks it."""
-    today = today or date.today()
-    if certificate.status is Status.valid and certificate.valid_until < today:
-        return Status.expired
-    return certificate.status
+    return certificate_rules.public_status(
+        certificate.status, certificate.valid_until, today or date.today()
+    )
 
 
 def by_number(number: str) -> Certificate | None:
@@ -688,8 +675,6 @@ def search(query, text: str = "", epci: str = "", commune: str = "", family=None
 
 # --- expiry -----------------------------------------------------------------------------------
 
-REMINDER_DAYS = (90, 30)
-
 
 def due_reminders(today: date) -> list[tuple[Certificate, int]]:
     """(certificate, 90 or 30) for each reminder due today and not yet sent: the label ends
@@ -699,19 +684,20 @@ def due_reminders(today: date) -> list[tuple[Certificate, int]]:
         .filter(
             Certificate.status == Status.valid,
             Certificate.valid_until >= today,
-            Certificate.valid_until <= date.fromordinal(today.toordinal() + REMINDER_DAYS[0]),
+            Certificate.valid_until
+            <= date.fromordinal(today.toordinal() + certificate_rules.REMINDER_DAYS[0]),
         )
         .order_by(Certificate.valid_until, Certificate.id)
     ).scalars()
     due = []
     for certificate in rows:
-        days_left = (certificate.valid_until - today).days
-        if _renewed(certificate):
-            continue
-        if days_left <= 30 and certificate.reminded_30_at is None:
-            due.append((certificate, 30))
-        elif days_left <= 90 and certificate.reminded_90_at is None and days_left > 30:
-            due.append((certificate, 90))
+        days = certificate_rules.reminder(
+            (certificate.valid_until - today).days,
+            reminded_90=certificate.reminded_90_at is not None,
+            reminded_30=certificate.reminded_30_at is not None,
+        )
+        if days is not None and not _renewed(certificate):
+            due.append((certificate, days))
     return due
 
 

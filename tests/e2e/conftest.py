@@ -4,10 +4,20 @@ demo data, driven by Debian's Chromium through Playwright.
 Without Chromium the journeys are skipped with the reason shown; with
 CDESS_REQUIRE_BROWSER=1 (as in CI) a missing browser fails instead.
 Screenshots of the key pages go to test-output/e2e/<journey>/.
+
+Every page a journey reaches is audited with axe-core (see `PageAudit`): not only the pages
+a journey `check`s, but every HTML document loaded in its browser's main frame, however it
+got there (a link, a form posted and redirected, a key pressed, a script). The audit runs at
+a safe point, from the test's own thread: just before the next action that may leave the page
+(a click, a key, a navigation...), at `check`, and when the journey ends. Pages are audited
+once a worker, told apart by their path (numbers and tokens left out), status, title and
+its first heading and whether a form shows errors. Violations of impact moderate or more
+fail the test at teardown.
 """
 
 import email
 import email.policy
+import functools
 import json
 import os
 import re
@@ -167,21 +177,212 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
     if reason := _missing_browser():
         if os.environ.get("CDESS_REQUIRE_BROWSER") == "1":
             pytest.fail(f"CDESS_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    _audit_before_actions()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    _write_audited(request.config)
 
 
 class AccessibilityError(AssertionError):
     pass
+
+
+AXE_LOCALE = json.loads((VENDOR / "axe-fr.json").read_text(encoding="utf-8"))
+AXE_RUN = """async () => {
+    if (!window.__cdessAxeConfigured) {
+        axe.configure({locale: window.__cdessAxeLocale});
+        window.__cdessAxeConfigured = true;
+    }
+    const r = await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
+                                        'best-practice']},
+        resultTypes: ['violations'],
+    });
+    return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+# What tells two pages apart, for the automatic audit; null for what is not an HTML page.
+FINGERPRINT = """() => {
+    if (!/^https?:$/.test(location.protocol) || document.contentType !== 'text/html') return null;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const h1 = document.querySelector('h1');
+    return {path: location.pathname, title: document.title, axe: typeof axe !== 'undefined',
+            heading: h1 ? h1.textContent.trim().replace(/\\s+/g, ' ') : '',
+            status: (nav && nav.responseStatus) || 0,
+            invalid: !!document.querySelector('[aria-invalid="true"], [role="alert"]')};
+}"""
+# Ids, dates and tokens in a path: /dossiers/12/pieces/3 and /dossiers/7/pieces/1 are one page.
+VARIABLE_SEGMENT = re.compile(r"(?<=/)(?:\d[^/]*|[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]{15,})(?=/|$)")
+# The pages audited in this process (a worker): fingerprint → the first URL where it was met.
+AUDITED: dict[str, str] = {}
+
+
+def fingerprint(info: dict) -> str:
+    path = VARIABLE_SEGMENT.sub("{}", info["path"])
+    title = info["title"]
+    if info["heading"] not in title:  # a form and the result it posts to, on the same path
+        title += f" | {info['heading']}"
+    title = re.sub(r"\d+", "#", title)
+    return f"{path} {info['status']} {title}{' (erreurs)' if info['invalid'] else ''}"
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v["impact"] in ("moderate", "serious", "critical")]
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(f"- {v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in violations)
+
+
+class PageAudit:
+    """One page (tab) of a journey's browser: audits each HTML document its main frame loads.
+
+    `framenavigated` only marks the page as due (an event handler must not drive the page:
+    with the sync API it would race the test's own calls); the audit itself runs from the
+    test's thread, before the next action that may leave the page, at `check` and at the end.
+    """
+
+    TRACKED: dict = {}  # page, its keyboard and its mouse → their PageAudit
+
+    def __init__(self, journey: "Journey", page):
+        self.journey = journey
+        self.page = page
+        self.due = False
+        self.fresh = False  # audited just now, no action since: `check` need not run axe again
+        self.last: list[dict] = []
+        for owner in (page, page.keyboard, page.mouse):
+            PageAudit.TRACKED[owner] = self
+        page.on("framenavigated", self._navigated)
+        page.on("close", self._closed)
+
+    def _navigated(self, frame) -> None:
+        if frame == self.page.main_frame:
+            self.due = True
+            self.fresh = False
+
+    def _closed(self, _page) -> None:
+        for owner in (self.page, self.page.keyboard, self.page.mouse):
+            PageAudit.TRACKED.pop(owner, None)
+
+    def before_action(self) -> None:
+        if self.due:
+            self.audit_due()
+        self.fresh = False
+
+    def audit_due(self, timeout: float | None = None) -> None:
+        """Audit the document now in the page, unless a page like it was audited already."""
+        from playwright.sync_api import Error
+
+        failed = False
+        for _attempt in range(3):
+            self.due = False
+            try:
+                self.page.wait_for_load_state("load", timeout=timeout)
+                info = self.page.evaluate(FINGERPRINT)
+                if info is None:  # a PDF, a CSV... shown by the browser: nothing to audit
+                    return
+                key = fingerprint(info)
+                if key in AUDITED:
+                    return
+                if not info["axe"]:
+                    raise AccessibilityError(f"axe-core is missing from {self.page.url}")
+                violations = self.page.evaluate(AXE_RUN)
+            except Error:  # the page went on to another one while it was audited: again
+                if self.page.is_closed():
+                    return
+                failed = True
+                continue
+            failed = False
+            AUDITED[key] = self.page.url
+            self.journey.record(self.page.url, key, violations)
+            self.last = violations
+            self.fresh = not self.due
+            if not self.due:
+                return
+        if failed:
+            self.journey.unaudited.append(self.page.url)
+
+
+# The calls after which a page may be left for another: the current one is audited first.
+ACTIONS = {
+    "Page": (
+        "goto reload go_back go_forward click dblclick tap press type check uncheck "
+        "set_checked select_option set_input_files dispatch_event close"
+    ),
+    "Locator": (
+        "click dblclick tap press press_sequentially type check uncheck set_checked "
+        "select_option set_input_files dispatch_event"
+    ),
+    "Keyboard": "press type down insert_text",
+    "Mouse": "click dblclick down up",
+}
+
+
+def _audit_before_actions() -> None:
+    """Have Playwright audit the page due before any action on it (once a process)."""
+    from playwright import sync_api
+
+    for class_name, names in ACTIONS.items():
+        cls = getattr(sync_api, class_name)
+        for name in names.split():
+            method = getattr(cls, name)
+            if getattr(method, "audits_first", False):
+                continue
+
+            @functools.wraps(method)
+            def wrapper(self, *args, _method=method, _class=class_name, **kwargs):
+                owner = self.page if _class == "Locator" else self
+                if tracked := PageAudit.TRACKED.get(owner):
+                    tracked.before_action()
+                return _method(self, *args, **kwargs)
+
+            wrapper.audits_first = True
+            setattr(cls, name, wrapper)
+
+
+def _worker(config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
+def _write_audited(config) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}\t{url}" for key, url in sorted(AUDITED.items())]
+    (OUTPUT / f"audited-{_worker(config)}.tsv").write_text("\n".join(lines) + "\n")
+
+
+def pytest_sessionstart(session):
+    session.config._e2e_started = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    started = getattr(config, "_e2e_started", None)
+    if started is None:
+        return
+    files = [f for f in OUTPUT.glob("audited-*.tsv") if f.stat().st_mtime >= started]
+    if not files:
+        return
+    keys = {line.split("\t")[0] for f in files for line in f.read_text().splitlines() if line}
+    terminalreporter.write_line(
+        f"axe-core: {len(keys)} distinct pages audited "
+        f"(list: {OUTPUT.relative_to(ROOT)}/audited-*.tsv)"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
 
 
 class Journey:
@@ -189,19 +390,26 @@ class Journey:
 
     def __init__(self, browser, server, name: str, **context):
         self.server = server
+        self.name = name
         self.folder = OUTPUT / name
         self.folder.mkdir(parents=True, exist_ok=True)
         for old in self.folder.glob("*.png"):
             old.unlink()
         self.count = 0
         self.audited: list[str] = []
+        self.violations: list[str] = []  # found by the automatic audit, failed at teardown
+        self.unaudited: list[str] = []
         self.context = browser.new_context(
             base_url=server.url, locale="fr-FR", accept_downloads=True, **context
         )
         # Injected by the browser itself, so the page's strict CSP does not block it.
         self.context.add_init_script(path=str(VENDOR / "axe.min.js"))
+        self.context.add_init_script(f"window.__cdessAxeLocale = {json.dumps(AXE_LOCALE)};")
         self.context.set_default_timeout(10_000)
+        self.pages: list[PageAudit] = []
+        self.context.on("page", self._tracked)  # its popups and other tabs too
         self.page = self.context.new_page()
+        self._tracked(self.page)
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on(
@@ -213,6 +421,13 @@ class Journey:
             ),
         )
 
+    def _tracked(self, page) -> PageAudit:
+        for tracked in self.pages:
+            if tracked.page == page:
+                return tracked
+        self.pages.append(PageAudit(self, page))
+        return self.pages[-1]
+
     def goto(self, path: str, name: str | None = None):
         response = self.page.goto(path)
         assert response.status < 400, f"{path} → {response.status}"
@@ -223,39 +438,46 @@ class Journey:
     def check(self, name: str) -> None:
         """Audit the page with axe-core (French), then save a full-page screenshot."""
         self.page.wait_for_load_state("load")  # never audit a page still streaming in
-        self.audit(name)
+        tracked = self._tracked(self.page)
+        if tracked.due:
+            tracked.audit_due()
+        self.audit(name, tracked.last if tracked.fresh else None)
+        tracked.fresh = False
         self.count += 1
         if not SCREENSHOTS:
             return
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         self.page.screenshot(path=self.folder / f"{self.count:02d}-{slug}.png", full_page=True)
 
-    def audit(self, name: str) -> None:
-        locale = json.loads((VENDOR / "axe-fr.json").read_text(encoding="utf-8"))
-        results = self.page.evaluate(
-            """async (locale) => {
-                axe.configure({locale});
-                const r = await axe.run(document, {
-                    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-                                                    'best-practice']},
-                    resultTypes: ['violations'],
-                });
-                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-            }""",
-            locale,
-        )
-        serious = [v for v in results if v["impact"] in ("moderate", "serious", "critical")]
+    def audit(self, name: str, results: list[dict] | None = None) -> None:
+        """Audit the page as it is now; `results`: of an audit of it just made."""
+        if results is None:
+            results = self.page.evaluate(AXE_RUN)
+        else:  # already reported: fails here, not again at the end
+            url = self.page.url
+            self.violations = [v for v in self.violations if not v.startswith(url + " ")]
         for v in results:  # minor ones are listed in the output, not failed
             if v["impact"] == "minor":
                 print(f"axe, mineur — {name}: {v['id']}: {v['help']} {v['nodes']}")
         self.audited.append(self.page.url)
-        if serious:
-            details = "\n".join(
-                f"- {v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in serious
-            )
-            raise AccessibilityError(f"{name} ({self.page.url}):\n{details}")
+        if found := serious(results):
+            raise AccessibilityError(f"{name} ({self.page.url}):\n{describe(found)}")
         assert not self.errors, f"{name}: errors in the page: {self.errors}"
+
+    def record(self, url: str, key: str, violations: list[dict]) -> None:
+        """The results of an automatic audit."""
+        self.audited.append(url)
+        for v in violations:
+            if v["impact"] == "minor":
+                print(f"axe, mineur — {key}: {v['id']}: {v['help']} {v['nodes']}")
+        if found := serious(violations):
+            self.violations.append(f"{url} ({key}):\n{describe(found)}")
+
+    def finish(self) -> None:
+        """Audit the pages still open, as they were left."""
+        for tracked in self.pages:
+            if tracked.due and not tracked.page.is_closed():
+                tracked.audit_due(timeout=5_000)
 
     def login(self, email_address: str, password: str = DEMO_PASSWORD) -> None:
         self.goto("/compte/connexion")
@@ -282,5 +504,17 @@ def journey(browser, server, request):  # browser first: no server started witho
         return j
 
     yield open_journey
+    failed = getattr(request.node, "e2e_failed", False)
+    problems = []
     for j in opened:
+        if not failed:
+            j.finish()
+        problems += [f"{j.name}: {v}" for v in j.violations]
+        problems += [f"{j.name}: not audited (kept changing): {url}" for url in j.unaudited]
         j.close()
+    if problems:
+        message = "axe-core, pages reached by the journey:\n" + "\n".join(problems)
+        if failed:
+            print(message)
+        else:
+            pytest.fail(message, pytrace=False)
