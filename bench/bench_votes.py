@@ -36,6 +36,8 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MEMBERS, ABSENT, ITEMS, THREADS = 70, 10, 30, 16
 PASSWORD = "bench-password-0123"  # noqa: S105 (throwaway accounts of the benchmark)
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+# The verified result of a file on the agenda: only an eligible file reaches a session.
+ELIGIBLE = {"overall": 80.0, "eligible": True, "principles": []}
 
 
 class Client:
@@ -146,7 +148,9 @@ def prepare(url: str, instance: Path) -> dict:
                 },
                 owner,
             )
-            application = Application(structure_id=structure.id, state=State.admissible)
+            application = Application(
+                structure_id=structure.id, state=State.admissible, verified_result=ELIGIBLE
+            )
             db.session.add(application)
             db.session.flush()
             item = sessions.add_item(session, application, agent)

@@ -252,7 +252,7 @@ MATRIX = [
     ("POST", "/candidatures/{submitted_id}/reponses", staff_only(302)),
     ("GET", "/secretariat/candidatures", staff_only()),
     ("GET", "/autodiagnostic", expect(200)),
-    ("POST", "/autodiagnostic", expect(200)),
+    ("POST", "/autodiagnostic", expect(422)),  # every question must be answered
     # Sessions: the secretariat plans; members sit; voting members vote; the president (or
     # the secretariat) runs the live session. The world's session is planned, not open.
     ("GET", "/seances", staff_only()),
@@ -295,11 +295,36 @@ MATRIX = [
     ("POST", "/seances/points/{item_id}/annulation-vote", presiding(302)),  # refused: not open
     ("POST", "/seances/{session_id}/cloture", presiding(302)),
     ("GET", "/seances/{session_id}/proces-verbal.pdf", sitting(404)),  # no minutes yet
+    # The room: the attendance sheet, the members' self check-in by the screen's code, the
+    # screen, the president's paper ballots. The world's session is not open: 404 or 409.
+    ("GET", "/seances/{session_id}/presences", presiding(404)),
+    ("POST", "/seances/{session_id}/presences", presiding(404)),
+    ("POST", "/seances/{session_id}/presences/college", presiding(404)),
+    (
+        "GET",
+        "/seances/{session_id}/emargement",
+        expect(403, anonymous=302, council_member=200, president=200),
+    ),
+    (
+        "GET",
+        "/seances/{session_id}/presence/ABCDEF",
+        expect(403, anonymous=302, council_member=409, president=409),
+    ),
+    (
+        "POST",
+        "/seances/{session_id}/presence/ABCDEF",
+        expect(403, anonymous=302, council_member=409, president=409),
+    ),
+    ("GET", "/seances/{session_id}/ecran", sitting(404)),
+    ("GET", "/seances/{session_id}/ecran/etat", sitting(404)),
+    ("GET", "/seances/points/{item_id}/bulletins", presiding(404)),
+    ("POST", "/seances/points/{item_id}/bulletins", presiding(404)),
     # Certificates: the secretariat issues and manages; the structure downloads its own;
     # anyone verifies and reads the registry.
     ("GET", "/certificats", staff_only()),
     ("POST", "/candidatures/{application_id}/certificat", staff_only(302)),  # not granted
     ("POST", "/seances/{session_id}/certificats", staff_only(302)),  # nothing granted
+    ("GET", "/seances/{session_id}/certificats", staff_only()),  # what the batch issued
     ("GET", "/seances/{session_id}/certificats.zip", staff_only(404)),  # none issued
     ("GET", "/certificats/{number}", presiding()),
     ("GET", "/certificats/CDESS-62-1999-0001", presiding(404)),

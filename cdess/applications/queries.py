@@ -2,7 +2,7 @@
 an application's page shows, by what the reader may see (the view says who reads)."""
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import case, func, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from cdess import territories
@@ -12,12 +12,49 @@ from cdess.assessments.models import Assessment, AssessmentStatus
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights
 from cdess.structures.models import Family, Structure
-from cdess.web.queries import paginate
+from cdess.web.queries import escape_like, paginate
+
+# What the secretariat acts on comes first: files waiting for admissibility, then those to put
+# on an agenda, certificates to issue, files back with their applicant, files before the council,
+# drafts; each group oldest change first (the longest waiting). Closed files come last, newest
+# first (the latest decisions are the ones looked up).
+QUEUE_ORDER = (
+    State.submitted,
+    State.admissible,
+    State.deferred,
+    State.granted,
+    State.incomplete,
+    State.scheduled,
+    State.draft,
+)
+CLOSED = (State.certified, State.refused, State.not_admissible, State.withdrawn)
+SEARCH_LENGTH = 100
+
+
+def structure_search(text: str):
+    """The condition « the structure's name contains the text (any case), or its SIRET starts
+    with it, or its SIREN or RNA is it » (spaces in numbers ignored); None for no text."""
+    text = text.strip()[:SEARCH_LENGTH]
+    if not text:
+        return None
+    digits = text.replace(" ", "")
+    pattern = "%" + escape_like(text.lower()) + "%"
+    conditions = [
+        func.lower(Structure.name).like(pattern, escape="\\"),
+        Structure.rna == digits.upper(),
+    ]
+    if digits.isdigit():
+        conditions += [
+            Structure.siren == digits,
+            Structure.siret.like(escape_like(digits) + "%", escape="\\"),
+        ]
+    return or_(*conditions)
 
 
 def queue(filters: dict[str, str]):
-    """The page of applications the filters keep (newest change first) and their count per
-    state; the counts ignore the state filter, so that each tab says what it would show."""
+    """The page of applications the filters keep, what needs action first (`QUEUE_ORDER`), and
+    their count per state; the counts ignore the state filter, so that each tab says what it
+    would show."""
     conditions = []
     if filters["family"] in {f.value for f in Family}:
         conditions.append(Structure.family == Family(filters["family"]))
@@ -25,15 +62,22 @@ def queue(filters: dict[str, str]):
         conditions.append(Structure.epci_code == filters["epci"])
     if filters["kind"] in {k.value for k in Kind}:
         conditions.append(Application.kind == Kind(filters["kind"]))
+    if (searched := structure_search(filters.get("q", ""))) is not None:
+        conditions.append(searched)
     counts_stmt = db.select(Application.state, func.count()).join(Structure).where(*conditions)
     if filters["state"] in {s.value for s in State}:
         conditions.append(Application.state == State(filters["state"]))
+    rank = case(
+        *((Application.state == state, position) for position, state in enumerate(QUEUE_ORDER)),
+        else_=len(QUEUE_ORDER),
+    )
+    closed_since = case((Application.state.in_(CLOSED), Application.updated_at), else_=None)
     stmt = (
         db.select(Application)
         .join(Structure)
         .where(*conditions)
         .options(contains_eager(Application.structure), selectinload(Application.session))
-        .order_by(Application.updated_at.desc(), Application.id.desc())
+        .order_by(rank, closed_since.desc(), Application.updated_at, Application.id)
     )
     counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
     page = paginate(stmt)

@@ -41,8 +41,11 @@ add_entry(bp, "applications.queue", _l("Candidatures"), can_review_applications,
 
 @signals.structure_page.connect
 def _structure_files(structure: Structure, **_kwargs) -> dict:
-    """A structure's page lists its applications, newest first."""
-    return {"applications": list(reversed(structure.applications))}
+    """A structure's page lists its applications, newest first, and the one still open."""
+    return {
+        "applications": list(reversed(structure.applications)),
+        "open_application": services.open_application(structure),
+    }
 
 
 def _load(application_id: int) -> Application:
@@ -472,6 +475,7 @@ def queue():
         "family": query_arg("family"),
         "epci": query_arg("epci"),
         "kind": query_arg("kind"),
+        "q": query_arg("q", queries.SEARCH_LENGTH),
     }
     page, counts = queries.queue(filters)
     return render_template(

@@ -1,6 +1,6 @@
 """Starting, answering, finishing and comparing self-assessments."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -309,21 +309,34 @@ def compare(
 
 
 # --- the anonymous quick self-diagnostic ------------------------------------------------------
+#
+# The quick set is a rule, not a mark in the charter data, so that every published version has
+# one without its editor thinking of it: every eliminatory criterion that applies to the family
+# (failing one refuses the label whatever the score), then each principle topped up to
+# QUICK_PER_PRINCIPLE questions with its other scored criteria worth the most points (the
+# charter's order on a tie). On the shipped charter: 10 questions for an association.
+# Unanswered questions are refused (there are few); the score is read on the quick set alone
+# and is an indication, never the label's result.
 
 
 QUICK_FAMILY = Family.association.value  # what the page assumes until the visitor chooses
+QUICK_PER_PRINCIPLE = 2
+QUICK_STRONG = 75  # a principle at or above this looks strong; below the threshold, weak
 
 
 @dataclass
 class QuickDiagnostic:
     """One pass of the quick self-diagnostic: the values as typed (to show them again), the
     valid answers (to carry into a first assessment), the errors by criterion code, and the
-    result as plain data (None until every typed answer is valid)."""
+    result as plain data (None until every question has a valid answer), with the principles
+    that look strong and weak."""
 
     values: dict[str, str] = field(default_factory=dict)
     answers: dict[str, object] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     result: dict | None = None
+    strong: list[dict] = field(default_factory=list)
+    weak: list[dict] = field(default_factory=list)
 
 
 def quick_family(value: str | None) -> str:
@@ -332,24 +345,59 @@ def quick_family(value: str | None) -> str:
     return value if value in {f.value for f in Family} else QUICK_FAMILY
 
 
+def quick_codes(charter: scoring.Charter, family: str) -> list[str]:
+    """The quick set's criterion codes for the family, in the charter's order (rule above)."""
+    chosen: set[str] = set()
+    for principle in charter.principles:
+        applicable = [c for c in principle.criteria if c.scored and c.applies_to(family)]
+        picked = [c for c in applicable if c.eliminatory]
+        others = sorted(
+            (c for c in applicable if not c.eliminatory),
+            key=lambda c: -c.max_points,  # sorted() is stable: the charter's order on a tie
+        )
+        picked += others[: max(QUICK_PER_PRINCIPLE - len(picked), 0)]
+        chosen |= {c.code for c in picked}
+    return [c.code for p in charter.principles for c in p.criteria if c.code in chosen]
+
+
+def quick_criteria(version: CharterVersion, family: str) -> list[Criterion]:
+    """The version's criteria of the quick set for the family."""
+    codes = set(quick_codes(charter_services.scoring_charter(version), family))
+    return [c for c in version.criteria if c.code in codes]
+
+
+def _quick_charter(charter: scoring.Charter, codes: set[str]) -> scoring.Charter:
+    """The charter reduced to the quick set: scores read on those questions alone."""
+    principles = tuple(
+        replace(p, criteria=tuple(c for c in p.criteria if c.code in codes))
+        for p in charter.principles
+    )
+    return scoring.Charter(charter.threshold, charter.principle_floor, principles)
+
+
 def quick_diagnostic(version: CharterVersion, family: str, form) -> QuickDiagnostic:
-    """Read the submitted answers (`c-<code>` keys of `form`; blank ones skipped) and, when all
-    are valid, score them against the version for the family; stores nothing."""
+    """Read the quick set's answers (`c-<code>` keys of `form`) and, when each has a valid
+    one, score them on the quick set for the family; stores nothing."""
     charter = charter_services.scoring_charter(version)
     pure = _criteria_by_code(charter)
+    codes = quick_codes(charter, family)
     quick = QuickDiagnostic()
-    for criterion in version.criteria:
-        raw = form.get(f"c-{criterion.code}", "").replace("\x00", "").strip()
-        quick.values[criterion.code] = raw
-        if not raw or criterion.code not in pure:
+    for code in codes:
+        raw = form.get(f"c-{code}", "").replace("\x00", "").strip()
+        quick.values[code] = raw
+        if not raw:
+            quick.errors[code] = _("Répondez à cette question.")
             continue
-        value, error = scoring.validate_answer(pure[criterion.code], raw)
+        value, error = scoring.validate_answer(pure[code], raw)
         if error:
-            quick.errors[criterion.code] = error
+            quick.errors[code] = error
         else:
-            quick.answers[criterion.code] = (
-                float(value) if criterion.answer_type is AnswerType.number else value
-            )
+            number = pure[code].answer_type == "number"
+            quick.answers[code] = float(value) if number else value
     if not quick.errors:
-        quick.result = to_data(scoring.score(charter, family, quick.answers))
+        reduced = _quick_charter(charter, set(codes))
+        quick.result = to_data(scoring.score(reduced, family, quick.answers))
+        scored = [p for p in quick.result["principles"] if p["score"] is not None]
+        quick.strong = [p for p in scored if p["score"] >= QUICK_STRONG]
+        quick.weak = [p for p in scored if p["score"] < charter.threshold]
     return quick

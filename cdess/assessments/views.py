@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from cdess import signals
 from cdess.assessments import queries, services
 from cdess.assessments.models import Assessment
 from cdess.assessments.permissions import (
@@ -37,6 +38,16 @@ bp = Blueprint("assessments", __name__)
 add_entry(bp, "assessments.quick", _l("Autodiagnostic"), can_take_quick_diagnostic, order=50)
 
 QUICK_KEY = "quick_answers"
+
+
+@signals.structure_page.connect
+def _structure_assessments(structure: Structure, **_kwargs) -> dict:
+    """A structure's page knows its last finished self-assessment and the one in progress (for
+    the « Candidater au label » offer)."""
+    return {
+        "finished_assessment": queries.last_finished(structure),
+        "assessment_in_progress": queries.in_progress(structure),
+    }
 
 
 def _load(assessment_id: int) -> Assessment:
@@ -161,6 +172,8 @@ def _radar(data: dict, previous: list[float | None] | None = None) -> str:
         title=_("Scores par principe (sur 100)"),
         description=description,
         previous=previous,
+        legend=(_("Cette auto-évaluation"), _("Auto-évaluation précédente (pointillés)")),
+        scale_note=_("Cercles : 20, 40, 60, 80 et 100 points"),
     )
 
 
@@ -255,6 +268,8 @@ def report(assessment_id: int):
 
 @bp.route("/autodiagnostic", methods=["GET", "POST"])
 def quick():
+    """About ten questions (the quick set, services.quick_codes), a result that says what it
+    means, and the full self-assessment offered with the answers carried over."""
     version = charter_services.published_version()
     if version is None:
         abort(404)
@@ -268,6 +283,9 @@ def quick():
         "assessments/quick.html",
         version=version,
         family=family,
+        criteria=services.quick_criteria(version, family),
+        full_count=sum(1 for c in version.criteria if c.scored),
+        quick=quick,
         values=quick.values,
         errors=quick.errors,
         result=quick.result,

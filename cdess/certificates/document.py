@@ -3,17 +3,15 @@
 Rendering reads nothing but the snapshot and the image files, so the same snapshot always
 gives the same bytes, and a batch can be rendered in worker processes."""
 
-import base64
-import io
 import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 
-import segno
 from flask import current_app
 
 from cdess.web.pdf import render_pdf
+from cdess.web.qr import qr_svg
 
 PDF_VARIANT = "pdf/a-3b"
 IMAGES = ("logo", "signature")
@@ -27,13 +25,6 @@ def image_path(name: str) -> Path:
         if (folder / f"{name}{suffix}").is_file():
             return folder / f"{name}{suffix}"
     return Path(current_app.static_folder) / "certificat" / f"{name}.svg"
-
-
-def qr_svg(url: str) -> str:
-    """The QR code of the verification URL, as an SVG data URI (medium error correction)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", xmldecl=False, border=0, dark="#1e1e1e")
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def render(snapshot: dict) -> bytes:

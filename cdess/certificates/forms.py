@@ -31,6 +31,7 @@ class UrgentSuspensionForm(Form):
     reason = TextAreaField(
         _l("Motif de la suspension d'urgence"),
         validators=[DataRequired(REQUIRED), Length(max=2000)],
+        id="urgent-reason",  # the certificate's page also holds the reissue form's reason
     )
 
 
@@ -43,7 +44,9 @@ class AnswerForm(Form):
 
 class ReissueForm(Form):
     reason = TextAreaField(
-        _l("Correction apportée"), validators=[DataRequired(REQUIRED), Length(max=2000)]
+        _l("Correction apportée"),
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
+        id="reissue-reason",
     )
 
 

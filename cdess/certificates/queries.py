@@ -4,6 +4,8 @@ public registry of labelled structures and its open data."""
 from collections.abc import Iterator
 from datetime import date
 
+from sqlalchemy.orm import joinedload
+
 from cdess import territories
 from cdess.applications.models import Application, State
 from cdess.certificates import services
@@ -74,15 +76,25 @@ def sessions_to_issue() -> list[CouncilSession]:
     ]
 
 
+def _session_files(session: CouncilSession) -> list[int]:
+    """The ids of the applications the session voted on (not the files of its proposals to
+    suspend or revoke a label: their certificates come from an earlier session)."""
+    return [i.application_id for i in session.items if i.kind is ItemKind.application]
+
+
 def session_certificates(session: CouncilSession) -> list[Certificate]:
-    """The current certificates (superseded editions left out) of the session's applications,
-    in the order they were numbered."""
-    ids = [item.application_id for item in session.items]
+    """The current certificates (superseded editions left out) of the applications the session
+    voted on, in the order they were numbered, with their structure (their PDFs read only when
+    used: the archive)."""
     return (
         db.session.execute(
             db.select(Certificate)
-            .filter(Certificate.application_id.in_(ids), Certificate.status != Status.superseded)
-            .order_by(Certificate.sequence)
+            .filter(
+                Certificate.application_id.in_(_session_files(session)),
+                Certificate.status != Status.superseded,
+            )
+            .options(joinedload(Certificate.structure))
+            .order_by(Certificate.year, Certificate.sequence)
         )
         .scalars()
         .all()

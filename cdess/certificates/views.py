@@ -152,15 +152,37 @@ def issue(application_id: int):
 @bp.post("/seances/<int:session_id>/certificats")
 @permission_required(can_issue_certificates)
 def issue_session(session_id: int):
+    """Issue a session's certificates at once, then show them (post/redirect/get): reloading
+    the page or clicking again cannot issue twice."""
     session = db.get_or_404(CouncilSession, session_id)
     try:
         issued = services.issue_session(session, current_user)
     except REFUSED as error:
         db.session.rollback()
         flash(_refusal(error), "error")
-        return redirect(url_for("certificates.index"))
+        return redirect(url_for("certificates.session_certificates", session_id=session.id))
     db.session.commit()  # their emails leave with them
-    return _zip_response(issued, f"certificats-seance-{session.starts_at:%Y-%m-%d}.zip")
+    # The page tells this batch from the session's earlier certificates by their ids.
+    batch = ",".join(str(certificate.id) for certificate in issued)
+    return redirect(url_for("certificates.session_certificates", session_id=session.id, lot=batch))
+
+
+@bp.get("/seances/<int:session_id>/certificats")
+@permission_required(can_issue_certificates)
+def session_certificates(session_id: int):
+    """The certificates of a session, those of the batch just issued (`?lot=`) told apart,
+    with their archive, and what still awaits issuing."""
+    session = db.get_or_404(CouncilSession, session_id)
+    certificates = queries.session_certificates(session)
+    batch = set(query_arg("lot", 2000).split(","))
+    return render_template(
+        "certificates/session.html",
+        session=session,
+        certificates=certificates,
+        batch=[c for c in certificates if str(c.id) in batch],
+        waiting=queries.awaiting_issue(),
+        sessions=queries.sessions_to_issue(),
+    )
 
 
 @bp.get("/seances/<int:session_id>/certificats.zip")

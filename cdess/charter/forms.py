@@ -1,7 +1,16 @@
 import math
 
+import wtforms
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,7 +22,8 @@ from wtforms.validators import (
 
 from cdess.charter.models import AnswerType, CharterVersion, Criterion
 from cdess.structures.models import Family
-from cdess.web.forms import REQUIRED, CheckboxListField, Form, FrenchDecimalField, options
+from cdess.web.forms import REQUIRED, CheckboxListField, Form, FrenchDecimalField
+from cdess.web.forms import options as choice_list  # `options` is the criterion's field
 
 
 class SignForm(Form):
@@ -61,7 +71,7 @@ class PublishForm(Form):
 
     kind = RadioField(
         _l("Nature de cette version"),
-        choices=options(VERSION_KINDS),
+        choices=choice_list(VERSION_KINDS),
         validators=[InputRequired(_l("Indiquez si cette version est mineure ou majeure."))],
         description=_l(
             "Mineure (titres, questions, aide, libellés, recommandations) : les signatures et "
@@ -156,53 +166,73 @@ ANSWER_TYPES = [
     ("text", _l("Texte libre (non noté)")),
 ]
 
+MAX_ROWS = 30  # answers of a choice, bands of a number: more is a mistake, or a hostile post
+
+
+class OptionRow(wtforms.Form):
+    """One answer of a single choice: its key (stored in the answers), label and points. No
+    validator here: the criterion form checks the rows together and says which one is wrong."""
+
+    key = StringField(_l("Clé"))
+    label = StringField(_l("Libellé"))
+    points = StringField(_l("Points"), render_kw={"inputmode": "decimal"})
+
+
+class BandRow(wtforms.Form):
+    """One band of a number: from `min` (included) to `max` (excluded), either open."""
+
+    min = StringField(_l("De (inclus)"), render_kw={"inputmode": "decimal"})
+    max = StringField(_l("À (exclu)"), render_kw={"inputmode": "decimal"})
+    points = StringField(_l("Points"), render_kw={"inputmode": "decimal"})
+
 
 class CriterionForm(Form):
+    """A criterion of a charter draft. Its options (single choice) and bands (number) are rows
+    posted as indexed fields (`options-0-key`, `bands-2-points`…); a row left blank is ignored,
+    and a wrong row gets its message next to it."""
+
     code = StringField(
         _l("Code (par exemple GOV-01)"),
         validators=[DataRequired(REQUIRED), Length(max=20, message=_l("20 caractères au plus."))],
     )
     question = TextAreaField(_l("Question"), validators=[DataRequired(REQUIRED)])
     help = TextAreaField(_l("Aide"), validators=[Optional()])
-    answer_type = SelectField(_l("Type de réponse"), choices=options(ANSWER_TYPES))
+    answer_type = SelectField(_l("Type de réponse"), choices=choice_list(ANSWER_TYPES))
     points = FrenchDecimalField(
         _l("Points (oui / non)"),
         places=None,
         validators=[Optional(), NumberRange(min=0, max=1000, message=_l("Entre 0 et 1000."))],
     )
-    options_text = TextAreaField(
-        _l("Réponses proposées (choix unique) : une par ligne, « clé | libellé | points »"),
-        render_kw={"rows": 5},
+    options = FieldList(
+        FormField(OptionRow), _l("Réponses proposées (choix unique)"), max_entries=MAX_ROWS
     )
-    bands_text = TextAreaField(
-        _l(
-            "Tranches (nombre) : une par ligne, « min | max | points », min inclus, max exclu, "
-            "vide = sans borne"
-        ),
-        render_kw={"rows": 4},
-    )
+    bands = FieldList(FormField(BandRow), _l("Tranches (nombre)"), max_entries=MAX_ROWS)
     unit = StringField(_l("Unité (nombre)"), validators=[Optional(), Length(max=40)])
     min_value = FrenchDecimalField(
-        _l("Valeur minimale admise"), places=None, validators=[Optional()]
+        _l("Valeur minimale admise (nombre)"), places=None, validators=[Optional()]
     )
     max_value = FrenchDecimalField(
-        _l("Valeur maximale admise"), places=None, validators=[Optional()]
+        _l("Valeur maximale admise (nombre)"), places=None, validators=[Optional()]
     )
     evidence_required = BooleanField(_l("Justificatif obligatoire"))
     eliminatory = BooleanField(_l("Critère éliminatoire"))
     families = CheckboxListField(
         _l("Familles concernées (aucune cochée : toutes)"),
-        choices=options((f.value, f.label) for f in Family),
+        choices=choice_list((f.value, f.label) for f in Family),
     )
     recommendation = TextAreaField(
         _l("Recommandation d'amélioration (affichée si le critère n'est pas atteint)"),
         validators=[Optional()],
     )
 
+    parsed_options: list[tuple[str, str, float]]
+    parsed_bands: list[tuple[float | None, float | None, float]]
+
     @classmethod
     def from_criterion(cls, criterion: Criterion | None) -> "CriterionForm":
-        """The form filled with the criterion, its options and bands written one per line (a new
-        criterion: yes / no for 10 points); the request's values win on a POST."""
+        """The form filled with the criterion, its options and bands one row each, plus a blank
+        row to add one without JavaScript (a new criterion: yes / no for 10 points); the
+        request's values win on a POST."""
         return cls(data=_criterion_data(criterion))
 
     def to_fields(self) -> dict:
@@ -225,62 +255,101 @@ class CriterionForm(Form):
             "bands": self.parsed_bands,
         }
 
-    def validate_options_text(self, field):
+    def validate_options(self, field):
         self.parsed_options = []
         if self.answer_type.data != "choice":
             return
-        lines = [line for line in (field.data or "").splitlines() if line.strip()]
-        if len(lines) < 2:
-            raise ValidationError(_l("Un choix unique propose au moins deux réponses."))
-        for number, line in enumerate(lines, start=1):
-            parts = [part.strip() for part in line.split("|")]
-            if len(parts) != 3 or not parts[0] or not parts[1]:
-                raise ValidationError(
-                    _l("Ligne %(n)s : écrivez « clé | libellé | points ».", n=number)
-                )
-            points = _number(parts[2])
+        keys: dict[str, int] = {}
+        for position, row in _filled_rows(field):
+            key, label = row.key.data.strip(), row.label.data.strip()
+            points = _number(row.points.data)
+            if not key:
+                row.key.errors.append(_l("Indiquez une clé."))
+            elif len(key) > 40:
+                row.key.errors.append(_l("40 caractères au plus."))
+            elif key in keys:
+                row.key.errors.append(_l("Clé déjà prise par la réponse %(n)s.", n=keys[key]))
+            if not label:
+                row.label.errors.append(_l("Indiquez un libellé."))
             if points is None or points < 0:
-                raise ValidationError(_l("Ligne %(n)s : des points positifs.", n=number))
-            self.parsed_options.append((parts[0], parts[1], points))
-        if len({key for key, _label, _points in self.parsed_options}) != len(lines):
-            raise ValidationError(_l("Chaque réponse doit avoir une clé différente."))
+                row.points.errors.append(_l("Des points positifs."))
+            keys.setdefault(key, position)
+            self.parsed_options.append((key, label, points))
+        _raise_row_errors(field, _l("Réponse"))
+        if len(self.parsed_options) < 2:
+            raise ValidationError(_l("Un choix unique propose au moins deux réponses."))
 
-    def validate_bands_text(self, field):
+    def validate_bands(self, field):
         self.parsed_bands = []
         if self.answer_type.data != "number":
             return
-        lines = [line for line in (field.data or "").splitlines() if line.strip()]
-        if not lines:
-            raise ValidationError(_l("Un nombre est noté par tranches : indiquez-en au moins une."))
-        for number, line in enumerate(lines, start=1):
-            parts = [part.strip() for part in line.split("|")]
-            if len(parts) != 3:
-                raise ValidationError(_l("Ligne %(n)s : écrivez « min | max | points ».", n=number))
-            low, high, points = (_number(p) if p else None for p in parts)
-            if (parts[0] and low is None) or (parts[1] and high is None) or points is None:
-                raise ValidationError(_l("Ligne %(n)s : des nombres attendus.", n=number))
+        for _position, row in _filled_rows(field):
+            low, high, points = (_number(f.data) for f in (row.min, row.max, row.points))
+            for value, subfield in ((low, row.min), (high, row.max)):
+                if subfield.data.strip() and value is None:
+                    subfield.errors.append(_l("Un nombre, ou vide pour sans borne."))
+            if points is None:
+                row.points.errors.append(_l("Des points attendus."))
             if low is not None and high is not None and low >= high:
-                raise ValidationError(
-                    _l("Ligne %(n)s : le minimum doit être inférieur au maximum.", n=number)
-                )
+                row.max.errors.append(_l("Le minimum doit être inférieur au maximum."))
             self.parsed_bands.append((low, high, points))
+        _raise_row_errors(field, _l("Tranche"))
+        if not self.parsed_bands:
+            raise ValidationError(_l("Un nombre est noté par tranches : indiquez-en au moins une."))
+
+
+def _filled_rows(field) -> list[tuple[int, wtforms.Form]]:
+    """(position on the page from 1, row) for each row not left blank, in the posted order;
+    the rows' values trimmed on the way."""
+    rows = []
+    for position, entry in enumerate(field, start=1):
+        for subfield in entry.form:
+            subfield.data = (subfield.data or "").strip()
+        if any(subfield.data for subfield in entry.form):
+            rows.append((position, entry.form))
+    return rows
+
+
+def _raise_row_errors(field, noun) -> None:
+    """One message for the list naming each wrong row (the rows carry the same messages)."""
+    wrong = [
+        f"{noun} {position} : " + " ".join(str(e) for subfield in row for e in subfield.errors)
+        for position, row in _filled_rows(field)
+        if any(subfield.errors for subfield in row)
+    ]
+    if wrong:
+        raise ValidationError(" ".join(wrong))
 
 
 def _criterion_data(criterion: Criterion | None) -> dict:
+    blank_option = {"key": "", "label": "", "points": ""}
+    blank_band = {"min": "", "max": "", "points": ""}
     if criterion is None:
-        return {"answer_type": "yes_no", "points": 10}
+        return {
+            "answer_type": "yes_no",
+            "points": 10,
+            "options": [blank_option, blank_option],
+            "bands": [blank_band],
+        }
     return {
         "code": criterion.code,
         "question": criterion.question,
         "help": criterion.help,
         "answer_type": criterion.answer_type.value,
         "points": criterion.points,
-        "options_text": "\n".join(f"{o.key} | {o.label} | {o.points:g}" for o in criterion.options),
-        "bands_text": "\n".join(
-            f"{'' if b.min is None else f'{b.min:g}'} | {'' if b.max is None else f'{b.max:g}'} "
-            f"| {b.points:g}"
+        "options": [
+            {"key": o.key, "label": o.label, "points": f"{o.points:g}"} for o in criterion.options
+        ]
+        + [blank_option] * max(1, 2 - len(criterion.options)),
+        "bands": [
+            {
+                "min": "" if b.min is None else f"{b.min:g}",
+                "max": "" if b.max is None else f"{b.max:g}",
+                "points": f"{b.points:g}",
+            }
             for b in criterion.bands
-        ),
+        ]
+        + [blank_band],
         "unit": criterion.unit,
         "min_value": criterion.min_value,
         "max_value": criterion.max_value,

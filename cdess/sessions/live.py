@@ -8,6 +8,8 @@ of each vote is recorded when it opens and checked again when it closes: a vote 
 was lost cannot be closed, and the president may annul it (`annul_vote`). Arrivals are kept
 apart from attendance, so that a proxy whose holder never came is known (`inactive_givers`)."""
 
+import hashlib
+import hmac
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -275,20 +277,25 @@ def situation(item: AgendaItem) -> council_rules.Situation:
     )
 
 
-def quorum(item: AgendaItem) -> council_rules.Quorum:
-    """The item's quorum now, under the session's rules, from who sits for it."""
-    return council_rules.quorum(services.session_rules(item.session), situation(item))
+def quorum(item: AgendaItem, seen: council_rules.Situation | None = None) -> council_rules.Quorum:
+    """The item's quorum now, under the session's rules, from who sits for it (`seen`: the
+    item's situation when the caller already has it — a page reads it once)."""
+    return council_rules.quorum(services.session_rules(item.session), seen or situation(item))
 
 
-def ballots_of(item: AgendaItem, user: User) -> list[int]:
+def ballots_of(
+    item: AgendaItem, user: User, seen: council_rules.Situation | None = None
+) -> list[int]:
     """The members this person may vote for on the item: themself and a proxy's giver."""
-    return [b.member for b in ballots_of_all(item) if b.holder == user.id]
+    return [b.member for b in ballots_of_all(item, seen) if b.holder == user.id]
 
 
-def ballots_of_all(item: AgendaItem) -> list[council_rules.Ballot]:
+def ballots_of_all(
+    item: AgendaItem, seen: council_rules.Situation | None = None
+) -> list[council_rules.Ballot]:
     """Every ballot the item allows now, under the session's rules: each voting member's, and who
     casts it (themself or a proxy's holder)."""
-    return council_rules.ballots(services.session_rules(item.session), situation(item))
+    return council_rules.ballots(services.session_rules(item.session), seen or situation(item))
 
 
 def open_item(session: CouncilSession) -> AgendaItem | None:
@@ -306,12 +313,14 @@ def _opening_record(item: AgendaItem, count: council_rules.Quorum) -> dict:
     }
 
 
-def quorum_check(item: AgendaItem) -> council_rules.QuorumCheck:
+def quorum_check(
+    item: AgendaItem, seen: council_rules.Situation | None = None
+) -> council_rules.QuorumCheck:
     """The open vote's quorum now, beside the one recorded at its opening."""
     record = item.quorum_at_open or {}
     return council_rules.quorum_at_close(
         services.session_rules(item.session),
-        situation(item),
+        seen or situation(item),
         opening=council_rules.Quorum.from_dict(record) if record else None,
         present_at_opening=frozenset(record.get("members", ())),
         represented_at_opening=frozenset(record.get("represented_members", ())),
@@ -436,9 +445,21 @@ def _lock_open(item: AgendaItem, **values) -> None:
         raise SessionError(_("Le vote sur ce point n'est pas ouvert."))
 
 
-def cast(item: AgendaItem, voter: User, member_id: int, choice: Choice) -> None:
+def cast(
+    item: AgendaItem,
+    voter: User,
+    member_id: int,
+    choice: Choice,
+    entered_by: User | None = None,
+) -> None:
     """One ballot: for oneself, or for the member whose proxy one holds. An open vote can be
-    changed until the vote closes; a secret one is final."""
+    changed until the vote closes; a secret one is final. `entered_by`: who presides and enters
+    the ballot a member present (`voter`) gave on paper or by show of hands — open votes only,
+    under the same rules, marked on the ballot and in the journal."""
+    if entered_by is not None and item.secret:
+        raise SessionError(
+            _("Un vote à bulletin secret ne se saisit pas pour un membre : chacun vote lui-même.")
+        )
     if member_id not in ballots_of(item, voter):
         if voter.id in services.recused_ids(item):
             raise SessionError(_("Vous êtes récusé sur ce point : vous ne votez pas."))
@@ -463,11 +484,19 @@ def cast(item: AgendaItem, voter: User, member_id: int, choice: Choice) -> None:
         existing = db.session.execute(
             db.select(Vote).filter_by(item_id=item.id, member_id=member_id)
         ).scalar_one_or_none()
+        entered_by_id = entered_by.id if entered_by is not None else None
         if existing is not None:
             existing.choice, existing.cast_by_id, existing.at = choice, voter.id, utcnow()
+            existing.entered_by_id = entered_by_id
         else:
             db.session.add(
-                Vote(item_id=item.id, member_id=member_id, cast_by_id=voter.id, choice=choice)
+                Vote(
+                    item_id=item.id,
+                    member_id=member_id,
+                    cast_by_id=voter.id,
+                    choice=choice,
+                    entered_by_id=entered_by_id,
+                )
             )
         try:
             db.session.flush()
@@ -480,8 +509,12 @@ def cast(item: AgendaItem, voter: User, member_id: int, choice: Choice) -> None:
     detail = {"member": db.session.get(User, member_id).display_name}
     if not item.secret:
         detail["choice"] = choice.value
-    audit.record(item, "ballot_cast", voter, detail=detail)
-    bump(item.session_id)
+    if entered_by is not None:  # the journal's actor is who entered it, for the member present
+        detail["cast_by"] = voter.display_name
+        detail["entered_by"] = entered_by.display_name
+    audit.record(item, "ballot_cast", entered_by or voter, detail=detail)
+    # No bump of the session's revision: a ballot changes only the panels of whom it concerns
+    # and of whoever presides, whose versions count the ballots (`queries.live_version`).
     db.session.flush()
 
 
@@ -495,6 +528,22 @@ def has_voted(item: AgendaItem, member_id: int) -> bool:
         ).first()
         is not None
     )
+
+
+def ballots_cast(item: AgendaItem, member_ids) -> dict[int, Choice | None]:
+    """The ballots recorded for these members on the item, in one statement: member → choice
+    (None for a secret ballot, whose receipt says only that the member voted)."""
+    if not member_ids:
+        return {}
+    if item.secret:
+        stmt = db.select(BallotReceipt.member_id, null())
+        stmt = stmt.filter(BallotReceipt.item_id == item.id)
+        stmt = stmt.filter(BallotReceipt.member_id.in_(member_ids))
+    else:
+        stmt = db.select(Vote.member_id, Vote.choice).filter(
+            Vote.item_id == item.id, Vote.member_id.in_(member_ids)
+        )
+    return {member: choice for member, choice in db.session.execute(stmt)}
 
 
 def my_choice(item: AgendaItem, member_id: int) -> Choice | None:
@@ -523,8 +572,12 @@ def counts(item: AgendaItem) -> dict[Choice, int]:
     return {choice: found.get(choice, 0) for choice in Choice}
 
 
-def _tally(item: AgendaItem, casting: Choice | None = None) -> council_rules.Tally:
-    seen = situation(item)
+def _tally(
+    item: AgendaItem,
+    casting: Choice | None = None,
+    seen: council_rules.Situation | None = None,
+) -> council_rules.Tally:
+    seen = seen or situation(item)
     president = seen.president
     return council_rules.tally(
         services.session_rules(item.session),
@@ -537,9 +590,9 @@ def _tally(item: AgendaItem, casting: Choice | None = None) -> council_rules.Tal
     )
 
 
-def preview(item: AgendaItem) -> council_rules.Tally:
+def preview(item: AgendaItem, seen: council_rules.Situation | None = None) -> council_rules.Tally:
     """What closing the vote now would give (for the president's screen)."""
-    return _tally(item)
+    return _tally(item, seen=seen)
 
 
 def close_vote(item: AgendaItem, actor: User, casting: Choice | None = None) -> council_rules.Tally:
@@ -699,3 +752,111 @@ def annul_vote(item: AgendaItem, actor: User) -> VoteAnnulment:
         detail={"left": annulment.left, "ballots": received},
     )
     return annulment
+
+
+# --- the room: attendance sheet, self check-in, the room's screen, paper ballots -----------------
+
+# No 0/O, 1/I/L: a code read from the back of the room is typed without a doubt.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+class WrongCode(SessionError):
+    """A self check-in with a code that is not the room's (counted by the rate limiter)."""
+
+
+def checkin_code(session: CouncilSession) -> str | None:
+    """The short code the room's screen shows while the session is open (None otherwise):
+    derived from the secret key, the session and the moment it opened, so that nothing is
+    stored, a session opened again gets another code, and a closed one has none."""
+    if session.status is not SessionStatus.open or session.opened_at is None:
+        return None
+    message = f"checkin:{session.id}:{session.opened_at.isoformat()}".encode()
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:CODE_LENGTH])
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed on a phone: any case, spaces and dashes ignored."""
+    return "".join(c for c in (code or "").upper() if c.isascii() and c.isalnum())[:20]
+
+
+def check_in_with_code(session: CouncilSession, member: User, code: str) -> None:
+    """A member checks themself in from the code of the room's screen: refused unless the
+    session is open and the code is its current one; then `check_in`, the one path."""
+    if session.status is SessionStatus.closed:
+        raise SessionError(_("La séance est close : l'émargement n'est plus possible."))
+    expected = checkin_code(session)
+    if expected is None:
+        raise SessionError(_("La séance n'est pas ouverte : revenez quand elle aura commencé."))
+    if not hmac.compare_digest(normalise_code(code), expected):
+        raise WrongCode(
+            _("Ce code n'est pas celui de la séance : vérifiez-le sur l'écran de la salle.")
+        )
+    if not member.sits_on_council:
+        raise SessionError(_("Seuls les membres du conseil émargent."))
+    check_in(session, member, member)
+
+
+def check_in_all(session: CouncilSession, members: list[User], actor: User) -> int:
+    """Mark present every one of `members` not present yet (« tous présents » for a collège),
+    each through `check_in`; how many were marked."""
+    present = {a.user_id for a in session.attendance}
+    marked = 0
+    for member in members:
+        if member.id not in present:
+            check_in(session, member, actor)
+            marked += 1
+    return marked
+
+
+def voted_ids(item: AgendaItem) -> frozenset[int]:
+    """The members whose ballot was received on the item (receipts, for a secret ballot)."""
+    model = BallotReceipt if item.secret else Vote
+    return frozenset(
+        db.session.execute(db.select(model.member_id).filter_by(item_id=item.id)).scalars()
+    )
+
+
+def missing_ballots(item: AgendaItem) -> int:
+    """How many ballots the item allows now (members present, or represented by a holder
+    present) have not been cast: closing earlier asks for a confirmation."""
+    voted = voted_ids(item)
+    return sum(1 for ballot in ballots_of_all(item) if ballot.member not in voted)
+
+
+def ballots_received(item: AgendaItem) -> int:
+    """How many ballots were received on the item (never whose, never which choice)."""
+    model = BallotReceipt if item.secret else Vote
+    return db.session.execute(
+        db.select(db.func.count()).select_from(model).filter_by(item_id=item.id)
+    ).scalar_one()
+
+
+def enter_ballot(item: AgendaItem, member_id: int, choice: Choice, actor: User) -> User:
+    """The president (or the secretariat) enters the ballot a member present gave on paper or
+    by show of hands, for themself or for the proxy they hold: `cast` with `entered_by`, so the
+    same rules apply; never over a vote cast from the member's own device. Returns who cast
+    it."""
+    holder_id = next((b.holder for b in ballots_of_all(item) if b.member == member_id), None)
+    holder = db.session.get(User, holder_id) if holder_id is not None else None
+    own = db.session.execute(
+        db.select(Vote).filter_by(item_id=item.id, member_id=member_id)
+    ).scalar_one_or_none()
+    if own is not None and own.entered_by_id is None:  # the member's own, theirs to change
+        raise SessionError(
+            _(
+                "%(name)s a déjà voté depuis son appareil : ce vote ne se saisit pas à sa place.",
+                name=own.member.display_name,
+            )
+        )
+    if holder is None and not item.secret:  # a secret ballot: `cast` says why it is refused
+        raise SessionError(
+            _(
+                "Ce membre ne vote pas sur ce point : absent et non représenté, récusé, ou sans "
+                "voix délibérative."
+            )
+        )
+    cast(item, holder or actor, member_id, choice, entered_by=actor)
+    return holder

@@ -8,13 +8,22 @@ when it closed, and the votes annulled on it for want of a quorum."""
 import hashlib
 
 from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import defer
 
 from cdess.applications import verification
 from cdess.applications.models import CheckStatus
 from cdess.audit import services as audit
 from cdess.extensions import db
 from cdess.sessions import services
-from cdess.sessions.models import AgendaItem, Arrival, Choice, CouncilSession, ItemKind
+from cdess.sessions.models import (
+    AgendaItem,
+    Arrival,
+    Choice,
+    CouncilSession,
+    ItemKind,
+    SessionStatus,
+)
 from cdess.sessions.rules import inactive_proxies
 from cdess.web.pdf import render_pdf
 
@@ -53,6 +62,13 @@ def item_data(item: AgendaItem) -> dict:
     structure = application.structure if application else None
     file = item.kind is ItemKind.application
     proposal = item.proposal
+    # The ballots entered by whoever presided (paper, show of hands), marked as such.
+    president = services.president_id()
+    entered = {
+        (v.member.display_name, v.cast_by.display_name): entered_label(v.entered_by_id, president)
+        for v in item.votes
+        if v.entered_by_id is not None and not item.secret
+    }
     return {
         "position": item.position,
         "kind": item.kind.value,
@@ -95,7 +111,12 @@ def item_data(item: AgendaItem) -> dict:
         "explanation": result.get("explanation", ""),
         "casting_vote": item.casting_vote.label if item.casting_vote else None,
         "votes": [
-            {**vote, "choice": Choice(vote["choice"]).label} for vote in result.get("votes", [])
+            {
+                **vote,
+                "choice": Choice(vote["choice"]).label,
+                "entered": entered.get((vote["member"], vote["cast_by"]), ""),
+            }
+            for vote in result.get("votes", [])
         ],
     }
 
@@ -183,3 +204,26 @@ def write(session: CouncilSession) -> bytes:
     session.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
     db.session.flush()
     return pdf
+
+
+def past_sessions(limit: int = 20) -> list[CouncilSession]:
+    """The closed sessions, latest first, for the members' space (their minutes' PDF left
+    unloaded: the page links to it)."""
+    return list(
+        db.session.execute(
+            db.select(CouncilSession)
+            .filter(CouncilSession.status == SessionStatus.closed)
+            .options(defer(CouncilSession.minutes_pdf))
+            .order_by(CouncilSession.starts_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def entered_label(entered_by_id: int | None, president_id: int | None) -> str:
+    """How a ballot entered for a member (paper or show of hands) is marked, or ""."""
+    if entered_by_id is None:
+        return ""
+    if entered_by_id == president_id:
+        return _("saisi par le président")
+    return _("saisi par le secrétariat")

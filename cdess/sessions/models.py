@@ -420,8 +420,9 @@ class Conflict(db.Model):
 
 
 class Vote(db.Model):
-    """An open vote: who cast it, for whom (themself or the proxy's giver), which choice.
-    At most one per member represented and item, enforced by the database."""
+    """An open vote: who cast it, for whom (themself or the proxy's giver), which choice, and
+    who entered it when it was given on paper or by show of hands. At most one per member
+    represented and item, enforced by the database."""
 
     __tablename__ = "vote"
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
@@ -432,11 +433,16 @@ class Vote(db.Model):
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))  # who pressed
     choice: Mapped[Choice] = mapped_column(_enum(Choice, "vote_choice"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A paper or show-of-hands ballot: who presided and entered it for the member present.
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     item: Mapped[AgendaItem] = relationship(back_populates="votes")
     # One-way (see CouncilSession.secretary).
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     cast_by: Mapped[User] = relationship(foreign_keys=[cast_by_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
 
 
 class BallotReceipt(db.Model):

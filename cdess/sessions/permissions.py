@@ -49,3 +49,19 @@ def can_check_in(user, member, session=None) -> bool:
 def can_write_report(user, item) -> bool:
     """Only the item's rapporteur writes its report and opinion."""
     return _signed_in(user) and item.rapporteur_id == user.id
+
+
+def can_check_in_with_code(user, session=None) -> bool:
+    """A member of the council checks themself in from the room's code (not the secretariat,
+    who does not sit as a member)."""
+    return is_council_member(user)
+
+
+def can_enter_ballots(user, item=None, check_state: bool = False) -> bool:
+    """Whoever presides enters the paper or show-of-hands ballots of members present; with
+    `check_state`, only on an open (not secret) vote that is open."""
+    if not can_preside(user):
+        return False
+    if check_state and item is not None:
+        return not item.secret and item.vote_status.value == "open"
+    return True

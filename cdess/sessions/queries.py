@@ -1,7 +1,22 @@
-"""What the sessions' pages read."""
+"""What the sessions' pages read.
 
+The live panel is asked for every two seconds by every member in the room: its version (the
+ETag) is one statement, and the panel itself a bounded number whatever the agenda's length
+(the items come with what they name: file, structure, proposal, minutes, rapporteur)."""
+
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from cdess.applications.models import Application
 from cdess.extensions import db
-from cdess.sessions.models import CouncilSession
+from cdess.sessions.models import (
+    AgendaItem,
+    BallotReceipt,
+    CouncilSession,
+    Proxy,
+    Vote,
+    VoteStatus,
+)
 
 
 def all_sessions() -> list[CouncilSession]:
@@ -11,3 +26,79 @@ def all_sessions() -> list[CouncilSession]:
             db.select(CouncilSession).order_by(CouncilSession.starts_at.desc())
         ).scalars()
     )
+
+
+def live_session(session_id: int, presides: bool = False) -> CouncilSession | None:
+    """The session with what its live panel shows, loaded in a few statements: the items with
+    their file and structure (or proposal, or minutes) and rapporteur, the attendance, the
+    secretary; the proxies with their two members for whoever presides (only they see them)."""
+    items = selectinload(CouncilSession.items).options(
+        joinedload(AgendaItem.application).joinedload(Application.structure),
+        joinedload(AgendaItem.proposal),
+        joinedload(AgendaItem.approves),
+        joinedload(AgendaItem.rapporteur),
+    )
+    options = [items, selectinload(CouncilSession.attendance), joinedload(CouncilSession.secretary)]
+    if presides:
+        options.append(
+            selectinload(CouncilSession.proxies).options(
+                joinedload(Proxy.giver), joinedload(Proxy.holder)
+            )
+        )
+    return db.session.execute(
+        db.select(CouncilSession).filter_by(id=session_id).options(*options)
+    ).scalar_one_or_none()
+
+
+def _version_statement(presides: bool):
+    """The statement of `live_version`, built once (building it costs more than running it:
+    it runs on every poll of every member)."""
+    if presides in _VERSION_STATEMENTS:
+        return _VERSION_STATEMENTS[presides]
+    session_id, user_id = bindparam("session_id"), bindparam("user_id")
+    open_item = (
+        select(AgendaItem.id)
+        .filter(AgendaItem.session_id == session_id, AgendaItem.vote_status == VoteStatus.open)
+        .scalar_subquery()
+    )
+
+    def theirs(model):
+        if presides:
+            return []
+        held = select(Proxy.giver_id).filter(
+            Proxy.session_id == session_id, Proxy.holder_id == user_id
+        )
+        return [or_(model.member_id == user_id, model.member_id.in_(held))]
+
+    votes = [Vote.item_id == open_item, *theirs(Vote)]
+    receipts = [BallotReceipt.item_id == open_item, *theirs(BallotReceipt)]
+    statement = select(
+        CouncilSession.revision,
+        select(func.count()).select_from(Vote).filter(*votes).scalar_subquery(),
+        # A change of mind in an open vote keeps the count, not the time.
+        select(func.max(Vote.at)).filter(*votes).scalar_subquery(),
+        select(func.count()).select_from(BallotReceipt).filter(*receipts).scalar_subquery(),
+    ).filter(CouncilSession.id == session_id)
+    _VERSION_STATEMENTS[presides] = statement
+    return statement
+
+
+_VERSION_STATEMENTS: dict = {}
+
+
+def live_version(session_id: int, user_id: int | None, presides: bool) -> str | None:
+    """The version of a person's live panel, in one statement (None: no such session). The
+    session's revision moves with everything the room sees (attendance, votes opened and
+    closed, proxies, conflicts); ballots do not move it, so a member's version counts only
+    the ballots of the open vote that are theirs to see — their own and those of the members
+    whose proxy they hold — while whoever presides (and the room's screen, `user_id` None),
+    who see the count, follow them all."""
+    row = db.session.execute(
+        _version_statement(presides), {"session_id": session_id, "user_id": user_id}
+    ).first()
+    if row is None:
+        return None
+    revision, cast, latest, received = row
+    moment = "".join(c for c in str(latest) if c.isdigit())[8:] if latest is not None else "0"
+    who = ("p" if presides else "m") + (str(user_id) if user_id is not None else "")
+    return f"s{session_id}-r{revision}-{who}-b{cast}.{received}.{moment}"

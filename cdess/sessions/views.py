@@ -350,7 +350,11 @@ def save_rules():
 @bp.get("/conseil")
 @permission_required(can_sit)
 def members():
-    return render_template("sessions/members.html", sessions=services.upcoming())
+    from cdess.sessions import minutes
+
+    return render_template(
+        "sessions/members.html", sessions=services.upcoming(), past=minutes.past_sessions()
+    )
 
 
 @bp.get("/conseil/seances/<int:session_id>")
@@ -484,76 +488,106 @@ def convene(session_id: int):
     )
 
 
-def _live_context(session: CouncilSession) -> dict:
+def _live_context(session: CouncilSession, notice: dict | None = None) -> dict:
+    """What the live panel shows this person; its cost does not grow with the agenda (the
+    session comes from `queries.live_session`), and the focus item's situation is read once."""
     item = live.open_item(session)
     upcoming = next(
         (i for i in session.items if i.kind.voted and i.vote_status.value == "pending"), None
     )
     focus = item or upcoming
+    presides = can_preside(current_user, session)
+    seen = live.situation(focus) if focus is not None else None
     ballots = []
     if item is not None and can_vote(current_user, session):
+        mine = live.ballots_of(item, current_user, seen)
+        cast = live.ballots_cast(item, mine)
         ballots = [
             {
                 "member": db.session.get(User, member_id),
-                "voted": live.has_voted(item, member_id),
-                "choice": live.my_choice(item, member_id),
+                "voted": member_id in cast,
+                "choice": cast.get(member_id),
             }
-            for member_id in live.ballots_of(item, current_user)
+            for member_id in mine
         ]
     present = {a.user_id for a in session.attendance}
-    presides = can_preside(current_user, session)
     return {
         "session": session,
         "item": item,
         "focus": focus,
-        "quorum": live.quorum(focus) if focus is not None else None,
+        "quorum": live.quorum(focus, seen) if focus is not None else None,
         # The open vote's quorum against the one at its opening: lost, it cannot be closed.
-        "quorum_check": live.quorum_check(item) if item is not None and presides else None,
+        "quorum_check": live.quorum_check(item, seen) if item is not None and presides else None,
         "inactive": live.inactive_givers(session) if presides else frozenset(),
         "secretaries": live.secretary_candidates()
         if presides and session.status is SessionStatus.convened
         else [],
         "ballots": ballots,
         "present": present,
-        "members": services.council_members(),
+        # Only whoever presides sees the members (attendance, who left): read for them alone.
+        "members": services.council_members() if presides else [],
         "checked_in": current_user.id in present,
         "is_member": is_council_member(current_user),
         "presides": presides,
         "is_president": can_cast_deciding_vote(current_user, session),
         # The president sees the count live (to close the vote); members see it once closed.
-        "preview": live.preview(item) if item is not None and presides else None,
+        "preview": live.preview(item, seen) if item is not None and presides else None,
+        "notice": notice,
     }
 
 
+def _version(session_id: int) -> str:
+    """This person's version of the live panel (its ETag): see `queries.live_version`."""
+    version = queries.live_version(session_id, current_user.id, can_preside(current_user))
+    if version is None:
+        abort(404)
+    return version
+
+
 def _etag(session: CouncilSession) -> str:
-    db.session.refresh(session, ["revision"])
-    return f"s{session.id}-r{session.revision}-u{current_user.id}"
+    return _version(session.id)
+
+
+def _live_session(session_id: int) -> CouncilSession:
+    session = queries.live_session(session_id, presides=can_preside(current_user))
+    if session is None:
+        abort(404)
+    return session
+
+
+def _live_panel(session_id: int, notice: dict | None = None, status: int = 200):
+    """The panel alone, with its version: the refresh's answer, and a ballot's sent by script."""
+    version = _version(session_id)  # read before the panel is built, as the page does
+    body = render_template(
+        "sessions/_live_panel.html", **_live_context(_live_session(session_id), notice)
+    )
+    response = current_app.make_response((body, status))
+    response.set_etag(version, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/seances/<int:session_id>/direct")
 @permission_required(can_sit)
 def live_page(session_id: int):
-    session = _session(session_id)
+    # Read before the panel is built: the refresh then knows which version it was given.
+    version = _version(session_id)
+    session = _live_session(session_id)
     if session.status not in (SessionStatus.convened, SessionStatus.open, SessionStatus.closed):
         abort(404)
-    # Read before the panel is built: the refresh then knows which version it was given.
-    version = _etag(session)
     return render_template("sessions/live.html", version=version, **_live_context(session))
 
 
 @bp.get("/seances/<int:session_id>/direct/etat")
 @permission_required(can_sit)
 def live_state(session_id: int):
-    """The live panel alone, for the two-second refresh: 304 when nothing changed."""
-    session = _session(session_id)
-    etag = _etag(session)
-    if request.if_none_match.contains_weak(etag):
-        response = current_app.response_class(status=304)
-    else:
-        response = current_app.make_response(
-            render_template("sessions/_live_panel.html", **_live_context(session))
-        )
-    response.set_etag(etag, weak=True)
+    """The live panel alone, for the two-second refresh: 304 when nothing this person sees
+    changed (one statement beyond the login's)."""
+    version = _version(session_id)
+    if not request.if_none_match.contains_weak(version):
+        return _live_panel(session_id)
+    response = current_app.response_class(status=304)
+    response.set_etag(version, weak=True)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -612,8 +646,12 @@ def open_vote(item_id: int):
 @bp.post("/seances/points/<int:item_id>/vote")
 @permission_required(can_vote)
 def vote(item_id: int):
+    """One ballot. Sent by the live page's script (`X-Requested-With: fetch`), the answer is the
+    member's panel (409 with the reason when refused), swapped in place; without the script,
+    back to the live page at the vote, the message flashed."""
     agenda_item = _item(item_id)
-    target = url_for("sessions.live_page", session_id=agenda_item.session_id)
+    session_id = agenda_item.session_id
+    target = url_for("sessions.live_page", session_id=session_id)
     try:
         choice = Choice(request.form.get("choice", ""))
     except ValueError:
@@ -621,19 +659,42 @@ def vote(item_id: int):
     member_id = _member_id()
     if member_id is None:
         abort(400)
-    return _perform(
-        lambda: live.cast(agenda_item, current_user, member_id, choice),
-        target + "#direct",
-        _("Vote enregistré : %(c)s.", c=choice.label),
-    )
+    scripted = request.headers.get("X-Requested-With") == "fetch"
+    try:
+        live.cast(agenda_item, current_user, member_id, choice)
+    except REFUSALS as error:
+        if not scripted:
+            return _refused(error, target)
+        db.session.rollback()
+        return _live_panel(session_id, {"text": str(error), "error": True}, status=409)
+    db.session.commit()
+    message = _("Vote enregistré : %(c)s.", c=choice.label)
+    if scripted:
+        return _live_panel(session_id, {"text": message, "error": False})
+    return _done(message, target, "vote-titre")
 
 
 @bp.post("/seances/points/<int:item_id>/cloture-vote")
 @permission_required(can_preside)
 def close_vote(item_id: int):
+    """Close the vote; with ballots missing (members present or represented who have not
+    voted), a confirmation first (`confirm=1` closes anyway)."""
     agenda_item = _item(item_id)
     target = url_for("sessions.live_page", session_id=agenda_item.session_id)
     casting = request.form.get("casting")
+    if (
+        request.form.get("confirm") != "1"
+        and agenda_item.vote_status.value == "open"
+        and (missing := live.missing_ballots(agenda_item))
+        and not live.quorum_check(agenda_item).lost  # refused below, with the reason
+    ):
+        session = agenda_item.session
+        return render_template(
+            "sessions/live.html",
+            version=_etag(session),
+            confirm_close={"item": agenda_item, "missing": missing, "casting": casting or ""},
+            **_live_context(session),
+        )
     try:
         tally = live.close_vote(agenda_item, current_user, Choice(casting) if casting else None)
     except (ValueError, services.SessionError, services.workflow.TransitionError) as error:
@@ -685,3 +746,6 @@ def minutes(session_id: int):
         f'inline; filename="proces-verbal-{session.starts_at:%Y-%m-%d}.pdf"'
     )
     return response
+
+
+from cdess.sessions import room  # noqa: E402,F401

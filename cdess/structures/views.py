@@ -1,6 +1,8 @@
 """Structures: the applicant's own, registering and editing one, inviting people to act for
 it, the secretariat's list."""
 
+from dataclasses import dataclass
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -80,13 +82,43 @@ def show(structure_id: int):
     return _page(structure, AddMemberForm())
 
 
+@dataclass(frozen=True)
+class ApplyOffer:
+    """Whether « Candidater au label » is offered, and otherwise what comes first, in order:
+    "running" (an application already runs: go to it), "sign" (sign the charter in force),
+    "assess" (finish a self-assessment)."""
+
+    offered: bool
+    first: tuple[str, ...]
+
+
+def apply_offer(*, signed: bool, finished: bool, running: bool) -> ApplyOffer:
+    """The application rules as the structure's page offers them: one open application at a
+    time (applications.services.create), and a file is submitted only with the charter in
+    force signed and a finished self-assessment (applications.checks)."""
+    if running:
+        return ApplyOffer(False, ("running",))
+    first = tuple(step for step, done in (("sign", signed), ("assess", finished)) if not done)
+    return ApplyOffer(not first, first)
+
+
 def _page(structure: Structure, member_form: AddMemberForm):
+    # what the domains above show of it: its charter signature, assessments, applications
+    shown = signals.gathered(signals.structure_page, structure)
+    running = shown.get("open_application")  # given by the applications
+    standing = shown.get("standing")
+    offer = apply_offer(
+        signed=shown.get("signature") is not None and bool(standing and standing.in_force),
+        finished=shown.get("finished_assessment") is not None,
+        running=running is not None,
+    )
     return render_template(
         "structures/show.html",
         structure=structure,
         member_form=member_form,
-        # what the domains above show of it: its charter signature, its applications
-        **signals.gathered(signals.structure_page, structure),
+        offer=offer,
+        running=running,
+        **shown,
     )
 
 

@@ -6,6 +6,9 @@
   if (!form || !window.fetch) { return; }
   var status = form.querySelector(".autosave-status");
   var token = form.querySelector("input[name=csrf_token]").value;
+  // With the script, each answer is saved as it changes: the sticky line says so, then
+  // reports each save where the person is.
+  status.textContent = "Vos réponses sont enregistrées à chaque changement.";
 
   function show(field, message) {
     var box = form.querySelector('.question-field[data-code="' + field + '"]');
@@ -35,6 +38,7 @@
     var box = input.closest(".question-field");
     if (!box || !input.name) { return; }
     var code = box.getAttribute("data-code");
+    status.textContent = "Enregistrement de la réponse " + code + "…";
     var body = new URLSearchParams();
     body.append("csrf_token", token);
     body.append("code", code);

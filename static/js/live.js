@@ -1,11 +1,16 @@
-/* cdess — keeps the live session panel current. Written for cdess.
-   Every two seconds it asks for the panel; the server answers 304 when nothing changed
-   (the browser then hands back its cached copy). The panel is replaced only when its version
-   (the ETag) differs from the one shown — the page says which version it was served with, so
-   a change made between the page and the first request is not missed — and its text changed
-   too, and never while the focus is inside it, so keyboard users keep their place. Without
-   JavaScript, reloading the page does the same. A short summary of the new panel goes to a
-   status region, so that screen readers announce the change without reading the panel. */
+/* cdess — keeps the live session panel current, and sends a ballot without leaving the page.
+   Written for cdess.
+   Every two seconds it asks for the panel, naming the version it shows; the server answers
+   304 when nothing this person sees changed. The panel is replaced only when
+   its version (the ETag) differs from the one shown — the page says which version it was served
+   with, so a change made between the page and the first request is not missed — and its text
+   changed too; never while a field of the panel (a list, a box) is being used, and the button
+   that had the focus gets it back in the new panel, so keyboard users keep their place. A
+   ballot is sent by fetch: the answer is the member's panel, swapped in place (the page does
+   not jump back to its top); should that fail, the form is sent as without JavaScript, which
+   comes back to the live page at the vote. A short summary of the new panel, or the ballot's
+   confirmation, goes to a status region, so that screen readers announce the change without
+   reading the panel. */
 (function () {
   "use strict";
   var panel = document.querySelector("[data-live-url]");
@@ -25,27 +30,113 @@
     return (response.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
   }
 
+  /* Where the focus is, as something to find again in a new panel: a button by its form and
+     value, anything else by its id. */
+  function focusKey() {
+    var node = document.activeElement;
+    if (!node || node === panel || !panel.contains(node)) { return null; }
+    var form = node.form ? node.form.getAttribute("action") : "";
+    var member = node.form && node.form.elements.member_id ? node.form.elements.member_id.value : "";
+    return { id: node.id, form: form, member: member, name: node.name, value: node.value };
+  }
+
+  function refocus(key) {
+    if (!key) { return; }
+    var found = null;
+    if (key.id) {
+      found = document.getElementById(key.id);
+    } else {
+      Array.prototype.forEach.call(panel.querySelectorAll("button"), function (button) {
+        var form = button.form;
+        if (!form || form.getAttribute("action") !== key.form) { return; }
+        var member = form.elements.member_id ? form.elements.member_id.value : "";
+        if (member === key.member && button.name === key.name && button.value === key.value) {
+          found = button;
+        }
+      });
+    }
+    if (!found || !panel.contains(found)) {  // gone (the vote closed): the panel holds it
+      panel.setAttribute("tabindex", "-1");
+      found = panel;
+    }
+    found.focus({ preventScroll: true });
+  }
+
+  function show(html, seen, announce) {
+    var key = focusKey();
+    var before = summary();
+    panel.innerHTML = html;
+    last = html;
+    if (seen) { shown = seen; }
+    refocus(key);
+    if (!status) { return; }
+    if (announce) {
+      status.textContent = announce;
+    } else if (summary() !== before) {
+      status.textContent = summary();
+    }
+  }
+
+  function busy() {  // a field of the panel in use: its value would be lost
+    var node = document.activeElement;
+    return panel.contains(node) && node !== panel && node.tagName !== "BUTTON";
+  }
+
   function refresh() {
-    if (pending || document.hidden) { return; }
-    if (panel.contains(document.activeElement) && document.activeElement !== panel) { return; }
+    if (pending || document.hidden || busy()) { return; }
     pending = true;
-    fetch(url, { cache: "no-cache", credentials: "same-origin" })
+    // The version shown is asked for by name: after a ballot, the panel the ballot's answer
+    // brought is current, and the next refresh gets a 304, not the same panel again.
+    var headers = shown ? { "If-None-Match": "W/\"" + shown + "\"" } : {};
+    fetch(url, { cache: "no-store", credentials: "same-origin", headers: headers })
       .then(function (response) {
         var seen = version(response);
-        if (!response.ok || (seen && seen === shown)) { return null; }
+        if (!response.ok || (seen && seen === shown)) { return null; }  // 304: nothing new
         return response.text().then(function (html) {
-          if (html !== last) {
-            var before = summary();
-            panel.innerHTML = html;
-            if (status && summary() !== before) { status.textContent = summary(); }
-          }
-          last = html;
-          shown = seen;
+          if (html !== last) { show(html, seen); } else { shown = seen; }
         });
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ })
       .then(function () { pending = false; });
   }
+
+  function vote(event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("vote-form")) { return; }
+    var button = event.submitter;
+    if (!button || !window.FormData) { return; }  // the form goes as without JavaScript
+    event.preventDefault();
+    var data = new FormData(form);
+    data.append(button.name, button.value);
+    pending = true;
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      body: new URLSearchParams(data),
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" }
+    })
+      .then(function (response) {
+        if (!response.ok && response.status !== 409) { throw new Error(response.status); }
+        var seen = version(response);
+        return response.text().then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var notice = holder.querySelector("[data-live-notice]");
+          show(html, seen, notice ? notice.textContent : "");
+        });
+      })
+      .catch(function () {  // as without JavaScript: the page comes back at the vote
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = button.name;
+        input.value = button.value;
+        form.appendChild(input);
+        form.submit();
+      })
+      .then(function () { pending = false; });
+  }
+
+  panel.addEventListener("submit", vote);
   refresh();
   window.setInterval(refresh, 2000);
 }());

@@ -8,7 +8,7 @@ from cdess.assessments import services
 from cdess.assessments.models import Answer, Assessment
 from cdess.charter import services as charter_services
 from cdess.extensions import db
-from tests.factories import PASSWORD, best_answer, html, worst_answer
+from tests.factories import best_answer, html, worst_answer
 
 
 @pytest.fixture
@@ -210,24 +210,6 @@ def test_pdf_report(client, charter, structure):
     assert response.data.startswith(b"%PDF-") and len(response.data) > 5000
 
 
-def test_quick_diagnostic_and_carry_over(client, charter, owner, structure):
-    client.post("/compte/deconnexion")
-    page = html(client.get("/autodiagnostic"))
-    assert "GOV-01" in page
-    data = {"family": "association"}
-    for c in charter.criteria:
-        if c.answer_type.value != "text":
-            data[f"c-{c.code}"] = best_answer(c)
-    page = html(client.post("/autodiagnostic", data=data))
-    assert "Score global : 100 / 100" in page and "Créer un compte" in page
-    assert db.session.execute(db.select(Assessment)).first() is None  # nothing stored
-    bad = html(client.post("/autodiagnostic", data=dict(data, **{"c-GOV-01": "peut-être"})))
-    assert "Certaines réponses ne sont pas valables" in bad
-    client.post("/compte/connexion", data={"email": owner.email, "password": PASSWORD})
-    assessment = start(client, structure, from_quick="1")
-    assert len(services.answers_by_code(assessment)) >= 30
-
-
 def test_answer_saved_meanwhile_by_the_autosave_is_updated_not_duplicated(
     app, charter, structure, owner
 ):
@@ -265,26 +247,6 @@ def test_answers_shown_to_readers_in_words(app, charter):
     )
     assert services.display_value(by_code["LUC-08"], 2.5) == "2,5 fois"
     assert services.display_value(by_code["GOV-09"], "Texte libre") == "Texte libre"
-
-
-def test_quick_diagnostic_service_reads_scores_and_stores_nothing(app, charter):
-    """The page's parsing and scoring, without the page: blank answers skipped, an invalid one
-    reported by code (no result then), numbers stored as floats."""
-    form = {
-        f"c-{c.code}": best_answer(c) for c in charter.criteria if c.answer_type.value != "text"
-    }
-    quick = services.quick_diagnostic(charter, "association", form)
-    assert quick.errors == {} and quick.result["overall"] == 100
-    assert set(quick.values) == {c.code for c in charter.criteria}
-    number = next(c for c in charter.criteria if c.answer_type.value == "number")
-    assert isinstance(quick.answers[number.code], float)
-    quick = services.quick_diagnostic(
-        charter, "association", dict(form, **{"c-GOV-01": "peut-être"})
-    )
-    assert set(quick.errors) == {"GOV-01"} and quick.result is None
-    assert quick.values["GOV-01"] == "peut-être" and "GOV-01" not in quick.answers
-    assert services.quick_diagnostic(charter, "association", {"c-GOV-01": " \x00 "}).answers == {}
-    assert db.session.execute(db.select(Assessment)).first() is None
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,9 @@ def test_batch_issue_of_a_session_downloads_a_zip(client, login, closed_session,
     rows = re.findall(r"Structure votée \d</a></th>\s*<td>([^<]+)</td>", page)
     assert rows == ["20 mai 2026", "20 mai 2026"]
     response = client.post(f"/seances/{closed_session.id}/certificats")
+    assert response.status_code == 302  # then the page lists them and links the archive
+    assert f"/seances/{closed_session.id}/certificats?lot=" in response.location
+    response = client.get(f"/seances/{closed_session.id}/certificats.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     year = date.today().year

@@ -93,17 +93,19 @@ def test_editor_draft_edit_preview_diff_publish(client, charter, agent):
             "code": "gov-50",
             "question": "Le bureau est-il renouvelé par tiers ?",
             "answer_type": "choice",
-            "options_text": "a | Non | 0\nb | Oui | x",
+            **{"options-0-key": "a", "options-0-label": "Non", "options-0-points": "0"},
+            **{"options-1-key": "b", "options-1-label": "Oui", "options-1-points": "x"},
         },
     )
-    assert "Ligne 2 : des points positifs." in html(response)
+    assert "Réponse 2 : Des points positifs." in html(response)
     response = client.post(
         f"/secretariat/charte/{draft.id}/principes/{gov.id}/criteres/nouveau",
         data={
             "code": "gov-50",
             "question": "Le bureau est-il renouvelé par tiers ?",
             "answer_type": "choice",
-            "options_text": "a | Non | 0\nb | Oui | 3",
+            **{"options-0-key": "a", "options-0-label": "Non", "options-0-points": "0"},
+            **{"options-1-key": "b", "options-1-label": "Oui", "options-1-points": "3"},
             "families": ["association"],
             "recommendation": "Renouveler le bureau.",
         },

@@ -21,6 +21,10 @@ def _posted(form) -> MultiDict:
         elif field.type == "CheckboxListField":
             for value in field.data or []:
                 data.add(field.name, value)
+        elif field.type == "FieldList":  # rows: options-0-key, options-0-label…
+            for entry in field:
+                for subfield in entry.form:
+                    data.add(subfield.name, subfield._value())
         else:
             data.add(field.name, field._value())
     return data

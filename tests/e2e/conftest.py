@@ -176,6 +176,20 @@ def server(tmp_path_factory):
             admin.dispose()
 
 
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A demo server of one module's own, on SQLite in its instance (never the suite's schema),
+    for journeys that change what the others count on: the demo's room opened, its one batch of
+    certificates issued. A module uses it by overriding `server` with it."""
+    own = Server(tmp_path_factory.mktemp("e2e-own"))
+    own.env.pop("CDESS_DATABASE_URL", None)
+    try:
+        own.start()
+        yield own
+    finally:
+        own.stop()
+
+
 @pytest.fixture(scope="session")
 def browser(request):
     if reason := _missing_browser():

@@ -27,6 +27,9 @@ from tests.e2e.helpers import (
 from tests.factories import valid_siret
 
 EMAIL = "camille.leroy@asso-exemple.fr"
+# The questions by their words: the criterion's code is in their help, not their label.
+GOV_01 = re.compile("^Vos statuts organisent-ils une gouvernance démocratique")
+GOV_07 = re.compile("^Quelle est la part du sexe le moins représenté")
 PASSWORD = "un-mot-de-passe-solide"
 
 
@@ -98,17 +101,17 @@ def test_applicant_self_assesses_applies_and_is_declared_admissible(journey, ser
 
     # Answers are saved as they change: a page closed without « Enregistrer » loses nothing,
     # and a wrong number gets its message next to the field at once.
-    page.get_by_role("group", name="GOV-01").get_by_label("Oui").check()
+    page.get_by_role("group", name=GOV_01).get_by_label("Oui").check()
     expect(page.get_by_role("status").filter(has_text="GOV-01")).to_have_text(
         "Réponse GOV-01 enregistrée."
     )
-    share = page.get_by_label("GOV-07")
+    share = page.get_by_label(GOV_07)
     share.fill("80")
     share.blur()
-    expect(field_error(page, "GOV-07")).to_have_text("Saisissez un nombre entre 0 et 50.")
+    expect(field_error(page, GOV_07)).to_have_text("Saisissez un nombre entre 0 et 50.")
     j.check("auto-evaluation enregistrement automatique")
     page.reload()
-    expect(page.get_by_role("group", name="GOV-01").get_by_label("Oui")).to_be_checked()
+    expect(page.get_by_role("group", name=GOV_01).get_by_label("Oui")).to_be_checked()
     for step in range(5):
         expect(page.get_by_text(f"Principe {step + 1} sur 5")).to_be_visible()
         answer_questions(page, best=step != 3, number="30" if step != 1 else "12,5")

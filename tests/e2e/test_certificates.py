@@ -27,15 +27,18 @@ def test_batch_issue_verify_and_revoke(journey, server):
     expect(heading(page, "Certificats")).to_be_visible()
     sec.check("certificats a delivrer")
 
-    batch = page.get_by_role("button", name=re.compile("^Délivrer tous les certificats")).first
+    page.get_by_role("button", name=re.compile("^Délivrer tous les certificats")).first.click()
+    expect(heading(page, "Certificats de la séance du")).to_be_visible()
+    batch = page.get_by_role("region", name=re.compile("vien(nen)?t d'être délivrés?$"))
+    number = batch.get_by_role("link").first.inner_text()  # this click's certificate
+    sec.check("lot delivre")
     with page.expect_download() as download:
-        batch.click()
+        page.get_by_role("link", name=re.compile("archive ZIP")).click()
     archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
-    names = archive.namelist()
+    names = archive.namelist()  # every certificate of the session, this batch's included
     assert names and all(re.fullmatch(r"CDESS-62-\d{4}-\d{4}\.pdf", n) for n in names), names
-    pdf = archive.read(names[0])
-    number = names[0].removesuffix(".pdf")
-    (sec.folder / names[0]).write_bytes(pdf)
+    pdf = archive.read(f"{number}.pdf")
+    (sec.folder / f"{number}.pdf").write_bytes(pdf)
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
     url = f"{server.url}/verification/{number}"
     assert url in text  # the address printed under the QR code

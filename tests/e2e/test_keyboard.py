@@ -148,9 +148,9 @@ def test_keyboard_only_vote(journey):
 
     # Into « Mon vote », past « Quitter la séance »: Space presses « Pour ».
     tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Pour")
-    with page.expect_navigation():
-        page.keyboard.press("Space")
-    expect(page.get_by_role("status")).to_have_text("Vote enregistré : pour.")
+    page.keyboard.press("Space")  # the panel comes back in place, the focus on « Pour »
+    expect(page.locator("#direct-annonce")).to_contain_text("Vote enregistré : pour.")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Pour"
     expect(page.get_by_role("group", name="Mon vote")).to_contain_text(
         re.compile(r"Vote (secret )?enregistré")
     )

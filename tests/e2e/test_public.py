@@ -20,14 +20,14 @@ def test_public_pages_and_quick_diagnostic(journey):
     expect(page.get_by_role("table")).to_be_visible()
 
     j.goto("/autodiagnostic", "autodiagnostic vide")
-    page.get_by_label("Votre structure est").select_option(label="Association")
-    answer_questions(page, number="abc")  # a number typed wrong first
-    page.get_by_role("button", name="Voir mon résultat").click()
-    expect(page.get_by_role("alert")).to_contain_text("Saisissez un nombre")
+    expect(page.get_by_text("10 questions, environ 3 minutes")).to_be_visible()
+    page.get_by_role("button", name="Voir mon résultat").click()  # nothing answered first
+    expect(page.get_by_role("alert")).to_contain_text("Répondez à cette question")
     j.check("autodiagnostic erreurs")
-    answer_questions(page, number="30")
+    assert answer_questions(page) == 10
     page.get_by_role("button", name="Voir mon résultat").click()
     expect(page.get_by_text("Score global")).to_be_visible()
+    expect(page.get_by_text("c'est une indication")).to_be_visible()
     expect(page.get_by_role("table", name="Scores par principe")).to_be_visible()
     j.check("autodiagnostic resultat")
     page.get_by_role("link", name="Créer un compte pour conserver ces réponses").click()

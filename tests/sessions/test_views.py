@@ -167,7 +167,7 @@ def test_a_session_in_the_browsers_of_its_members(
     assert len(decision) == 1
     # The second item: member 3 is recused; vote closed with nobody voting → deferred.
     client.post(f"/seances/points/{items[1].id}/ouverture-vote")
-    client.post(f"/seances/points/{items[1].id}/cloture-vote")
+    client.post(f"/seances/points/{items[1].id}/cloture-vote", data={"confirm": "1"})
     client.post(f"/seances/{planned.id}/cloture")
     db.session.expire_all()
     assert planned.status is SessionStatus.closed and files[1].state is State.deferred
@@ -275,7 +275,9 @@ def test_a_deciding_vote_without_a_tie_is_not_recorded(app, client, login, counc
         as_user(client, login, member)
         client.post(f"/seances/points/{items[0].id}/vote", data={"choice": choice})
     as_user(client, login, council["president"])
-    client.post(f"/seances/points/{items[0].id}/cloture-vote", data={"casting": "contre"})
+    client.post(
+        f"/seances/points/{items[0].id}/cloture-vote", data={"casting": "contre", "confirm": "1"}
+    )
     db.session.expire_all()
     assert items[0].vote_status is VoteStatus.closed and files[0].state is State.granted
     assert items[0].casting_vote is None

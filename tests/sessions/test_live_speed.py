@@ -1,0 +1,182 @@
+"""The room's speed (issue 20): the live panel costs a bounded number of SQL statements whatever
+the agenda's length, and a member's version (ETag) changes only when what that member sees
+changes — not on each ballot of the others, which only the presiding view counts."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from cdess.applications.models import Application, State
+from cdess.extensions import db
+from cdess.sessions import live
+from cdess.sessions.models import AgendaItem, VoteStatus
+from tests.factories import html
+from tests.sessions.test_views import as_user, run_to_open
+
+PANEL_STATEMENTS = (
+    20  # a member's or the president's panel, a vote open, any agenda (15 and 20 now)
+)
+
+
+@contextmanager
+def statements():
+    """The SQL statements run inside the block, as a list filled in place."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def lengthen_agenda(session, create_structure, owner, to: int) -> None:
+    """Files up to `to` items, written straight to the agenda (its rules are not the point)."""
+    position = max(i.position for i in session.items)
+    while len(session.items) < to:
+        position += 1
+        structure = create_structure(owner=owner, name=f"Structure {position}")
+        application = Application(structure_id=structure.id, state=State.scheduled)
+        db.session.add(application)
+        db.session.flush()
+        session.items.append(AgendaItem(application_id=application.id, position=position))
+    db.session.commit()
+
+
+def panel_cost(app, client, url: str) -> int:
+    """The statements of one panel, read in its own application context: a request of the
+    test client would otherwise share the test's session and find its objects already loaded."""
+    with app.app_context(), statements() as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def test_the_panel_costs_the_same_for_3_and_30_items(
+    app, client, login, council, files, planned, create_structure, people
+):
+    items = run_to_open(client, login, council, files, planned)
+    members, president = council["members"], council["president"]
+    for member in members:
+        client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
+    as_user(client, login, president)
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    as_user(client, login, members[0])
+    client.post(f"/seances/points/{items[0].id}/vote", data={"choice": "pour"})
+    url = f"/seances/{planned.id}/direct/etat"
+    costs = {}
+    db.session.expire_all()
+    for length in (3, 30):
+        lengthen_agenda(planned, create_structure, people["other"], length)
+        for user in (members[0], president):
+            as_user(client, login, user)
+            costs[length, user.id] = panel_cost(app, client, url)
+    for user in (members[0], president):
+        short, long = costs[3, user.id], costs[30, user.id]
+        assert long == short, f"the panel grows with the agenda: {short} → {long} statements"
+        assert short <= PANEL_STATEMENTS, f"{short} statements for one panel"
+    page = html(client.get(url))
+    assert "Structure 30" in page and "Bulletins reçus : 1." in page
+
+
+def test_a_members_version_changes_only_with_what_they_see(
+    app, client, login, council, files, planned
+):
+    items = run_to_open(client, login, council, files, planned)
+    members, president = council["members"], council["president"]
+    for member in members:
+        client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
+    url = f"/seances/{planned.id}/direct/etat"
+    watcher, other = members[0], members[1]
+
+    def version(user) -> str:
+        as_user(client, login, user)
+        return client.get(url).headers["ETag"]
+
+    def vote(user, item, choice="pour"):
+        as_user(client, login, user)
+        response = client.post(f"/seances/points/{item.id}/vote", data={"choice": choice})
+        assert response.status_code == 302
+
+    before = version(watcher)
+    as_user(client, login, president)
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    opened, presiding = version(watcher), version(president)
+    assert opened != before, "the vote's opening is seen"
+    vote(other, items[0])
+    assert version(watcher) == opened, "another member's ballot changes nothing for a member"
+    counted = version(president)
+    assert counted != presiding, "the presiding view counts the ballots"
+    vote(other, items[0], "contre")  # a change of mind: the count stays, the tally moves
+    assert version(watcher) == opened and version(president) != counted
+    vote(watcher, items[0])
+    own = version(watcher)
+    assert own != opened, "one's own ballot is seen"
+    as_user(client, login, watcher)
+    assert client.get(url, headers={"If-None-Match": own}).status_code == 304
+    assert "Vote enregistré : pour." in html(client.get(url))
+    as_user(client, login, president)
+    # Ballots are missing: the close is confirmed (the president's screen asks first).
+    client.post(f"/seances/points/{items[0].id}/cloture-vote", data={"confirm": "1"})
+    db.session.expire_all()
+    assert items[0].vote_status is VoteStatus.closed
+    assert version(watcher) != own, "the vote's close is seen"
+
+
+def test_a_proxy_holders_version_follows_the_ballot_they_hold(
+    app, client, login, council, files, planned
+):
+    """The member whose ballot one holds: cast, it changes the holder's panel."""
+    items = run_to_open(client, login, council, files, planned)
+    members, president = council["members"], council["president"]
+    giver, holder = members[1], members[2]
+    for member in [m for m in members if m is not giver]:
+        client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
+    as_user(client, login, giver)
+    assert (
+        client.post(
+            f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": holder.id}
+        ).status_code
+        == 302
+    )
+    as_user(client, login, president)
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    as_user(client, login, holder)
+    url = f"/seances/{planned.id}/direct/etat"
+    first = client.get(url).headers["ETag"]
+    assert giver.id in live.ballots_of(items[0], holder)
+    client.post(
+        f"/seances/points/{items[0].id}/vote", data={"choice": "contre", "member_id": giver.id}
+    )
+    assert client.get(url, headers={"If-None-Match": first}).status_code == 200
+
+
+def test_a_ballot_from_a_script_answers_with_the_panel(app, client, login, council, files, planned):
+    """fetch() asks for the panel fragment: no redirect, no whole page; without it, as before."""
+    items = run_to_open(client, login, council, files, planned)
+    members, president = council["members"], council["president"]
+    for member in members:
+        client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
+    as_user(client, login, president)
+    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
+    as_user(client, login, members[0])
+    response = client.post(
+        f"/seances/points/{items[0].id}/vote",
+        data={"choice": "pour"},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert response.status_code == 200 and response.headers["ETag"]
+    panel = html(response)
+    assert "<html" not in panel and "Vote enregistré : pour." in panel
+    assert 'aria-pressed="true"' in panel
+    refused = client.post(
+        f"/seances/points/{items[0].id}/vote",
+        data={"choice": "pour", "member_id": members[1].id},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert refused.status_code == 409 and "ne pouvez pas voter pour ce membre" in html(refused)
+    plain = client.post(f"/seances/points/{items[0].id}/vote", data={"choice": "contre"})
+    assert plain.status_code == 302 and plain.headers["Location"].endswith("#vote-titre")
