@@ -171,7 +171,10 @@ MAX_ROWS = 30  # answers of a choice, bands of a number: more is a mistake, or a
 
 class OptionRow(wtforms.Form):
     """One answer of a single choice: its key (stored in the answers), label and points. No
-    validator here: the criterion form checks the rows together and says which one is wrong."""
+    validator here but the one every form has (spaces stripped, control characters refused):
+    the criterion form checks the rows together and says which one is wrong."""
+
+    Meta = Form.Meta
 
     key = StringField(_l("Clé"))
     label = StringField(_l("Libellé"))
@@ -180,6 +183,8 @@ class OptionRow(wtforms.Form):
 
 class BandRow(wtforms.Form):
     """One band of a number: from `min` (included) to `max` (excluded), either open."""
+
+    Meta = Form.Meta
 
     min = StringField(_l("De (inclus)"), render_kw={"inputmode": "decimal"})
     max = StringField(_l("À (exclu)"), render_kw={"inputmode": "decimal"})

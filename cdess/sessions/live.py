@@ -485,6 +485,15 @@ def cast(
             db.select(Vote).filter_by(item_id=item.id, member_id=member_id)
         ).scalar_one_or_none()
         entered_by_id = entered_by.id if entered_by is not None else None
+        if existing is not None and entered_by is not None and existing.entered_by_id is None:
+            # Checked again under the item's lock: the member voted from their device meanwhile.
+            raise SessionError(
+                _(
+                    "%(name)s a déjà voté depuis son appareil : ce vote ne se saisit pas à sa "
+                    "place.",
+                    name=existing.member.display_name,
+                )
+            )
         if existing is not None:
             existing.choice, existing.cast_by_id, existing.at = choice, voter.id, utcnow()
             existing.entered_by_id = entered_by_id

@@ -152,8 +152,8 @@ def mark_attendance(session_id: int):
     session = _session(session_id)
     member = db.session.get(User, form_int("member_id") or 0)
     present = request.form.get("present")
-    if member is None or present not in ("0", "1"):
-        abort(400)
+    if member is None or not member.sits_on_council or present not in ("0", "1"):
+        abort(400)  # an account off the council: not named back
     try:
         if present == "1":
             live.check_in(session, member, current_user)
@@ -298,7 +298,7 @@ def _screen_etag(session: CouncilSession) -> str:
     version = queries.live_version(session.id, None, True)
     if version is None:
         abort(404)
-    return f"ecran-{version}"
+    return f"ecran-{'p' if can_preside(current_user) else 'm'}-{version}"
 
 
 def _screen_context(session: CouncilSession) -> dict:
@@ -306,7 +306,9 @@ def _screen_context(session: CouncilSession) -> dict:
     focus = _focus(session) if session.is_open else None
     closed = [i for i in session.items if i.vote_status is VoteStatus.closed and i.result]
     last = max(closed, key=lambda i: i.vote_closed_at or i.vote_opened_at, default=None)
-    code = live.checkin_code(session)
+    # The check-in code is for the room: only on the screen of whoever presides (the one
+    # projected), never on a member's own screen, from which one could check in from home.
+    code = live.checkin_code(session) if can_preside(current_user) else None
     url = external_url("sessions.checkin", session_id=session.id, code=code) if code else None
     seen = live.situation(focus) if focus is not None else None  # read once for the panel
     quorum = live.quorum(focus, seen) if focus is not None else None
@@ -423,7 +425,7 @@ def enter_ballot(item_id: int):
     except ValueError:
         abort(400)
     member = db.session.get(User, member_id or 0)
-    if member is None:
+    if member is None or not member.sits_on_council:
         abort(400)
     target = url_for("sessions.paper_ballots", item_id=item.id)
     if query := request.form.get("q", "")[:100]:

@@ -121,14 +121,14 @@ def test_the_rules_refuse_on_the_sheet(client, login, room, people):
     session = room["session"]
     login(room["secretariat"])
     url = f"/seances/{session.id}/presences"
-    # Not a council member: refused by `check_in`, said.
-    response = client.post(url, data={"member_id": people["applicant"].id, "present": "1"})
-    assert response.status_code == 302
-    assert "Seuls les membres du conseil émargent." in html(client.get(url))
-    refused = client.post(
-        url, data={"member_id": people["applicant"].id, "present": "1"}, headers=JSON
-    )
-    assert refused.status_code == 409 and "Seuls les membres" in refused.get_json()["message"]
+    # Not a council member: refused, and the account is not named back (present or absent).
+    for present in ("1", "0"):
+        for headers in ({}, JSON):
+            response = client.post(
+                url, data={"member_id": people["applicant"].id, "present": present}, headers=headers
+            )
+            assert response.status_code == 400
+            assert people["applicant"].display_name not in response.get_data(as_text=True)
     assert people["applicant"].id not in present_ids(session)
     # Once closed: the sheet reads, nothing is marked.
     for item in session.items:
@@ -247,14 +247,19 @@ def test_the_room_screen(client, login, room, people):
     db.session.commit()
     closed = html(client.get(url))
     assert "Résultat du vote" in closed and "Décision :" in closed
-    # Who may see it: those who sit.
-    for viewer, status in (
-        (room["secretariat"], 200),
-        (room["consultative"], 200),
-        (people["applicant"], 403),
+    # Who may see it: those who sit; the check-in code only on the screen of whoever presides
+    # (the one projected), so that nobody checks in from home with it.
+    for viewer, status, shows_code in (
+        (room["secretariat"], 200, True),
+        (room["consultative"], 200, False),
+        (members[0], 200, False),
+        (people["applicant"], 403, False),
     ):
         as_user(client, login, viewer)
-        assert client.get(f"/seances/{session.id}/ecran").status_code == status
+        page = client.get(f"/seances/{session.id}/ecran")
+        assert page.status_code == status
+        assert (code in html(page)) is shows_code
+        assert ("data:image/svg+xml;base64," in html(page)) is shows_code
         assert client.get(url).status_code == status
 
 
@@ -385,3 +390,21 @@ def test_members_find_past_sessions_and_their_minutes(client, login, room):
     assert "Séances passées et procès-verbaux" in page
     assert f"/seances/{session.id}/proces-verbal.pdf" in page
     assert client.get(f"/seances/{session.id}/proces-verbal.pdf").status_code == 200
+
+
+def test_a_paper_ballot_never_replaces_the_members_own(app, room):
+    """Checked again under the item's lock: a ballot the member cast from their device in the
+    meantime is not overwritten by the president's entry."""
+    session, items, members = room["session"], room["items"], room["members"]
+    for m in members:
+        live.check_in(session, m, room["secretariat"])
+    live.open_vote(items[0], room["president"])
+    live.cast(items[0], members[0], members[0].id, Choice.pour)  # from their phone
+    db.session.commit()
+    with pytest.raises(live.SessionError, match="a déjà voté depuis son appareil"):
+        live.cast(items[0], members[0], members[0].id, Choice.contre, entered_by=room["president"])
+    db.session.rollback()
+    vote = db.session.execute(
+        db.select(Vote).filter_by(item_id=items[0].id, member_id=members[0].id)
+    ).scalar_one()
+    assert vote.choice is Choice.pour and vote.entered_by_id is None
