@@ -36,8 +36,6 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MEMBERS, ABSENT, ITEMS, THREADS = 70, 10, 30, 16
 PASSWORD = "bench-password-0123"  # noqa: S105 (throwaway accounts of the benchmark)
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-# The verified result of a file on the agenda: only an eligible file reaches a session.
-ELIGIBLE = {"overall": 80.0, "eligible": True, "principles": []}
 
 
 class Client:
@@ -91,7 +89,7 @@ def prepare(url: str, instance: Path) -> dict:
     from cdess.sessions import services as sessions
     from cdess.structures import services as structures
     from cdess.structures.models import Family
-    from tests.conftest import valid_siret
+    from tests.factories import GRANTED_RESULT, valid_siret
 
     app = create_app(
         {
@@ -149,7 +147,7 @@ def prepare(url: str, instance: Path) -> dict:
                 owner,
             )
             application = Application(
-                structure_id=structure.id, state=State.admissible, verified_result=ELIGIBLE
+                structure_id=structure.id, state=State.admissible, verified_result=GRANTED_RESULT
             )
             db.session.add(application)
             db.session.flush()
@@ -157,7 +155,7 @@ def prepare(url: str, instance: Path) -> dict:
             item.secret = n % 3 == 2  # one item in three by secret ballot
             sessions.assign_rapporteur(item, members[n % len(members)])
         live.convene(session, agent)
-        live.open_session(session, agent)
+        live.open_session(session, agent, at=start.replace(hour=12))  # on its day
         absent, present = council[-ABSENT:], council[:-ABSENT]
         for giver, holder in zip(absent, present[1 : ABSENT + 1], strict=True):
             sessions.give_proxy(session, giver, holder)
