@@ -1,7 +1,8 @@
 """Plain helpers the tests share: no fixture here, only functions and constants that fixtures
 and test modules import (conftest files hold the fixtures and hooks, and build on these).
 
-- the test database: `PG_URL`, `fresh_database`, `make_app`, `wipe`, `snapshot`, `restore`;
+- the test database: `PG_URL`, `fresh_database`, `make_app`, `wipe`, `snapshot`, `restore`,
+  `statements` (the SQL a block runs);
 - reading what the application sends back: `html`, `email_text`, `link_in`;
 - data: `valid_siret`, `structure_values`, `best_answer`, `worst_answer`,
   `finished_assessment`, `PDF`, `upload`, `add_documents`, `tick_checklist`, `freeze`,
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from werkzeug.datastructures import FileStorage
 
 from cdess import create_app
@@ -135,6 +136,21 @@ def restore(app, rows: dict[str, list[dict]]) -> None:
 
 
 # --- reading responses and emails -----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the block, as a list filled in place (query counts)."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def html(response) -> str:

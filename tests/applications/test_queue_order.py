@@ -4,32 +4,16 @@ on the structure's name, SIRET, SIREN or RNA, combined with the other filters an
 address; bounded input."""
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from cdess.applications.models import Application, State
 from cdess.extensions import db
 from cdess.structures.models import Family
-from tests.factories import html
+from tests.factories import html, statements
 
 T0 = datetime(2026, 3, 2, 9)
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

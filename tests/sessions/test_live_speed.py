@@ -2,35 +2,16 @@
 the agenda's length, and a member's version (ETag) changes only when what that member sees
 changes — not on each ballot of the others, which only the presiding view counts."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from cdess.applications.models import Application, State
 from cdess.extensions import db
 from cdess.sessions import live
 from cdess.sessions.models import AgendaItem, VoteStatus
-from tests.factories import html
+from tests.factories import html, statements
 from tests.sessions.test_views import as_user, run_to_open
 
 PANEL_STATEMENTS = (
     20  # a member's or the president's panel, a vote open, any agenda (15 and 20 now)
 )
-
-
-@contextmanager
-def statements():
-    """The SQL statements run inside the block, as a list filled in place."""
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def lengthen_agenda(session, create_structure, owner, to: int) -> None:
