@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
+from sqlalchemy.orm import joinedload
 
 from cdess.accounts import queries, services
 from cdess.accounts.forms import (
@@ -52,7 +53,8 @@ def load_user(identity: str) -> User | None:
     user_id, _sep, version = identity.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # Its roles in the same statement: every request reads them (one round trip, not two).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     return user if user is not None and user.session_version == int(version) else None
 
 

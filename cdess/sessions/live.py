@@ -8,6 +8,7 @@ of each vote is recorded when it opens and checked again when it closes: a vote 
 was lost cannot be closed, and the president may annul it (`annul_vote`). Arrivals are kept
 apart from attendance, so that a proxy whose holder never came is known (`inactive_givers`)."""
 
+import functools
 import hashlib
 import hmac
 from datetime import UTC, date, datetime
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, null, update
+from sqlalchemy import Integer, bindparam, delete, literal_column, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from cdess import signals
@@ -225,6 +226,13 @@ def check_out(session: CouncilSession, member: User, actor: User | None = None) 
         )
 
 
+def present_ids(session: CouncilSession) -> frozenset[int]:
+    """The members present now, by id (without loading their attendance rows)."""
+    return frozenset(
+        db.session.execute(db.select(Attendance.user_id).filter_by(session_id=session.id)).scalars()
+    )
+
+
 def arrived_ids(session: CouncilSession) -> frozenset[int]:
     """The members who came to the session, at some moment of it (present now or gone)."""
     return frozenset(
@@ -261,19 +269,39 @@ def give_proxy(session: CouncilSession, giver: User, holder: User):
 
 
 def situation(item: AgendaItem) -> council_rules.Situation:
-    """Who sits for the item, by id: a few narrow queries (it runs on every ballot)."""
-    ids = lambda stmt: frozenset(db.session.execute(stmt).scalars())  # noqa: E731
-    president = services.president_id()
+    """Who sits for the item, by id, in one statement (it runs on every ballot and every panel):
+    tagged rows — a voter, the president, a member present, a proxy (giver, holder), a member
+    recused."""
+    voters, present, proxies, recused, president = set(), set(), {}, set(), None
+    rows = db.session.execute(_situation_statement(), {"session": item.session_id, "item": item.id})
+    for tag, member, holder in rows:
+        if tag == "v":
+            voters.add(member)
+        elif tag == "a":
+            present.add(member)
+        elif tag == "x":
+            proxies[member] = holder
+        elif tag == "r":
+            recused.add(member)
+        else:
+            president = member
     return council_rules.Situation(
-        voters=ids(services.voting_member_ids()),
-        president=president,
-        present=ids(db.select(Attendance.user_id).filter_by(session_id=item.session_id)),
-        proxies=dict(
-            db.session.execute(
-                db.select(Proxy.giver_id, Proxy.holder_id).filter_by(session_id=item.session_id)
-            ).all()
-        ),
-        recused=ids(db.select(Conflict.user_id).filter_by(item_id=item.id)),
+        voters=voters, president=president, present=present, proxies=proxies, recused=recused
+    )
+
+
+@functools.cache
+def _situation_statement():
+    """The statement of `situation`, built once (building it costs more than running it)."""
+    session, item = bindparam("session"), bindparam("item")
+    nothing = null().cast(Integer)
+    _tag = lambda tag: literal_column(f"'{tag}'")  # noqa: E731  (written in the SQL, not bound)
+    return union_all(
+        services.voting_member_ids().with_only_columns(_tag("v"), User.id, nothing),
+        select(_tag("p"), services.president_id_statement().scalar_subquery(), nothing),
+        select(_tag("a"), Attendance.user_id, nothing).filter(Attendance.session_id == session),
+        select(_tag("x"), Proxy.giver_id, Proxy.holder_id).filter(Proxy.session_id == session),
+        select(_tag("r"), Conflict.user_id, nothing).filter(Conflict.item_id == item),
     )
 
 
@@ -287,7 +315,8 @@ def ballots_of(
     item: AgendaItem, user: User, seen: council_rules.Situation | None = None
 ) -> list[int]:
     """The members this person may vote for on the item: themself and a proxy's giver."""
-    return [b.member for b in ballots_of_all(item, seen) if b.holder == user.id]
+    holder = user.id  # read once: `user` is often the request's proxy (`current_user`)
+    return [b.member for b in ballots_of_all(item, seen) if b.holder == holder]
 
 
 def ballots_of_all(
@@ -451,16 +480,18 @@ def cast(
     member_id: int,
     choice: Choice,
     entered_by: User | None = None,
-) -> None:
+) -> list[int]:
     """One ballot: for oneself, or for the member whose proxy one holds. An open vote can be
     changed until the vote closes; a secret one is final. `entered_by`: who presides and enters
     the ballot a member present (`voter`) gave on paper or by show of hands — open votes only,
-    under the same rules, marked on the ballot and in the journal."""
+    under the same rules, marked on the ballot and in the journal. Returns the members whose
+    ballots the voter casts on the item (themself, and a proxy's giver)."""
     if entered_by is not None and item.secret:
         raise SessionError(
             _("Un vote à bulletin secret ne se saisit pas pour un membre : chacun vote lui-même.")
         )
-    if member_id not in ballots_of(item, voter):
+    mine = ballots_of(item, voter)
+    if member_id not in mine:
         if voter.id in services.recused_ids(item):
             raise SessionError(_("Vous êtes récusé sur ce point : vous ne votez pas."))
         raise SessionError(_("Vous ne pouvez pas voter pour ce membre sur ce point."))
@@ -525,6 +556,7 @@ def cast(
     # No bump of the session's revision: a ballot changes only the panels of whom it concerns
     # and of whoever presides, whose versions count the ballots (`queries.live_version`).
     db.session.flush()
+    return mine
 
 
 def has_voted(item: AgendaItem, member_id: int) -> bool:

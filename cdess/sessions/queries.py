@@ -7,6 +7,7 @@ ETag) is one statement, and the panel itself a bounded number whatever the agend
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from cdess.accounts.models import User
 from cdess.applications.models import Application
 from cdess.extensions import db
 from cdess.sessions.models import (
@@ -30,15 +31,17 @@ def all_sessions() -> list[CouncilSession]:
 
 def live_session(session_id: int, presides: bool = False) -> CouncilSession | None:
     """The session with what its live panel shows, loaded in a few statements: the items with
-    their file and structure (or proposal, or minutes) and rapporteur, the attendance, the
-    secretary; the proxies with their two members for whoever presides (only they see them)."""
+    their file and structure (or proposal, or minutes) and rapporteur, the secretary (who is
+    present is read by id: `live.situation`); the proxies with their two members for whoever
+    presides (only they see them)."""
+    # The people it names are shown by name: their roles are not read (a statement each).
     items = selectinload(CouncilSession.items).options(
         joinedload(AgendaItem.application).joinedload(Application.structure),
         joinedload(AgendaItem.proposal),
         joinedload(AgendaItem.approves),
-        joinedload(AgendaItem.rapporteur),
+        joinedload(AgendaItem.rapporteur).lazyload(User.role_rows),
     )
-    options = [items, selectinload(CouncilSession.attendance), joinedload(CouncilSession.secretary)]
+    options = [items, joinedload(CouncilSession.secretary).lazyload(User.role_rows)]
     if presides:
         options.append(
             selectinload(CouncilSession.proxies).options(

@@ -74,31 +74,42 @@ def voting_member_ids():
     return _voting(db.select(User.id))
 
 
-def council_members() -> list[User]:
-    """Everyone convened: voting and consultative members."""
-    return list(
-        db.session.execute(
-            db.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .filter(
-                UserRole.role.in_([Role.council_member, Role.president]),
-                User.active.is_(True),
-            )
-            .distinct()
-            .order_by(User.display_name, User.id)
-        ).scalars()
+def _convened(stmt):
+    return (
+        stmt.join(UserRole, UserRole.user_id == User.id)
+        .filter(UserRole.role.in_([Role.council_member, Role.president]), User.active.is_(True))
+        .distinct()
+        .order_by(User.display_name, User.id)
     )
 
 
-def president_id() -> int | None:
-    """The id of the active president (the first by id, should there be several), or None."""
-    return db.session.execute(
+def council_members() -> list[User]:
+    """Everyone convened: voting and consultative members."""
+    return list(db.session.execute(_convened(db.select(User))).scalars())
+
+
+def council_roll() -> list:
+    """The same as rows (id, name, voice): the presiding live panel lists them, and every ballot
+    changes that panel."""
+    return list(
+        db.session.execute(_convened(db.select(User.id, User.display_name, User.voting_right)))
+    )
+
+
+def president_id_statement():
+    """The active president's id (the first by id, should there be several), as a statement."""
+    return (
         db.select(User.id)
         .join(UserRole, UserRole.user_id == User.id)
         .filter(UserRole.role == Role.president, User.active.is_(True))
         .order_by(User.id)
         .limit(1)
-    ).scalar_one_or_none()
+    )
+
+
+def president_id() -> int | None:
+    """The id of the active president (the first by id, should there be several), or None."""
+    return db.session.execute(president_id_statement()).scalar_one_or_none()
 
 
 def president() -> User | None:

@@ -510,7 +510,7 @@ def _live_context(session: CouncilSession, notice: dict | None = None) -> dict:
             }
             for member_id in mine
         ]
-    present = {a.user_id for a in session.attendance}
+    present = seen.present if seen is not None else live.present_ids(session)
     return {
         "session": session,
         "item": item,
@@ -525,7 +525,7 @@ def _live_context(session: CouncilSession, notice: dict | None = None) -> dict:
         "ballots": ballots,
         "present": present,
         # Only whoever presides sees the members (attendance, who left): read for them alone.
-        "members": services.council_members() if presides else [],
+        "members": services.council_roll() if presides else [],
         "checked_in": current_user.id in present,
         "is_member": is_council_member(current_user),
         "presides": presides,
@@ -555,9 +555,11 @@ def _live_session(session_id: int) -> CouncilSession:
     return session
 
 
-def _live_panel(session_id: int, notice: dict | None = None, status: int = 200):
+def _live_panel(
+    session_id: int, notice: dict | None = None, status: int = 200, version: str | None = None
+):
     """The panel alone, with its version: the refresh's answer, and a ballot's sent by script."""
-    version = _version(session_id)  # read before the panel is built, as the page does
+    version = version or _version(session_id)  # read before the panel is built, as the page does
     body = render_template(
         "sessions/_live_panel.html", **_live_context(_live_session(session_id), notice)
     )
@@ -585,7 +587,7 @@ def live_state(session_id: int):
     changed (one statement beyond the login's)."""
     version = _version(session_id)
     if not request.if_none_match.contains_weak(version):
-        return _live_panel(session_id)
+        return _live_panel(session_id, version=version)
     response = current_app.response_class(status=304)
     response.set_etag(version, weak=True)
     response.headers["Cache-Control"] = "no-cache"
@@ -646,9 +648,10 @@ def open_vote(item_id: int):
 @bp.post("/seances/points/<int:item_id>/vote")
 @permission_required(can_vote)
 def vote(item_id: int):
-    """One ballot. Sent by the live page's script (`X-Requested-With: fetch`), the answer is the
-    member's panel (409 with the reason when refused), swapped in place; without the script,
-    back to the live page at the vote, the message flashed."""
+    """One ballot. Sent by the live page's script (`X-Requested-With: fetch`), the answer is what
+    the member's panel needs (`_ballot_answer`: the ballot's form alone, or the whole panel; 409
+    with the reason when refused), swapped in place; without the script, back to the live page
+    at the vote, the message flashed."""
     agenda_item = _item(item_id)
     session_id = agenda_item.session_id
     target = url_for("sessions.live_page", session_id=session_id)
@@ -660,8 +663,10 @@ def vote(item_id: int):
     if member_id is None:
         abort(400)
     scripted = request.headers.get("X-Requested-With") == "fetch"
+    # Read before the commit, which expires the person and the item.
+    voter_id, presides, secret = current_user.id, can_preside(current_user), agenda_item.secret
     try:
-        live.cast(agenda_item, current_user, member_id, choice)
+        mine = live.cast(agenda_item, current_user, member_id, choice)
     except REFUSALS as error:
         if not scripted:
             return _refused(error, target)
@@ -669,9 +674,39 @@ def vote(item_id: int):
         return _live_panel(session_id, {"text": str(error), "error": True}, status=409)
     db.session.commit()
     message = _("Vote enregistré : %(c)s.", c=choice.label)
-    if scripted:
-        return _live_panel(session_id, {"text": message, "error": False})
-    return _done(message, target, "vote-titre")
+    if not scripted:
+        return _done(message, target, "vote-titre")
+    notice = {"text": message, "error": False}
+    if mine != [voter_id] or presides:
+        return _live_panel(session_id, notice)
+    ballot = {"item_id": item_id, "secret": secret, "member_id": voter_id, "choice": choice}
+    return _ballot_answer(session_id, voter_id, ballot, notice)
+
+
+def _ballot_answer(session_id: int, voter_id: int, ballot: dict, notice: dict):
+    """A member's own ballot, answered with its form alone when that is all that changed on the
+    panel they show — they hold no proxy and do not preside (whose panel counts every ballot),
+    and the session's revision is the one of their panel (`X-Live-Version`, sent by the
+    script). A member's version is the revision and their own ballots
+    (`queries.live_version`), so their panel with this form swapped in is the panel of the
+    version answered. Otherwise the whole panel."""
+    version = queries.live_version(session_id, voter_id, False)
+    shown = request.headers.get("X-Live-Version", "")
+    if version is None or _revision(version) != _revision(shown):
+        return _live_panel(session_id, notice, version=version)
+    recorded = None if ballot["secret"] else ballot["choice"]
+    answer = {**ballot, "member_name": "", "own": True, "voted": True, "choice": recorded}
+    body = render_template("sessions/_ballot.html", answer=answer, notice=notice["text"])
+    response = current_app.make_response(body)
+    response.set_etag(version, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _revision(version: str) -> str | None:
+    """The session's revision named by a version of the live panel (`s1-r7-m3-b1.0.x` → `r7`)."""
+    parts = version.split("-")
+    return parts[1] if len(parts) > 2 and parts[1].startswith("r") else None
 
 
 @bp.post("/seances/points/<int:item_id>/cloture-vote")

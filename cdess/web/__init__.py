@@ -3,12 +3,13 @@
 It stands below every domain and imports none: each blueprint registers its own template
 globals and menu entries."""
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
 from werkzeug.serving import WSGIRequestHandler
 
 from cdess.web.navigation import navigation
@@ -90,6 +91,13 @@ def setup_web(app: Flask) -> None:
     def globals_for_templates():
         return {
             "get_locale": get_locale,
-            # No signed-in user outside a request (an email sent from the command line).
-            "nav_items": navigation(current_user) if current_user else [],
+            # Read only by the pages that show the menu (not by a fragment such as the live
+            # panel, asked for every two seconds): computed on first use, once per request.
+            "nav_items": LocalProxy(_nav_items),
         }
+
+    def _nav_items() -> list:
+        if "nav_items" not in g:
+            # No signed-in user outside a request (an email sent from the command line).
+            g.nav_items = navigation(current_user) if current_user else []
+        return g.nav_items

@@ -6,8 +6,8 @@
    with, so a change made between the page and the first request is not missed — and its text
    changed too; never while a field of the panel (a list, a box) is being used, and the button
    that had the focus gets it back in the new panel, so keyboard users keep their place. A
-   ballot is sent by fetch: the answer is the member's panel, swapped in place (the page does
-   not jump back to its top); should that fail, the form is sent as without JavaScript, which
+   ballot is sent by fetch: the answer is the member's panel, or the ballot's form alone when
+   nothing else changed, swapped in place (the page does not jump back to its top); should that fail, the form is sent as without JavaScript, which
    comes back to the live page at the vote. A short summary of the new panel, or the ballot's
    confirmation, goes to a status region, so that screen readers announce the change without
    reading the panel. */
@@ -77,6 +77,21 @@
     }
   }
 
+  /* A ballot answered with its form alone (nothing else on the panel changed): that form is
+     replaced, the rest of the panel stays as it is. False when the form is not on the panel. */
+  function swapBallot(holder, seen, said) {
+    var part = holder.querySelector("form[data-live-ballot]");
+    var member = part ? part.getAttribute("data-live-ballot") : null;
+    var old = member ? panel.querySelector("form[data-live-ballot=\"" + member + "\"]") : null;
+    if (!old) { return false; }
+    var key = focusKey();
+    old.parentNode.replaceChild(part, old);
+    if (seen) { shown = seen; }
+    refocus(key);
+    if (status && said) { status.textContent = said; }
+    return true;
+  }
+
   function busy() {  // a field of the panel in use: its value would be lost
     var node = document.activeElement;
     return panel.contains(node) && node !== panel && node.tagName !== "BUTTON";
@@ -113,7 +128,8 @@
       method: "POST",
       body: new URLSearchParams(data),
       credentials: "same-origin",
-      headers: { "X-Requested-With": "fetch" }
+      // The version shown: if nothing else changed since, the answer is this ballot's form alone.
+      headers: { "X-Requested-With": "fetch", "X-Live-Version": shown || "" }
     })
       .then(function (response) {
         if (!response.ok && response.status !== 409) { throw new Error(response.status); }
@@ -122,7 +138,12 @@
           var holder = document.createElement("div");
           holder.innerHTML = html;
           var notice = holder.querySelector("[data-live-notice]");
-          show(html, seen, notice ? notice.textContent : "");
+          var said = notice ? notice.textContent : "";
+          if (holder.querySelector("[data-live-summary]")) {
+            show(html, seen, said);
+          } else if (!swapBallot(holder, seen, said)) {
+            shown = "";  // the form is not on the panel: the next refresh brings the whole panel
+          }
         });
       })
       .catch(function () {  // as without JavaScript: the page comes back at the vote
