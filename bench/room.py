@@ -9,7 +9,8 @@ shows (`If-None-Match`, as static/js/live.js does), and takes the version a ball
 brings; the screen is the presiding view (it shows the count, so its version follows every
 ballot). For each vote (one in three by secret ballot) the president opens it; every member
 casts a ballot at a random moment of the next two seconds, as the page's script sends it
-(`X-Requested-With: fetch`, answered with the member's panel); the vote stays open 12 s,
+(`X-Requested-With: fetch`, naming the version shown; answered with the ballot's form
+alone when nothing else changed on the member's panel); the vote stays open 12 s,
 then the president closes it and the ballots are counted in the database. Between votes the
 trivial `/sante` is timed from 8 threads: the baseline of the ratios. Reported:
 - the share of the members' polls answered 304 while a vote is open (each member necessarily
@@ -259,7 +260,8 @@ def run(url: str, label: str, members: int, votes: int, workers: int = 4) -> dic
                 # A majority against, never a tie: the file is refused (granting would issue
                 # a certificate, which is another benchmark's subject).
                 {"choice": ("contre", "contre", "pour", "abstention")[member_id % 4]},
-                **{"X-Requested-With": "fetch"},
+                # The version it shows: with nothing else changed, the answer is the form alone.
+                **{"X-Requested-With": "fetch", "X-Live-Version": browser.shown.strip('W/"')},
             )
             done = time.perf_counter()
             if status == 200 and etag:

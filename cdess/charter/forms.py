@@ -4,7 +4,6 @@ import wtforms
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    FieldList,
     FormField,
     RadioField,
     SelectField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 
 from cdess.charter.models import AnswerType, CharterVersion, Criterion
 from cdess.structures.models import Family
-from cdess.web.forms import REQUIRED, CheckboxListField, Form, FrenchDecimalField
+from cdess.web.forms import REQUIRED, CheckboxListField, Form, FrenchDecimalField, RowList
 from cdess.web.forms import options as choice_list  # `options` is the criterion's field
 
 
@@ -208,10 +207,10 @@ class CriterionForm(Form):
         places=None,
         validators=[Optional(), NumberRange(min=0, max=1000, message=_l("Entre 0 et 1000."))],
     )
-    options = FieldList(
+    options = RowList(
         FormField(OptionRow), _l("Réponses proposées (choix unique)"), max_entries=MAX_ROWS
     )
-    bands = FieldList(FormField(BandRow), _l("Tranches (nombre)"), max_entries=MAX_ROWS)
+    bands = RowList(FormField(BandRow), _l("Tranches (nombre)"), max_entries=MAX_ROWS)
     unit = StringField(_l("Unité (nombre)"), validators=[Optional(), Length(max=40)])
     min_value = FrenchDecimalField(
         _l("Valeur minimale admise (nombre)"), places=None, validators=[Optional()]

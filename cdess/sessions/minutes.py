@@ -9,7 +9,7 @@ import hashlib
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, selectinload
 
 from cdess.applications import verification
 from cdess.applications.models import CheckStatus
@@ -55,15 +55,14 @@ def _verified(application) -> dict | None:
     }
 
 
-def item_data(item: AgendaItem) -> dict:
+def item_data(item: AgendaItem, president: int | None) -> dict:
     """What the minutes say of one agenda item, as plain data: the one place to extend for
-    other kinds of items."""
+    other kinds of items (`president`: the president's id, read once for the agenda)."""
     application, result = item.application, item.result or {}
     structure = application.structure if application else None
     file = item.kind is ItemKind.application
     proposal = item.proposal
     # The ballots entered by whoever presided (paper, show of hands), marked as such.
-    president = services.president_id()
     entered = {
         (v.member.display_name, v.cast_by.display_name): entered_label(v.entered_by_id, president)
         for v in item.votes
@@ -189,7 +188,7 @@ def data(session: CouncilSession) -> dict:
         "consultative_present_count": sum(m["present"] for m in consultative),
         "proxies": proxies,
         "inactive_proxies": [p for p in proxies if p["inactive"]],
-        "agenda": [item_data(item) for item in session.items],
+        "agenda": [item_data(item, president.id if president else None) for item in session.items],
         "president": president.display_name if president else "",
         "secretary": session.secretary.display_name if session.secretary else "",
     }
@@ -213,7 +212,10 @@ def past_sessions(limit: int = 20) -> list[CouncilSession]:
         db.session.execute(
             db.select(CouncilSession)
             .filter(CouncilSession.status == SessionStatus.closed)
-            .options(defer(CouncilSession.minutes_pdf))
+            .options(
+                defer(CouncilSession.minutes_pdf),
+                selectinload(CouncilSession.items).load_only(AgendaItem.id),  # counted
+            )
             .order_by(CouncilSession.starts_at.desc())
             .limit(limit)
         ).scalars()

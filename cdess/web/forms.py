@@ -101,6 +101,17 @@ class IntegerField(wtforms.IntegerField):
         self.data = value
 
 
+class RowList(wtforms.FieldList):
+    """Rows posted as indexed fields (`options-3-label`). An index of more than six digits is no
+    row of ours and is ignored: Python refuses to read an integer of thousands of digits, which
+    FieldList would otherwise try (a 500)."""
+
+    def _extract_indices(self, prefix, formdata):
+        start = len(prefix) + 1  # `options-`: the name and the separator
+        keys = [k for k in formdata if len(k[start:].split("-", 1)[0]) <= 6]
+        return super()._extract_indices(prefix, keys)
+
+
 class CheckboxListField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()

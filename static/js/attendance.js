@@ -59,6 +59,7 @@
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") { return; }
     var data = new FormData(form);
+    var chosen = event.submitter;
     if (event.submitter && event.submitter.name) {
       data.append(event.submitter.name, event.submitter.value);
     }
@@ -94,6 +95,10 @@
           setText("[data-room-quorum]", json.quorum);
         } else {
           if (state && json.state) { state.textContent = json.state; }
+          // The choice entered is pressed (as the page draws it when reloaded).
+          Array.prototype.forEach.call(form.querySelectorAll("button[name=choice]"), function (b) {
+            b.setAttribute("aria-pressed", b === chosen ? "true" : "false");
+          });
           setText("[data-room-summary]", json.summary);
         }
         say(json.message, false);

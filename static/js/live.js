@@ -19,6 +19,7 @@
   var shown = panel.getAttribute("data-live-version");
   var last = null;
   var pending = false;
+  var ballots = 0;  // ballots sent: a refresh sent before one of them brings an older panel
   var status = document.getElementById("direct-annonce");
 
   function summary() {
@@ -100,12 +101,14 @@
   function refresh() {
     if (pending || document.hidden || busy()) { return; }
     pending = true;
+    var sent = ballots;
     // The version shown is asked for by name: after a ballot, the panel the ballot's answer
     // brought is current, and the next refresh gets a 304, not the same panel again.
     var headers = shown ? { "If-None-Match": "W/\"" + shown + "\"" } : {};
     fetch(url, { cache: "no-store", credentials: "same-origin", headers: headers })
       .then(function (response) {
         var seen = version(response);
+        if (sent !== ballots) { return null; }  // a ballot left meanwhile: this panel is older
         if (!response.ok || (seen && seen === shown)) { return null; }  // 304: nothing new
         return response.text().then(function (html) {
           if (html !== last) { show(html, seen); } else { shown = seen; }
@@ -124,6 +127,7 @@
     var data = new FormData(form);
     data.append(button.name, button.value);
     pending = true;
+    ballots += 1;
     fetch(form.getAttribute("action"), {
       method: "POST",
       body: new URLSearchParams(data),

@@ -155,6 +155,13 @@ def test_other_types_rows_are_ignored_and_a_flood_of_rows_is_cut(client, draft):
     assert client.post(url, data=_base(criterion, "choice") | flood).status_code == 302
     db.session.expire_all()
     assert len(criterion.options) == 30  # MAX_ROWS: the editor never offers more
+    # An index no editor writes (thousands of digits: Python will not read it) is ignored.
+    huge = _rows(
+        "options", OPTION, (0, "a", "Oui", "1"), (1, "b", "Non", "0"), ("9" * 5000, "c", "x", "1")
+    )
+    assert client.post(url, data=_base(criterion, "choice") | huge).status_code == 302
+    db.session.expire_all()
+    assert [o.key for o in criterion.options] == ["a", "b"]
 
 
 def test_family_checkboxes_are_in_a_fieldset(client, draft):

@@ -3,6 +3,7 @@ posted back unchanged, gives the service what the model already holds."""
 
 import pytest
 from werkzeug.datastructures import MultiDict
+from wtforms import FieldList
 
 from cdess.charter.forms import CharterSettingsForm, CriterionForm, PrincipleForm
 
@@ -21,7 +22,7 @@ def _posted(form) -> MultiDict:
         elif field.type == "CheckboxListField":
             for value in field.data or []:
                 data.add(field.name, value)
-        elif field.type == "FieldList":  # rows: options-0-key, options-0-label…
+        elif isinstance(field, FieldList):  # rows: options-0-key, options-0-label…
             for entry in field:
                 for subfield in entry.form:
                     data.add(subfield.name, subfield._value())

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from cdess.accounts.models import College
 from cdess.audit.models import AuditEntry
 from cdess.extensions import db
-from cdess.sessions import live, services
+from cdess.sessions import live, minutes, services
 from cdess.sessions.models import (
     Attendance,
     BallotReceipt,
@@ -21,7 +21,7 @@ from cdess.sessions.models import (
     Vote,
     VoteStatus,
 )
-from tests.factories import html
+from tests.factories import html, statements
 
 JSON = {"Accept": "application/json"}
 
@@ -175,6 +175,10 @@ def test_self_check_in_from_the_room_code(client, login, room, people):
         response = client.post(f"/seances/{session.id}/presence/{wrong}")
         assert response.status_code == 404
         assert "Ce code n'est pas celui de la séance" in html(response)
+    # The message is tied to the field to type it again, and the summary leads there.
+    page = html(response)
+    assert 'aria-invalid="true" aria-describedby="code-salle-erreur"' in page
+    assert '<a href="#code-salle">Ce code n' in page
     assert client.post(f"/seances/{session.id}/presence/a/b").status_code == 404
     assert other.id not in present_ids(session)
     # Not a member (the secretariat, an applicant): refused.
@@ -317,6 +321,12 @@ def test_paper_ballots_entered_by_the_president(client, login, room):
     body = response.get_json()
     assert body["ok"] and body["state"] == "saisi par le président : pour"
     assert body["summary"] == "Bulletins reçus : 2 sur 6 attendus."
+    # Drawn again, the choice entered is pressed (a member not yet voted has no pressed state).
+    row = html(client.get(url)).split(f'id="membre-{members[1].id}"')[1].split("</li>")[0]
+    assert 'value="contre" class="" aria-pressed="true"' in row
+    assert 'value="pour" class="" aria-pressed="false"' in row
+    row = html(client.get(url)).split(f'id="membre-{members[2].id}"')[1].split("</li>")[0]
+    assert "pas encore voté" in row and "aria-pressed" not in row
     votes = {v.member_id: v for v in db.session.execute(db.select(Vote)).scalars()}
     assert votes[members[1].id].entered_by_id == president.id
     assert votes[members[1].id].cast_by_id == members[1].id
@@ -353,7 +363,9 @@ def test_paper_ballots_entered_by_the_president(client, login, room):
     live.open_vote(items[1], president)
     db.session.commit()
     url = f"/seances/points/{items[1].id}/bulletins"
-    assert "Scrutin secret : aucun vote ne peut être saisi" in html(client.get(url))
+    page = html(client.get(url))
+    assert "Scrutin secret : aucun vote ne peut être saisi" in page
+    assert "pas encore voté" not in page and "member-row" not in page  # who voted is not listed
     refused = client.post(url, data={"member_id": members[1].id, "choice": "pour"}, headers=JSON)
     assert refused.status_code == 409
     assert "bulletin secret" in refused.get_json()["message"]
@@ -390,6 +402,12 @@ def test_members_find_past_sessions_and_their_minutes(client, login, room):
     assert "Séances passées et procès-verbaux" in page
     assert f"/seances/{session.id}/proces-verbal.pdf" in page
     assert client.get(f"/seances/{session.id}/proces-verbal.pdf").status_code == 200
+    # The list counts each session's files without a statement per session.
+    db.session.expire_all()
+    past = minutes.past_sessions()
+    with statements() as seen:
+        assert [len(s.items) for s in past] == [len(room["items"])]
+    assert seen == []
 
 
 def test_a_paper_ballot_never_replaces_the_members_own(app, room):
