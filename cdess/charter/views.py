@@ -199,7 +199,10 @@ def edit(version_id: int):
         db.session.commit()
         flash(_("Réglages de la charte enregistrés."), "success")
         return redirect(url_for("charter.edit", version_id=version.id))
-    return render_template("charter/edit.html", version=version, form=form)
+    labels = {value: str(label) for value, label in ANSWER_TYPES}
+    return render_template(
+        "charter/edit.html", version=version, form=form, answer_type_labels=labels
+    )
 
 
 @bp.get("/secretariat/charte/<int:version_id>/apercu")
@@ -392,8 +395,3 @@ def _structure_signature(structure: Structure, **_kwargs) -> dict:
     """A structure's page shows its charter signature and whether it still counts."""
     signature = services.active_signature(structure)
     return {"signature": signature, "standing": _standing(signature)}
-
-
-@bp.app_context_processor
-def answer_types():
-    return {"answer_type_labels": {value: str(label) for value, label in ANSWER_TYPES}}
