@@ -1,5 +1,6 @@
 """Real-browser journeys: a real cdess server on a free port with its own database and the
-demo data, driven by Debian's Chromium through Playwright.
+demo data, driven by Debian's Chromium through Playwright. The demo is built once a run
+(`demo_snapshot`) and each server starts from a copy of it.
 
 Without Chromium the journeys are skipped with the reason shown; with
 CDESS_REQUIRE_BROWSER=1 (as in CI) a missing browser fails instead.
@@ -17,10 +18,12 @@ fail the test at teardown.
 
 import email
 import email.policy
+import fcntl
 import functools
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -109,9 +112,14 @@ class Server:
             )
         return result.stdout
 
-    def start(self) -> None:
-        self.flask("init-db")
-        self.flask("demo")
+    def start(self, demo: Path | None = None) -> None:
+        """Load the demo (a copy of `demo`, a `demo_snapshot`, when given and on SQLite), then
+        start the server and wait until it answers."""
+        if demo is not None and "CDESS_DATABASE_URL" not in self.env:
+            self.copy_demo(demo)
+        else:
+            self.flask("init-db")
+            self.flask("demo")
         self.log = (self.instance / "server.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "run", "--port", str(self.port), "--with-threads"],
@@ -128,6 +136,23 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"cdess did not start: see {self.instance / 'server.log'}")
+
+    def copy_demo(self, demo: Path) -> None:
+        """The instance of `demo_snapshot` (database, uploads, outbox) as this server's own, its
+        emails' links moved to this server's address (and left in the order they were sent)."""
+        shutil.copytree(demo, self.instance, dirs_exist_ok=True, ignore=_NOT_COPIED)
+        built_on = (demo / SNAPSHOT_DONE).read_text().strip().encode()
+        for path in self.outbox.glob("*.eml"):
+            sent = path.stat()
+            path.write_bytes(path.read_bytes().replace(built_on, self.url.encode()))
+            os.utime(path, ns=(sent.st_atime_ns, sent.st_mtime_ns))
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if any(
+                built_on.decode() in part.get_content()
+                for part in message.walk()
+                if part.get_content_maintype() == "text"
+            ):  # a link cut by the encoding's line breaks: would lead nowhere
+                raise AssertionError(f"{path.name}: a link to {built_on.decode()} left")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -148,8 +173,37 @@ class Server:
         return re.search(r"https?://\S+", body).group(0)
 
 
+# What `demo_snapshot` leaves out of the copies, and the file that says it is complete (with
+# the address its emails' links were written for).
+_NOT_COPIED = shutil.ignore_patterns("server.log")
+SNAPSHOT_DONE = "snapshot-done"
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def demo_snapshot(tmp_path_factory, worker_id) -> Path:
+    """An instance folder holding the demo on SQLite (database, uploads, outbox), built once a
+    run by the first worker to need it (the others wait for it on a lock), for each server to
+    copy: `flask demo` costs ~30 s of CPU, a copy a few milliseconds. Emails' links are moved to
+    each server's address by `Server.copy_demo`."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # xdist: a worker's folder is inside the run's
+        shared = shared.parent
+    folder = shared / "e2e-demo"
+    with (shared / "e2e-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / SNAPSHOT_DONE).exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build cut short
+            folder.mkdir()
+            builder = Server(folder)
+            builder.env.pop("CDESS_DATABASE_URL", None)
+            builder.flask("init-db")
+            builder.flask("demo")
+            (folder / SNAPSHOT_DONE).write_text(builder.url + "\n")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, request):
     """On SQLite; on a fresh PostgreSQL schema (dropped after) when the suite runs on it."""
     schema = None
     if pg_url := os.environ.get("CDESS_TEST_DATABASE_URL"):
@@ -165,7 +219,8 @@ def server(tmp_path_factory):
         )
     server = Server(tmp_path_factory.mktemp("e2e-instance"))
     try:
-        server.start()
+        # On PostgreSQL the demo is built there; on SQLite, copied.
+        server.start(None if schema else request.getfixturevalue("demo_snapshot"))
         yield server
     finally:
         server.stop()
@@ -177,14 +232,15 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory):
+def own_server(tmp_path_factory, demo_snapshot):
     """A demo server of one module's own, on SQLite in its instance (never the suite's schema),
     for journeys that change what the others count on: the demo's room opened, its one batch of
-    certificates issued. A module uses it by overriding `server` with it."""
+    certificates issued. A module uses it by overriding `server` with it. It starts from a copy
+    of `demo_snapshot`: a few seconds, where building the demo again took half a minute."""
     own = Server(tmp_path_factory.mktemp("e2e-own"))
     own.env.pop("CDESS_DATABASE_URL", None)
     try:
-        own.start()
+        own.start(demo_snapshot)
         yield own
     finally:
         own.stop()
