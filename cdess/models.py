@@ -24,8 +24,6 @@ from cdess.charter.models import (
     Principle,
     SignatureStatus,
 )
-from cdess.followups.models import FollowUp, FollowUpDocument, FollowUpStep, SampleDraw
-from cdess.reports.models import Report, ReportState
 from cdess.sessions.models import (
     AgendaItem,
     Attendance,
@@ -70,9 +68,6 @@ __all__ = [
     "Document",
     "DocumentKind",
     "Family",
-    "FollowUp",
-    "FollowUpDocument",
-    "FollowUpStep",
     "InternalNote",
     "Kind",
     "Membership",
@@ -80,10 +75,7 @@ __all__ = [
     "Opinion",
     "Principle",
     "Proxy",
-    "Report",
-    "ReportState",
     "Role",
-    "SampleDraw",
     "SessionStatus",
     "SignatureStatus",
     "State",

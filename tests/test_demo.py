@@ -107,8 +107,7 @@ def test_demo_command_loads_once(app, demo_loaded):
     applications = list(db.session.execute(db.select(Application)).scalars())
     states = Counter(a.state.value for a in applications)
     assert set(states) == {s.value for s in State}
-    # Certified: the scenario's three, the follow-ups' two (one late, one due), the renewed one.
-    assert states["submitted"] == 4 and states["certified"] == 6
+    assert states["submitted"] == 4 and states["certified"] == 3
     assert audit.verify().intact
     for application in applications:
         assert evidence.missing_documents(application) == []

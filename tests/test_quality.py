@@ -14,7 +14,6 @@ PURE_MODULES = [
     "cdess/numbers.py",
     "cdess/clock.py",
     "cdess/certificates/rules.py",
-    "cdess/reports/rules.py",
     "cdess/certificates/followup.py",
     "cdess/charter/eligibility.py",
     "cdess/charter/versions.py",
