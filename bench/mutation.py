@@ -48,6 +48,7 @@ MODULES = {
     "numbers": ("cdess/numbers.py", ["tests/test_numbers.py"]),
     "clock": ("cdess/clock.py", ["tests/test_clock.py"]),
     "certificates": ("cdess/certificates/rules.py", ["tests/certificates/test_rules.py"]),
+    "reports": ("cdess/reports/rules.py", ["tests/reports/test_rules.py"]),
     "followup": ("cdess/certificates/followup.py", ["tests/certificates/test_followup.py"]),
     "eligibility": ("cdess/charter/eligibility.py", ["tests/charter/test_eligibility.py"]),
     "versions": (

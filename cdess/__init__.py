@@ -47,6 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.audit.views import bp as audit_bp
     from cdess.certificates.views import bp as certificates_bp
     from cdess.charter.views import bp as charter_bp
+    from cdess.followups.label import bp as label_bp
+    from cdess.followups.views import bp as followups_bp
+    from cdess.reports.views import bp as reports_bp
     from cdess.sessions.views import bp as sessions_bp
     from cdess.structures.views import bp as structures_bp
     from cdess.territories.views import bp as territories_bp
@@ -64,6 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         applications_bp,
         sessions_bp,
         certificates_bp,
+        label_bp,
+        followups_bp,
+        reports_bp,
         audit_bp,
     ):
         app.register_blueprint(blueprint)

@@ -171,17 +171,21 @@ def register_commands(app: Flask) -> None:
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Jour de référence (tests).")
     def reminders_command(today):
         """Daily: remind structures whose label ends in 90 and 30 days (once each), mark the
-        labels past their end as expired, and publish the journal's head of the day."""
+        labels past their end as expired, run the annual follow-ups' calendar (open, remind,
+        flag: each step once), and publish the journal's head of the day."""
         from datetime import date
 
         from cdess.audit import services as audit
         from cdess.certificates.services import send_reminders
+        from cdess.followups.services import run as run_followups
 
         day = today.date() if today else date.today()
         sent, expired = send_reminders(day)
+        followups = run_followups(day)
         head = audit.publish()
         db.session.commit()
         click.echo(f"Rappels envoyés : {sent} ; labels arrivés à échéance : {expired}.")
+        click.echo(str(followups))
         click.echo(f"Tête du journal publiée : {head.count} entrées, {head.head}.")
 
     @app.cli.command("create-user")

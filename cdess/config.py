@@ -51,8 +51,15 @@ class Defaults:
     # A label is valid for this many years; renewal opens this many months before it ends.
     LABEL_VALIDITY_YEARS = 2
     RENEWAL_WINDOW_MONTHS = 6
+    # A renewal filed in time keeps the label valid while examined, this long after its end at
+    # most (a session cycle: two sessions a year).
+    RENEWAL_GRACE_MONTHS = 6
     # After a major charter version, signatures of older versions still count this long.
     CHARTER_RESIGN_GRACE_MONTHS = 3
+    # The yearly verification sample: this share of the labelled structures (at least one),
+    # whose own follow-up is due this many days after the draw.
+    FOLLOWUP_SAMPLE_RATE = 0.10
+    FOLLOWUP_SAMPLE_DAYS = 60
     # Named in the « voies et délais de recours » of a decision (not admissible, refusal).
     APPEAL_COURT = "tribunal administratif de Lille"
 
@@ -66,6 +73,11 @@ class Defaults:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     # Evidence uploads per account, whatever the address.
     RATELIMIT_UPLOAD = "30 per minute;300 per hour"
+    # Reports from the public: per address by the limiter, then per sender (the keyed hash of
+    # the address, or the email given) counted in the database over 24 hours; a file at most.
+    RATELIMIT_REPORT = "5 per minute;30 per day"
+    REPORTS_PER_SENDER_PER_DAY = 3
+    REPORT_MAX_FILE_BYTES = 5 * 1024 * 1024
     RATELIMIT_HEADERS_ENABLED = True
     # Failed logins for one address, whatever the client's: that many within the window lock
     # the address for the window's length (its owner is told by email).

@@ -24,6 +24,8 @@ from cdess.charter.models import (
     Principle,
     SignatureStatus,
 )
+from cdess.followups.models import FollowUp, FollowUpDocument, FollowUpStep, SampleDraw
+from cdess.reports.models import Report, ReportState
 from cdess.sessions.models import (
     AgendaItem,
     Attendance,
@@ -68,6 +70,9 @@ __all__ = [
     "Document",
     "DocumentKind",
     "Family",
+    "FollowUp",
+    "FollowUpDocument",
+    "FollowUpStep",
     "InternalNote",
     "Kind",
     "Membership",
@@ -75,7 +80,10 @@ __all__ = [
     "Opinion",
     "Principle",
     "Proxy",
+    "Report",
+    "ReportState",
     "Role",
+    "SampleDraw",
     "SessionStatus",
     "SignatureStatus",
     "State",

@@ -109,6 +109,15 @@ MATRIX = [
     ),
     ("GET", "/structures/{structure_id}", owner_or_staff()),
     ("GET", "/structures/999999", expect(404, anonymous=302)),
+    # « Mon label »: the menu's entry for the people of a structure (one each: redirected to
+    # its label), a structure's label for its people and the secretariat (read-only).
+    (
+        "GET",
+        "/structures/mon-label",
+        expect(403, anonymous=302, applicant=302, other_applicant=302, council_member=302),
+    ),
+    ("GET", "/structures/{structure_id}/label", owner_or_staff()),
+    ("GET", "/structures/999999/label", expect(404, anonymous=302)),
     ("GET", "/structures/{structure_id}/modifier", owner_or_staff()),
     ("POST", "/structures/{structure_id}/modifier", owner_or_staff(302)),
     ("POST", "/structures/{structure_id}/membres", owner_or_staff()),
@@ -344,6 +353,34 @@ MATRIX = [
     ("GET", "/registre", expect(200)),
     ("GET", "/registre.csv", expect(200)),
     ("GET", "/registre.json", expect(200)),
+    # Reports from the public: anyone files one; the secretariat handles them; the reported
+    # structure's people answer the question put to them (the world's report is asked).
+    ("GET", "/signalements/{number}", expect(200)),
+    ("POST", "/signalements/{number}", expect(400)),  # no text
+    ("GET", "/signalements/CDESS-62-1999-0001", expect(404)),
+    ("GET", "/signalements/recu", expect(404)),  # nothing filed in this session
+    ("GET", "/secretariat/signalements", staff_only()),
+    ("GET", "/secretariat/signalements/{report_id}", staff_only()),
+    ("GET", "/secretariat/signalements/999999", staff_only(404)),
+    ("GET", "/secretariat/signalements/{report_id}/piece", staff_only(404)),  # no file
+    ("POST", "/secretariat/signalements/{report_id}/question", staff_only(400)),
+    ("POST", "/secretariat/signalements/{report_id}/classement", staff_only(400)),
+    ("POST", "/secretariat/signalements/{report_id}/suspension", staff_only(400)),
+    ("GET", "/signalements/{report_id}/reponse", expect(403, anonymous=302, applicant=200)),
+    ("POST", "/signalements/{report_id}/reponse", expect(403, anonymous=302, applicant=400)),
+    ("GET", "/signalements/999999/reponse", expect(404, anonymous=302)),
+    # Annual follow-ups: the structure's people file theirs; the secretariat's queue, decisions,
+    # suspension proposal and yearly sample (the world's follow-up is due: nothing to decide).
+    ("GET", "/secretariat/suivis", staff_only()),
+    ("GET", "/secretariat/suivis?etat=%00&famille=x&epci=99999999999&page=-1", staff_only()),
+    ("POST", "/secretariat/suivis/echantillon", staff_only(302)),
+    ("GET", "/suivis/{followup_id}", owner_or_staff()),
+    ("GET", "/suivis/999999", expect(404, anonymous=302)),
+    ("POST", "/suivis/{followup_id}", expect(403, anonymous=302, applicant=400)),  # empty
+    ("GET", "/suivis/{followup_id}/pieces/999999", owner_or_staff(404)),
+    ("POST", "/suivis/{followup_id}/acceptation", staff_only(400)),  # not filed
+    ("POST", "/suivis/{followup_id}/complements", staff_only(400)),  # no reason
+    ("POST", "/suivis/{followup_id}/suspension", staff_only(400)),  # no report
     # The journal: read by the secretariat; its head is public.
     ("GET", "/secretariat/journal", staff_only()),
     ("GET", "/secretariat/journal?sujet=application&id=99999999999&du=x", staff_only()),
@@ -373,6 +410,8 @@ IDS = (
     "session_id",
     "item_id",
     "number",
+    "report_id",
+    "followup_id",
 )
 
 
@@ -472,6 +511,16 @@ def world_rows(database_url, tmp_path_factory):
         proposal = certificates.propose(
             certificate, ProposalAction.suspend, users["secretariat"], "AG non tenue."
         )
+        from cdess.reports import services as reports
+
+        report = reports.file_report(certificate, text="Pas d'AG.", sender="192.0.2.1")
+        reports.ask(report, users["secretariat"], "Votre dernière AG ?")
+        from cdess.followups.models import FollowUp
+
+        followup = FollowUp(
+            certificate_id=certificate.id, structure_id=structure.id, anniversary=date(2027, 6, 1)
+        )
+        db.session.add(followup)
         db.session.commit()
         ids = {
             "submitted_id": submitted.id,
@@ -494,6 +543,8 @@ def world_rows(database_url, tmp_path_factory):
             "session_id": session.id,
             "item_id": item.id,
             "number": certificate.number,
+            "report_id": report.id,
+            "followup_id": followup.id,
         }
         emails = {role: SimpleNamespace(email=user.email) for role, user in users.items()}
         db.session.remove()

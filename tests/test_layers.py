@@ -23,6 +23,7 @@ LAYERS = (
     ("applications",),
     ("sessions",),
     ("certificates",),
+    ("followups", "reports"),
     ("demo", "cli", "models", "__init__"),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

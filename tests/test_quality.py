@@ -14,6 +14,7 @@ PURE_MODULES = [
     "cdess/numbers.py",
     "cdess/clock.py",
     "cdess/certificates/rules.py",
+    "cdess/reports/rules.py",
     "cdess/certificates/followup.py",
     "cdess/charter/eligibility.py",
     "cdess/charter/versions.py",

@@ -268,6 +268,30 @@ def _too_many(limit: int) -> UploadError:
     )
 
 
+def check_upload(storage) -> tuple[int, str, str]:
+    """(size, MIME type, extension) of an uploaded file (werkzeug FileStorage) that may be
+    kept: chosen, not empty, within EVIDENCE_MAX_FILE_BYTES, of an accepted type judged from
+    its content. Refuses with an UploadError; reads no more than it needs, writes nothing.
+    Shared by every owner of uploaded files (applications, annual follow-ups)."""
+    if storage is None or not storage.filename:
+        raise UploadError(_("Choisissez un fichier."))
+    stream = storage.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size == 0:
+        raise UploadError(_("Le fichier est vide."))
+    limit = current_app.config["EVIDENCE_MAX_FILE_BYTES"]
+    if size > limit:
+        raise UploadError(
+            _("Le fichier dépasse la taille autorisée (%(mb)s Mo).", mb=_megabytes(limit)),
+            status=413,
+        )
+    mime, extension = sniff(stream.read(SNIFF_BYTES), stream, size)
+    stream.seek(0)
+    return size, mime, extension
+
+
 def store(
     application: Application,
     storage,
@@ -280,21 +304,8 @@ def store(
     slot's previous file. Flushes; the caller commits, then `discard`s the stored names
     returned beside the document (the replaced file)."""
     config = current_app.config
-    if storage is None or not storage.filename:
-        raise UploadError(_("Choisissez un fichier."))
+    size, mime, extension = check_upload(storage)
     stream = storage.stream
-    stream.seek(0, 2)
-    size = stream.tell()
-    stream.seek(0)
-    if size == 0:
-        raise UploadError(_("Le fichier est vide."))
-    limit = config["EVIDENCE_MAX_FILE_BYTES"]
-    if size > limit:
-        raise UploadError(
-            _("Le fichier dépasse la taille autorisée (%(mb)s Mo).", mb=_megabytes(limit)),
-            status=413,
-        )
-    mime, extension = sniff(stream.read(SNIFF_BYTES), stream, size)
 
     previous = find(application, kind, criterion_code) if kind is not DocumentKind.other else None
     total = total_size(application) - (previous.size if previous else 0) + size
@@ -309,7 +320,7 @@ def store(
         )
 
     stream.seek(0)
-    stored_name, sha256 = _write(stream)
+    stored_name, sha256 = write(stream)
     document = Document(
         kind=kind,
         criterion_code=criterion_code,
@@ -344,11 +355,12 @@ def store(
     return document, [previous.stored_name] if previous else []
 
 
-def _write(source) -> tuple[str, str]:
-    """Copy the binary stream `source` into UPLOAD_DIR under a new random name; return that
-    name and the SHA-256 of the bytes. Written as `<name>.part`, synced, then renamed: the
-    final name only ever holds a complete file. On any error nothing is left behind."""
-    folder = upload_dir()
+def write(source, folder: Path | None = None) -> tuple[str, str]:
+    """Copy the binary stream `source` into `folder` (UPLOAD_DIR by default) under a new
+    random name; return that name and the SHA-256 of the bytes. Written as `<name>.part`,
+    synced, then renamed: the final name only ever holds a complete file. On any error nothing
+    is left behind."""
+    folder = folder or upload_dir()
     stored_name = secrets.token_hex(16)
     temporary = folder / (stored_name + TEMPORARY_SUFFIX)
     digest = hashlib.sha256()
@@ -407,7 +419,7 @@ def copy(document: Document, application: Application) -> Document:
     """The same file for another application (a renewal), under a new stored name (written
     like an upload: a crash before the commit leaves an orphan `check_storage` removes)."""
     with path_of(document).open("rb") as source:
-        stored_name, _sha256 = _write(source)
+        stored_name, _sha256 = write(source)
     clone = Document(
         kind=document.kind,
         criterion_code=document.criterion_code,
@@ -484,7 +496,7 @@ def _settled(path: Path, horizon: float) -> bool:
 
 
 def _is_ours(name: str) -> bool:
-    """A name `_write` gives: 32 hexadecimal digits, `.part` while being written."""
+    """A name `write` gives: 32 hexadecimal digits, `.part` while being written."""
     stem = name.removesuffix(TEMPORARY_SUFFIX)
     return len(stem) == 32 and all(ch in "0123456789abcdef" for ch in stem)
 

@@ -89,6 +89,23 @@ ACTIONS = {
 }
 
 
+def name_subjects(**labels) -> None:
+    """A domain names its subjects (`followup="Suivi annuel"`): the journal stands below the
+    domains and imports none. A name already given is refused (two domains, one kind)."""
+    _name(SUBJECTS, labels)
+
+
+def name_actions(**labels) -> None:
+    """A domain names its actions, as `name_subjects`."""
+    _name(ACTIONS, labels)
+
+
+def _name(names: dict, labels: dict) -> None:
+    if taken := sorted(set(names) & set(labels)):
+        raise ValueError(f"already named in the journal: {', '.join(taken)}")
+    names.update(labels)
+
+
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
 

@@ -7,7 +7,10 @@ decided, by whom.
 - a label runs from the day it is certified for `LABEL_VALIDITY_YEARS`, to the eve of the
   same day (`clock.label_period`: the applications set it when certifying);
 - the public sees a valid certificate past its last day as expired, even before the nightly
-  `flask reminders` marks it so;
+  `flask reminders` marks it so — unless a renewal filed in time is being examined: the label
+  then stays valid, « renouvellement en cours », until the council's decision on it;
+- a renewal is filed in time when it was first submitted on or before the label's last day
+  (the day of its first submission: complements asked and sent later do not move it);
 - the structure is reminded 90 days and 30 days before the end, once each; a label that a
   later one takes over is not reminded (that is the caller's query);
 - only the council decides a status: suspend (a valid label), reinstate (a suspended one),
@@ -72,9 +75,16 @@ def number_year(text: str) -> int | None:
 # --- validity ---------------------------------------------------------------------------------
 
 
-def public_status(status: Status, valid_until: date, today: date) -> Status:
-    """What the public sees: a valid certificate past its last day is expired."""
-    if status is Status.valid and valid_until < today:
+def filed_in_time(valid_until: date, filed_on: date | None) -> bool:
+    """Whether a renewal first submitted on `filed_on` (None: not submitted) keeps the label
+    valid while it is examined: submitted on the label's last day at the latest."""
+    return filed_on is not None and filed_on <= valid_until
+
+
+def public_status(status: Status, valid_until: date, today: date, renewing: bool = False) -> Status:
+    """What the public sees: a valid certificate past its last day is expired, unless a
+    renewal filed in time is being examined (`renewing`)."""
+    if status is Status.valid and valid_until < today and not renewing:
         return Status.expired
     return status
 

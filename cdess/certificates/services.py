@@ -5,15 +5,16 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
 from cdess import signals
 from cdess.accounts.models import User
 from cdess.applications import services as applications
-from cdess.applications.models import Application, State
+from cdess.applications.models import Application, Kind, State
 from cdess.audit import services as audit
+from cdess.audit.models import AuditEntry
 from cdess.certificates import document
 from cdess.certificates import rules as certificate_rules
 from cdess.certificates.models import (
@@ -26,10 +27,11 @@ from cdess.certificates.models import (
 )
 from cdess.certificates.rules import CHANGES, CertificateError
 from cdess.certificates.rules import CertificateStatus as Status
-from cdess.clock import utcnow
+from cdess.clock import add_months, utcnow
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights, tell
 from cdess.sessions import services as sessions
+from cdess.sessions.live import local_date
 from cdess.sessions.models import (
     AgendaItem,
     CouncilSession,
@@ -586,9 +588,14 @@ def notify_proposal(proposal: CertificateProposal) -> int:
 
 def public_status(certificate: Certificate, today: date | None = None) -> Status:
     """What the public sees: a valid certificate past its end is expired even before the
-    nightly command marks it."""
+    nightly command marks it, unless a renewal filed in time is being examined."""
+    today = today or date.today()
+    late = certificate.status is Status.valid and certificate.valid_until < today
     return certificate_rules.public_status(
-        certificate.status, certificate.valid_until, today or date.today()
+        certificate.status,
+        certificate.valid_until,
+        today,
+        renewing=late and renewing(certificate, today),
     )
 
 
@@ -612,10 +619,20 @@ def by_pdf(content: bytes) -> Certificate | None:
 
 
 def _standing(today: date) -> tuple:
+    """Valid today: within its dates, or past its end while a renewal filed in time is
+    examined (the few labels the nightly `expire` kept)."""
+    kept = renewals_in_time(
+        db.session.execute(
+            db.select(Certificate).filter(
+                Certificate.status == Status.valid, Certificate.valid_until < today
+            )
+        ).scalars(),
+        today,
+    )
     return (
         Certificate.status == Status.valid,
         Certificate.valid_from <= today,
-        Certificate.valid_until >= today,
+        or_(Certificate.valid_until >= today, Certificate.id.in_(sorted(kept))),
     )
 
 
@@ -702,7 +719,9 @@ def due_reminders(today: date) -> list[tuple[Certificate, int]]:
 
 
 def _renewed(certificate: Certificate) -> bool:
-    return (
+    """A later label of the structure takes over, or its renewal is already filed: reminding
+    it to renew would be wrong."""
+    later = (
         db.session.execute(
             db.select(Certificate.id).filter(
                 Certificate.structure_id == certificate.structure_id,
@@ -712,18 +731,103 @@ def _renewed(certificate: Certificate) -> bool:
         ).first()
         is not None
     )
+    return later or renewing(certificate)
+
+
+# --- renewal on time ----------------------------------------------------------------------
+
+# A renewal being examined: filed and not yet decided, or granted and awaiting its certificate
+# (the label it renews holds until the new one is issued). Refused, withdrawn or declared not
+# admissible, it keeps nothing; certified, the new label takes over.
+EXAMINED = (
+    State.submitted,
+    State.incomplete,
+    State.admissible,
+    State.scheduled,
+    State.deferred,
+    State.granted,
+)
+
+
+def renewal_filed_on(application: Application) -> date | None:
+    """The département's day an application was first submitted (its journal's « submit »
+    entry: complements sent later do not move it), or None while it is a draft."""
+    at = db.session.execute(
+        db.select(func.min(AuditEntry.at)).filter(
+            AuditEntry.subject_kind == Application.__audit_kind__,
+            AuditEntry.subject_id == application.id,
+            AuditEntry.action == "submit",
+        )
+    ).scalar_one()
+    return local_date(at) if at is not None else None
+
+
+def renewals_in_time(certificates, today: date | None = None) -> set[int]:
+    """The ids, among these certificates, of those whose renewal was filed in time (by the
+    label's last day, `rules.filed_in_time`) and is being examined: such a label stays valid,
+    « renouvellement en cours » — for `RENEWAL_GRACE_MONTHS` after its end at most (two
+    sessions a year: a renewal left incomplete or deferred again and again does not keep a
+    label for ever). One query, whatever their number."""
+    today = today or date.today()
+    grace = current_app.config["RENEWAL_GRACE_MONTHS"]
+    by_application = {
+        c.application_id: c for c in certificates if today <= add_months(c.valid_until, grace)
+    }
+    if not by_application:
+        return set()
+    rows = db.session.execute(
+        db.select(Application.previous_id, func.min(AuditEntry.at))
+        .join(
+            AuditEntry,
+            and_(
+                AuditEntry.subject_kind == Application.__audit_kind__,
+                AuditEntry.subject_id == Application.id,
+                AuditEntry.action == "submit",
+            ),
+        )
+        .filter(
+            Application.previous_id.in_(sorted(by_application)),
+            Application.kind == Kind.renewal,
+            Application.state.in_(EXAMINED),
+        )
+        .group_by(Application.id, Application.previous_id)
+    ).all()
+    return {
+        by_application[previous].id
+        for previous, at in rows
+        if certificate_rules.filed_in_time(by_application[previous].valid_until, local_date(at))
+    }
+
+
+def renewing(certificate: Certificate, today: date | None = None) -> bool:
+    """Its renewal was filed in time and is being examined: « renouvellement en cours »."""
+    return certificate.is_valid and certificate.id in renewals_in_time([certificate], today)
 
 
 def expire(today: date) -> int:
-    """Mark valid certificates past their end as expired; how many."""
-    ended = list(
+    """Mark valid certificates past their end as expired, but those whose renewal, filed in
+    time, is being examined: they end at the first run after the renewal is refused, withdrawn
+    or declared not admissible (a renewal granted replaces them). How many expired."""
+    candidates = list(
         db.session.execute(
             db.select(Certificate).filter(
                 Certificate.status == Status.valid, Certificate.valid_until < today
             )
         ).scalars()
     )
+    kept = renewals_in_time(candidates, today)
+    ended = [c for c in candidates if c.id not in kept]
     for certificate in ended:
+        # Its history says it ended, as the pages that show the history read it.
+        certificate.history.append(
+            StatusChange(
+                from_status=Status.valid.value,
+                to_status=Status.expired.value,
+                reason=_("Fin de validité du label."),
+                decided_on=today,
+                actor_name="cdess",
+            )
+        )
         certificate.status, certificate.status_date = Status.expired, today
         certificate.status_reason, certificate.updated_at = "", utcnow()
         audit.record(certificate, "expired", None, from_state=Status.valid, to_state=Status.expired)

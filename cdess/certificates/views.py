@@ -67,6 +67,9 @@ add_entry(bp, "certificates.index", _l("Certificats"), can_list_certificates, or
 
 
 bp.add_app_template_global(can_manage_certificates, "can_manage_certificates")
+# The public pages say « renouvellement en cours » with these.
+bp.add_app_template_global(services.renewing, "label_renewing")
+bp.add_app_template_global(services.renewals_in_time, "labels_renewing")
 
 
 @signals.application_page.connect

@@ -23,11 +23,12 @@ from cdess.applications.models import Application, State
 from cdess.audit import services as audit
 from cdess.certificates.models import Certificate
 from cdess.charter.services import ensure_default_charter
-from cdess.demo import scenario
+from cdess.demo import followups, renewal, scenario
 from cdess.demo.data import APPLICANT_COUNT, DEMO_DOMAIN, MEMBER_COUNT, SHARES, STRUCTURE_COUNT
 from cdess.demo.scenario import DEMO_APPLICATION_STATES, NOT_ELIGIBLE_DRAFT, demo_pdf
 from cdess.demo.structures import insert_structures, structure_rows
 from cdess.extensions import db
+from cdess.reports.demo import received_report
 from cdess.structures.models import Structure
 
 __all__ = [
@@ -99,6 +100,9 @@ def load(seed: int = 62) -> list[str]:
     agent, applicants = scenario.create_accounts(rng)
     signed, assessed = scenario.charter_activity(rng, applicants)
     filed = scenario.create_applications(applicants, agent)
+    filed += renewal.renewal_under_examination(applicants, agent)
+    followups.create_followups(applicants, agent)  # the labels' yearly follow-ups (after all)
+    received_report()  # a report from the public, waiting in the secretariat's queue
     if problems := check_demo_integrity():
         raise DemoIntegrityError(problems)
     audit.publish()  # the head as /journal would publish it: the demo's last anchor

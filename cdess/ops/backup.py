@@ -8,6 +8,7 @@ A backup is a folder:
     database.sqlite        SQLite: a copy through SQLite's backup API
     database.pgdump        PostgreSQL: pg_dump's custom format, of the application's schema
     uploads/<name>         the evidence files the database points at
+    uploads/suivis/, uploads/signalements/   the follow-ups' and the reports' files
     certificat/…           the Département's logo and signature (instance/certificat/), if any
     outbox/non-envoyes/…   emails the SMTP server refused, waiting for a person to send them
 
@@ -62,6 +63,12 @@ class BackupError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+# The uploads' folders of the domains above the applications (annual follow-ups, reports from
+# the public), saved whole: their rows are theirs (this module stands below them).
+UPLOAD_FOLDERS = ("suivis", "signalements")
+TEMPORARY_SUFFIX = ".part"  # applications.evidence's, for a file being written
 
 
 def folders() -> dict[str, Path]:
@@ -190,6 +197,12 @@ def _copy_files(target: Path, documents: list[str]) -> list[str]:
             shutil.copyfile(places["uploads"] / name, uploads / name)
         except FileNotFoundError:
             missing.append(name)
+    # The follow-ups' documents and the reports' files, each domain's folder of the uploads.
+    for folder in UPLOAD_FOLDERS:
+        source = places["uploads"] / folder
+        if source.is_dir():
+            copy = shutil.ignore_patterns("*" + TEMPORARY_SUFFIX)  # an upload cut short
+            shutil.copytree(source, uploads / folder, symlinks=False, ignore=copy)
     for folder in ("certificat", "outbox/non-envoyes"):
         source = places[folder]
         if source.is_dir():

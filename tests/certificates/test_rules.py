@@ -12,6 +12,7 @@ from cdess.certificates.rules import (
     CertificateError,
     CertificateStatus,
     decided_status,
+    filed_in_time,
     number,
     number_year,
     public_status,
@@ -109,6 +110,39 @@ END = date(2028, 5, 9)
 )
 def test_public_status(status, today, expected):
     assert public_status(status, END, today) is expected
+    assert public_status(status, END, today, renewing=False) is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "today", "expected"),
+    [
+        (VALID, date(2028, 5, 8), VALID),
+        (VALID, END, VALID),
+        (VALID, date(2028, 5, 10), VALID),  # past its end: kept while the renewal is examined
+        (VALID, date(2029, 1, 1), VALID),  # however long the council takes
+        (SUSPENDED, date(2028, 5, 10), SUSPENDED),  # a renewal lifts no decision
+        (REVOKED, date(2028, 5, 1), REVOKED),
+        (SUPERSEDED, date(2028, 5, 10), SUPERSEDED),
+        (EXPIRED, date(2028, 5, 10), EXPIRED),  # ended before the renewal: stays ended
+    ],
+)
+def test_public_status_while_a_renewal_filed_in_time_is_examined(status, today, expected):
+    assert public_status(status, END, today, renewing=True) is expected
+
+
+@pytest.mark.parametrize(
+    ("filed_on", "expected"),
+    [
+        (date(2027, 11, 9), True),  # six months before the end
+        (date(2028, 5, 8), True),  # the day before the end
+        (END, True),  # on the last day
+        (date(2028, 5, 10), False),  # the day after: too late, the label ends
+        (date(2029, 5, 9), False),
+        (None, False),  # not submitted (a draft)
+    ],
+)
+def test_filed_in_time(filed_on, expected):
+    assert filed_in_time(END, filed_on) is expected
 
 
 # --- reminders --------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def test_keyboard_only_self_assessment(journey):
         lambda f: (
             f["tag"] == "A"
             and "/structures/" in page.evaluate("document.activeElement.getAttribute('href')")
-            and f["text"] not in ("Mes structures", "Structures", "Inscrire une structure")
+            and f["text"]
+            not in ("Mes structures", "Structures", "Inscrire une structure", "Mon label")
         ),
     )
     press_enter_and_wait(page)

@@ -107,6 +107,23 @@ def test_a_backup_restores_into_an_empty_instance(app, issued, backed_up, fresh)
     assert verified.exit_code == 0, verified.output
 
 
+def test_the_follow_ups_and_reports_files_are_saved_too(app, issued, tmp_path, fresh):
+    uploads = Path(app.config["UPLOAD_DIR"])
+    kept = {"suivis/a1b2": b"%PDF-1.7 comptes", "signalements/c3d4": b"%PDF-1.7 piece"}
+    for name, content in kept.items():
+        (uploads / name).parent.mkdir(exist_ok=True)
+        (uploads / name).write_bytes(content)
+    (uploads / "suivis/e5f6.part").write_bytes(b"cut short")
+    folder = tmp_path / "sauvegarde-2"
+    assert run(app, "backup", str(folder)).exit_code == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {f"uploads/{name}" for name in kept} <= set(manifest["files"])
+    assert "uploads/suivis/e5f6.part" not in manifest["files"]
+    assert run(fresh, "restore", str(folder)).exit_code == 0
+    restored = Path(fresh.config["UPLOAD_DIR"])
+    assert {name: (restored / name).read_bytes() for name in kept} == kept
+
+
 @pytest.mark.parametrize("target", ["database", "upload"])
 def test_a_backup_changed_by_one_byte_is_refused(backed_up, fresh, target):
     manifest = json.loads((backed_up / "manifest.json").read_text())

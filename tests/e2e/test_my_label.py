@@ -1,0 +1,85 @@
+"""« Mon label » and renewal on time (issue 17), in a browser with axe-core. The people of the
+demo structure whose renewal is under examination open « Mon label » from the menu: the label
+is valid, « renouvellement en cours », with its validity, the renewal's steps (only the
+council's session left), its progress objectives and its status history; on a phone too. The
+structure whose follow-up is due sees its next follow-up and what it needs. Anyone verifying
+the renewing label's certificate reads « Renouvellement en cours »."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import nav
+
+# The demo's renewal under examination (cdess/demo/renewal.py) and the label whose annual
+# follow-up is due (cdess/demo/followups.py).
+RENEWING = "structure0036@demo.cdess.test"
+FOLLOW_UP_DUE = "structure0026@demo.cdess.test"
+PHONE = {"viewport": {"width": 390, "height": 844}}
+
+
+def test_the_structure_follows_its_label_and_its_renewal(journey):
+    j = journey("my-label")
+    page = j.page
+    j.login(RENEWING)
+    nav(page, "Mon label")
+    expect(page.get_by_role("heading", name="Mon label", level=1)).to_be_visible()
+    verdict = page.locator(".certificate-status .verdict")
+    expect(verdict).to_have_text("Label valide — renouvellement en cours")
+    expect(page.locator(".certificate-status")).to_contain_text(re.compile(r"du \d+ \S+ \d{4} au"))
+    renewal = page.get_by_role("region", name="Renouvellement du label")
+    expect(renewal).to_contain_text("Renouvellement en cours")
+    expect(renewal.get_by_role("listitem")).to_have_count(4)
+    expect(renewal.get_by_role("listitem").nth(2)).to_contain_text(
+        "Fait : Déposer la demande de renouvellement (déposée le"
+    )
+    expect(renewal.get_by_role("listitem").last).to_contain_text("Prochaine étape :")
+    objectives = page.get_by_role("table", name="Objectifs de progrès et leur avancement")
+    expect(objectives.get_by_role("row")).to_have_count(3)  # the header and two objectives
+    expect(page.get_by_role("region", name="Prochain suivi annuel")).to_be_visible()
+    history = page.get_by_role("region", name="Historique du statut")
+    expect(history).to_contain_text("Certificat délivré.")
+    j.check("mon label renouvellement en cours")
+    verification = page.get_by_role("link", name="Sa page de vérification publique")
+    address = verification.get_attribute("href")
+
+    # The renewal's session step leads to the file under examination.
+    renewal.get_by_role("link", name="Examen par le conseil en séance").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidature au label")
+
+    # The structure's own page says it too.
+    page.go_back()
+    page.locator(".breadcrumb a").click()
+    expect(page.get_by_role("region", name="Le label")).to_contain_text("renouvellement en cours")
+    j.check("page de la structure avec le label")
+
+    # On a phone: the same page, nothing wider than the screen.
+    page.set_viewport_size(PHONE["viewport"])
+    page.goto("/structures/mon-label")
+    expect(verdict).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    j.check("mon label telephone")
+
+    # Anyone verifying the certificate reads that the renewal is under way.
+    public = journey("my-label-public")
+    public.goto(address)
+    status = public.page.get_by_role("status")
+    expect(status).to_contain_text("Valide — Ce certificat est valide.")
+    expect(status).to_contain_text("Renouvellement en cours")
+    public.check("verification renouvellement en cours")
+
+
+def test_the_next_follow_up_and_what_it_needs(journey):
+    j = journey("my-label-follow-up", **PHONE)
+    page = j.page
+    j.login(FOLLOW_UP_DUE)
+    page.get_by_role("button", name="Menu").click()
+    nav(page, "Mon label")
+    follow_up = page.get_by_role("region", name="Prochain suivi annuel")
+    expect(follow_up).to_contain_text(re.compile(r"Suivi du \d+ \S+ \d{4}"))
+    expect(follow_up).to_contain_text("procès-verbal de la dernière assemblée générale ;")
+    expect(follow_up).to_contain_text("derniers comptes annuels ;")
+    expect(follow_up.get_by_role("link", name="ouvrir le suivi")).to_be_visible()
+    expect(page.get_by_role("region", name="Renouvellement du label")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    j.check("mon label suivi a deposer")
