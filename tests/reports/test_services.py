@@ -31,7 +31,9 @@ def to(outbox, address: str) -> list:
 
 def entries(report) -> list[tuple[str, str, str]]:
     rows = db.session.execute(
-        db.select(AuditEntry).filter_by(subject_kind="report", subject_id=report.id)
+        db.select(AuditEntry)
+        .filter_by(subject_kind="report", subject_id=report.id)
+        .order_by(AuditEntry.id)
     ).scalars()
     return [(e.action, e.from_state, e.to_state) for e in rows]
 
