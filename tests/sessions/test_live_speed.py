@@ -106,25 +106,28 @@ def test_a_members_version_changes_only_with_what_they_see(
     assert version(watcher) != own, "the vote's close is seen"
 
 
-def test_a_proxy_holders_version_follows_the_ballot_they_hold(
-    app, client, login, council, files, planned
-):
-    """The member whose ballot one holds: cast, it changes the holder's panel."""
+def open_with_a_proxy(client, login, council, files, planned):
+    """Everyone present but the second member, who gave their proxy to the third; the first
+    item's vote open; signed in as the holder. (items, giver, holder)."""
     items = run_to_open(client, login, council, files, planned)
     members, president = council["members"], council["president"]
     giver, holder = members[1], members[2]
     for member in [m for m in members if m is not giver]:
         client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
     as_user(client, login, giver)
-    assert (
-        client.post(
-            f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": holder.id}
-        ).status_code
-        == 302
-    )
+    given = client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": holder.id})
+    assert given.status_code == 302
     as_user(client, login, president)
     client.post(f"/seances/points/{items[0].id}/ouverture-vote")
     as_user(client, login, holder)
+    return items, giver, holder
+
+
+def test_a_proxy_holders_version_follows_the_ballot_they_hold(
+    app, client, login, council, files, planned
+):
+    """The member whose ballot one holds: cast, it changes the holder's panel."""
+    items, giver, holder = open_with_a_proxy(client, login, council, files, planned)
     url = f"/seances/{planned.id}/direct/etat"
     first = client.get(url).headers["ETag"]
     assert giver.id in live.ballots_of(items[0], holder)
@@ -238,16 +241,7 @@ def test_a_ballot_is_answered_with_the_whole_panel_when_more_changed(
 
 def test_a_proxy_holder_gets_the_whole_panel(app, client, login, council, files, planned):
     """Holding a proxy, one's panel has two ballot forms: the answer is the whole panel."""
-    items = run_to_open(client, login, council, files, planned)
-    members, president = council["members"], council["president"]
-    giver, holder = members[1], members[2]
-    for member in [m for m in members if m is not giver]:
-        client.post(f"/seances/{planned.id}/presence", data={"member_id": member.id})
-    as_user(client, login, giver)
-    client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": holder.id})
-    as_user(client, login, president)
-    client.post(f"/seances/points/{items[0].id}/ouverture-vote")
-    as_user(client, login, holder)
+    items, _giver, holder = open_with_a_proxy(client, login, council, files, planned)
     shown = client.get(f"/seances/{planned.id}/direct/etat").headers["ETag"]
     answer = scripted_ballot(client, items[0], "pour", shown)
     assert "data-live-summary" in html(answer)
