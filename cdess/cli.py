@@ -141,30 +141,36 @@ def register_commands(app: Flask) -> None:
         help="Ignorer les fichiers plus récents (secondes) : quelques minutes, serveur en marche.",
     )
     def storage_check_command(fix, older_than):
-        """Compare the upload folder with the database: files no row points at (orphans,
+        """Compare each upload folder with the database — the applications' evidence, the
+        follow-ups' documents, the reports' files: files no row points at (orphans,
         temporary files of an upload cut short; removed with --fix) and rows whose file is
         missing. Exit 1 when something is left to see to."""
         from cdess.applications import evidence
+        from cdess.followups import services as followups
+        from cdess.reports import services as reports
 
-        report = evidence.check_storage(fix=fix, older_than=older_than)
+        stores = (
+            ("Pièces des dossiers", evidence.check_storage, _document_of_application),
+            ("Pièces des suivis annuels", followups.check_storage, _document_of_followup),
+            ("Pièces des signalements", reports.check_storage, _file_of_report),
+        )
         names = {
             "orphan_files": "Fichiers orphelins",
             "temporary": "Fichiers temporaires",
-            "missing_files": "Fichiers manquants (pièces sans fichier)",
+            "missing_files": "Fichiers manquants (lignes sans fichier)",
             "removed": "Fichiers supprimés",
         }
-        for key, title in names.items():
-            found = report.get(key) or []
-            click.echo(f"{title} : {found if isinstance(found, int) else len(found)}")
-            for item in [] if isinstance(found, int) else found:
-                if isinstance(item, dict):  # a row without its file
-                    item = (
-                        f"pièce {item['document_id']} du dossier {item['application_id']} : "
-                        f"{item['stored_name']}"
-                    )
-                click.echo(f"  {item}")
         left = ["missing_files"] if fix else ["missing_files", "orphan_files", "temporary"]
-        if any(report.get(key) for key in left):
+        failed = False
+        for store, check, describe in stores:
+            report = check(fix=fix, older_than=older_than)
+            click.echo(f"{store}")
+            for key, title in names.items():
+                click.echo(f"  {title} : {len(report[key])}")
+                for item in report[key]:
+                    click.echo(f"    {describe(item) if isinstance(item, dict) else item}")
+            failed = failed or any(report[key] for key in left)
+        if failed:
             raise click.exceptions.Exit(1)
 
     @app.cli.command("reminders")
@@ -249,3 +255,15 @@ def register_commands(app: Flask) -> None:
             f"Mot de passe de tous les comptes de démonstration : "
             f"{current_app.config['DEMO_PASSWORD']}"
         )
+
+
+def _document_of_application(row: dict) -> str:
+    return f"pièce {row['document_id']} du dossier {row['application_id']} : {row['stored_name']}"
+
+
+def _document_of_followup(row: dict) -> str:
+    return f"pièce {row['document_id']} du suivi {row['followup_id']} : {row['stored_name']}"
+
+
+def _file_of_report(row: dict) -> str:
+    return f"signalement {row['report_id']} : {row['stored_name']}"

@@ -23,6 +23,7 @@ import time
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -437,41 +438,49 @@ def copy(document: Document, application: Application) -> Document:
 
 
 def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
-    """Compare UPLOAD_DIR with the `Document` rows, for `flask storage check`.
+    """Compare UPLOAD_DIR with the `Document` rows, for `flask storage check` (see
+    `check_folder`; a missing file is named by "document_id", "application_id" and
+    "stored_name")."""
+
+    def rows() -> list[dict]:
+        select = db.select(Document.id, Document.application_id, Document.stored_name)
+        return [
+            {"document_id": id_, "application_id": application_id, "stored_name": name}
+            for id_, application_id, name in db.session.execute(select.order_by(Document.id))
+        ]
+
+    return check_folder(upload_dir(), rows, fix, older_than=older_than)
+
+
+def check_folder(
+    folder: Path, read_rows: Callable[[], list[dict]], fix: bool = False, *, older_than: float = 0
+) -> dict[str, list]:
+    """Compare the files of `folder` (not its sub-folders) with the rows that name a file
+    there (`read_rows()`: dicts with their "stored_name", read after the files are listed:
+    an upload renamed after the listing is not seen, one committed before the query is
+    known; only one between the two needs `older_than`). The applications' evidence, the
+    follow-ups' and the reports' documents each have their folder.
 
     Returns, each list sorted:
     - "orphan_files": names of files in the folder that no row names (a crash between the
       file's rename and the commit, or after the commit that removed the row);
     - "temporary": names of `*.part` files, uploads cut off while being written;
-    - "missing_files": rows whose file is gone, as dicts with "document_id",
-      "application_id" and "stored_name" (never repaired here: the applicant uploads again);
+    - "missing_files": the rows (of `known`) whose file is gone (never repaired here: the
+      person uploads again);
     - "removed": with `fix`, the names deleted, orphans and temporaries; only names this
       module writes are ever deleted (a foreign file is reported, left alone), never a row.
     Files modified less than `older_than` seconds ago are left out: on a running server, pass
     a few minutes so that an upload between its rename and its commit is not taken for an
     orphan; after a crash, with the server stopped, 0 sees everything."""
-    folder = upload_dir()
     horizon = time.time() - older_than
-    # The files first, then the rows: an upload renamed after the listing is not seen, one
-    # committed before the query is known; only one between the two needs `older_than`.
     files = [path.name for path in folder.iterdir() if _settled(path, horizon)]
-    rows = db.session.execute(
-        db.select(Document.id, Document.application_id, Document.stored_name)
-    ).all()
-    known = {row.stored_name for row in rows}
+    known = read_rows()
+    names = {row["stored_name"] for row in known}
     temporary = sorted(name for name in files if name.endswith(TEMPORARY_SUFFIX))
     orphans = sorted(
-        name for name in files if name not in known and not name.endswith(TEMPORARY_SUFFIX)
+        name for name in files if name not in names and not name.endswith(TEMPORARY_SUFFIX)
     )
-    missing = [
-        {
-            "document_id": row.id,
-            "application_id": row.application_id,
-            "stored_name": row.stored_name,
-        }
-        for row in sorted(rows, key=lambda row: row.id)
-        if not (folder / row.stored_name).is_file()
-    ]
+    missing = [row for row in known if not (folder / row["stored_name"]).is_file()]
     removed = []
     if fix:
         for name in orphans + temporary:

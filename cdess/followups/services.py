@@ -312,6 +312,22 @@ def discard(stored_names) -> None:
         (upload_dir() / name).unlink(missing_ok=True)
 
 
+def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
+    """The follow-ups' folder against their documents' rows (`evidence.check_folder`; a
+    missing file is named by "document_id", "followup_id" and "stored_name")."""
+
+    def rows() -> list[dict]:
+        select = db.select(
+            FollowUpDocument.id, FollowUpDocument.followup_id, FollowUpDocument.stored_name
+        ).order_by(FollowUpDocument.id)
+        return [
+            {"document_id": id_, "followup_id": followup_id, "stored_name": name}
+            for id_, followup_id, name in db.session.execute(select)
+        ]
+
+    return evidence.check_folder(upload_dir(), rows, fix, older_than=older_than)
+
+
 # --- the secretariat decides --------------------------------------------------------------------
 
 

@@ -159,7 +159,7 @@ def file_report(
 
 def reports_dir() -> Path:
     """Where reports' files are kept: a folder of UPLOAD_DIR of their own (outside `static/`;
-    the evidence's storage check lists only the files of UPLOAD_DIR itself)."""
+    each folder has its storage check, `check_storage`)."""
     path = Path(current_app.config["UPLOAD_DIR"]) / "signalements"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -167,6 +167,22 @@ def reports_dir() -> Path:
 
 def file_path(report: Report) -> Path:
     return reports_dir() / report.file_stored_name
+
+
+def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
+    """The reports' folder against the reports' files (`evidence.check_folder`; a missing
+    file is named by "report_id" and "stored_name")."""
+
+    def rows() -> list[dict]:
+        select = db.select(Report.id, Report.file_stored_name).where(
+            Report.file_stored_name.is_not(None)
+        )
+        return [
+            {"report_id": id_, "stored_name": name}
+            for id_, name in db.session.execute(select.order_by(Report.id))
+        ]
+
+    return evidence.check_folder(reports_dir(), rows, fix, older_than=older_than)
 
 
 def _attach(report: Report, upload) -> None:

@@ -114,9 +114,28 @@ def test_a_file_is_checked_from_its_content_and_kept_apart(app, certificate, fil
     assert report.file_size == len(PDF)
     assert reports.file_path(report).read_bytes() == PDF
     assert reports.file_path(report).parent.name == "signalements"
-    # The evidence's storage check neither reports nor removes it.
+    # The evidence's storage check neither reports nor removes it; the reports' own knows it.
     assert evidence.check_storage(fix=True)["removed"] == []
+    assert reports.check_storage(fix=True)["removed"] == []
     assert reports.file_path(report).is_file()
+
+
+def test_the_reports_storage_check_finds_orphans_and_missing_files(app, certificate, file_report):
+    report = file_report(TEXT, upload=upload(PDF, "local.pdf"))
+    db.session.commit()
+    orphan = reports.reports_dir() / ("ab" * 16)
+    orphan.write_bytes(PDF)
+    assert reports.check_storage() == {
+        "orphan_files": [orphan.name],
+        "missing_files": [],
+        "temporary": [],
+        "removed": [],
+    }
+    assert reports.check_storage(fix=True)["removed"] == [orphan.name]
+    reports.file_path(report).unlink()
+    assert reports.check_storage()["missing_files"] == [
+        {"report_id": report.id, "stored_name": report.file_stored_name}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -222,10 +222,22 @@ def test_storage_check_reports_then_fixes_leftovers(app, issued):
     (uploads / ("0" * 32)).write_bytes(b"orphan")
     result = run(app, "storage", "check")
     assert result.exit_code == 1
-    assert "Fichiers orphelins : 1" in result.output
-    assert "Fichiers manquants (pièces sans fichier) : 0" in result.output
+    assert "Pièces des dossiers\n  Fichiers orphelins : 1\n" in result.output
+    assert "Fichiers manquants (lignes sans fichier) : 0" in result.output
     fixed = run(app, "storage", "check", "--fix")
     assert "Fichiers supprimés : 1" in fixed.output
+    assert run(app, "storage", "check").exit_code == 0
+
+    # The follow-ups' and the reports' folders are checked too, each on its own.
+    for folder in ("suivis", "signalements"):
+        (uploads / folder).mkdir(exist_ok=True)
+        (uploads / folder / ("1" * 32)).write_bytes(b"orphan")
+    result = run(app, "storage", "check")
+    assert result.exit_code == 1
+    assert result.output.count("Fichiers orphelins : 1") == 2
+    assert "Pièces des suivis annuels\n  Fichiers orphelins : 1\n" in result.output
+    assert "Pièces des signalements\n  Fichiers orphelins : 1\n" in result.output
+    assert run(app, "storage", "check", "--fix").output.count("Fichiers supprimés : 1") == 2
     assert run(app, "storage", "check").exit_code == 0
 
     document = issued.application.documents[0]
