@@ -13,6 +13,7 @@ what its effect needs (a second member to remove, a convened session to open…)
 new objects for its URL and form.
 """
 
+import io
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ from cdess.charter.models import (
     SignatureStatus,
 )
 from cdess.extensions import db
+from cdess.followups import services as followups
+from cdess.followups.models import FollowUp, FollowUpState, SampleDraw
+from cdess.reports import services as reports
+from cdess.reports.models import Report, ReportState
 from cdess.sessions import services as session_services
 from cdess.sessions.models import (
     AgendaItem,
@@ -559,6 +564,47 @@ def _signature_state(ids):
 
 def _active_signatures(ids):
     return [s for s in rows(CharterSignature, structure_id=ids["structure_id"]) if s.is_active]
+
+
+def followup(ids) -> FollowUp:
+    return get(FollowUp, ids["followup_id"])
+
+
+def report(ids) -> Report:
+    return get(Report, ids["report_id"])
+
+
+def followup_form(ids) -> dict:
+    """The follow-up's filing form as a browser sends it: every criterion held, every file."""
+    filed = followup(ids)
+    form = {f"crit-{c.code}": "oui" for c in followups.eliminatory_criteria(filed)}
+    for kind in filed.kinds:
+        form[f"doc-{kind.value}"] = (io.BytesIO(PDF), f"{kind.value}.pdf")
+    return form
+
+
+def followup_filed(ids):
+    filed = followup(ids)
+    filed.state, filed.submitted_at = FollowUpState.submitted, datetime(2027, 5, 2, 9)
+    filed.submitted_by_id = ids["applicant_id"]
+
+
+def proposal_withdrawn(ids):
+    """The world's label has a proposal waiting: one at a time, so it is withdrawn first."""
+    get(CertificateProposal, ids["proposal_id"]).state = ProposalState.withdrawn
+
+
+def followup_flagged(ids):
+    proposal_withdrawn(ids)
+    followup(ids).flagged_at = datetime(2027, 7, 1)
+
+
+def report_received(ids):
+    """A second report on the world's label, just received (the world's is already asked)."""
+    certificate = rows(Certificate, number=ids["number"])[0]
+    fresh = reports.file_report(certificate, text="Aucun bilan publié.", sender="192.0.2.9")
+    db.session.flush()
+    return {"report_id": fresh.id}
 
 
 EFFECTS: list[Effect] = [
@@ -1279,6 +1325,84 @@ EFFECTS: list[Effect] = [
         "/certificats/{number}/reedition",
         {"reason": "Adresse corrigée."},
         lambda ids: certificate(ids).superseded_by_id is not None,
+    ),
+    # --- reports from the public ---
+    Effect(
+        "file a report",
+        "anonymous",
+        "/signalements/{number}",
+        {"text": "L'assemblée générale ne s'est pas tenue depuis deux ans."},
+        lambda ids: count(Report) == 2,
+    ),
+    Effect(
+        "ask the structure about a report",
+        "secretariat",
+        "/secretariat/signalements/{report_id}/question",
+        {"question": "Quand s'est tenue votre dernière AG ?"},
+        lambda ids: report(ids).state is ReportState.asked,
+        setup=report_received,
+    ),
+    Effect(
+        "answer a report",
+        "applicant",
+        "/signalements/{report_id}/reponse",
+        {"answer": "Le 28 novembre : procès-verbal joint."},
+        lambda ids: report(ids).state is ReportState.answered,
+    ),
+    Effect(
+        "dismiss a report",
+        "secretariat",
+        "/secretariat/signalements/{report_id}/classement",
+        {"reason": "L'AG s'est tenue."},
+        lambda ids: report(ids).state is ReportState.dismissed,
+    ),
+    Effect(
+        "propose a suspension from a report",
+        "secretariat",
+        "/secretariat/signalements/{report_id}/suspension",
+        {"report": "Aucune AG depuis 2024 : suspension proposée."},
+        lambda ids: report(ids).state is ReportState.proposed,
+        setup=proposal_withdrawn,
+    ),
+    # --- annual follow-ups ---
+    Effect(
+        "draw the verification sample",
+        "secretariat",
+        "/secretariat/suivis/echantillon",
+        {},
+        lambda ids: count(SampleDraw) == 1,
+    ),
+    Effect(
+        "file a follow-up",
+        "applicant",
+        "/suivis/{followup_id}",
+        followup_form,
+        lambda ids: followup(ids).state is FollowUpState.submitted,
+        files=True,
+    ),
+    Effect(
+        "accept a follow-up",
+        "secretariat",
+        "/suivis/{followup_id}/acceptation",
+        {},
+        lambda ids: followup(ids).state is FollowUpState.accepted,
+        setup=followup_filed,
+    ),
+    Effect(
+        "ask for a follow-up's complements",
+        "secretariat",
+        "/suivis/{followup_id}/complements",
+        {"reason": "Les comptes signés."},
+        lambda ids: followup(ids).state is FollowUpState.incomplete,
+        setup=followup_filed,
+    ),
+    Effect(
+        "propose a suspension from a follow-up",
+        "secretariat",
+        "/suivis/{followup_id}/suspension",
+        {"report": "Suivi non déposé malgré trois rappels."},
+        lambda ids: followup(ids).proposal_id is not None,
+        setup=followup_flagged,
     ),
 ]
 
