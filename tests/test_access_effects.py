@@ -14,7 +14,6 @@ new objects for its URL and form.
 """
 
 import io
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -86,58 +85,12 @@ pytestmark = pytest.mark.keep_database
 
 # --- the world, restored before each test (every test here posts) ----------------------------
 
-# The world's database as sqlite3 saved it once a module (a copy in memory), by `world_rows`.
-_SAVED: dict[int, sqlite3.Connection] = {}
-
-
-def _restore(app, rows) -> None:
-    """Put the world back as `tests.factories.restore` does, for less: every test here needs
-    it, and row by row it costs more than most requests. On SQLite, the database's pages saved
-    after the first restore are copied back (sqlite3's online backup); on PostgreSQL, the same
-    statements as `restore`'s in three round trips instead of one per table."""
-    from cdess.charter import services as charter_services
-
-    # As `wipe` does: the database changes behind the application's back.
-    charter_services._scoring_cache.clear()
-    app.extensions.pop("registry_cache", None)
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            _restore_postgresql(conn, rows)
-            return
-        if conn.dialect.name == "sqlite" and id(rows) in _SAVED:
-            _SAVED[id(rows)].backup(conn.connection.driver_connection)
-            return
-    restore(app, rows)
-    if db.engine.dialect.name == "sqlite":
-        saved = _SAVED.setdefault(id(rows), sqlite3.connect(":memory:"))
-        with db.engine.connect() as conn:
-            conn.connection.driver_connection.backup(saved)
-
-
-def _restore_postgresql(conn, rows) -> None:
-    """`restore` on PostgreSQL: one script of DELETEs (children first), an INSERT a table, one
-    SELECT moving every sequence past its ids. Names come from our own metadata."""
-    tables = db.metadata.sorted_tables
-    conn.exec_driver_sql("".join(f'DELETE FROM "{t.name}";' for t in reversed(tables)))
-    for table in tables:
-        if rows.get(table.name):
-            conn.execute(table.insert(), rows[table.name])
-    moves = [
-        f"setval(pg_get_serial_sequence('\"{t.name}\"', '{c.name}'), "
-        f'COALESCE((SELECT MAX("{c.name}") FROM "{t.name}"), 0) + 1, false)'
-        for t in tables
-        for c in t.primary_key.columns
-        if c.autoincrement is True or (c.autoincrement == "auto" and c.type.python_type is int)
-    ]
-    if moves:
-        conn.exec_driver_sql("SELECT " + ", ".join(moves))
-
 
 @pytest.fixture
 def world(app, world_rows):
     """The users and ids of `tests/test_access.py`'s world, restored (its files too)."""
     rows, users, ids = world_rows
-    _restore(app, rows)
+    restore(app, rows)
     uploads = Path(app.config["UPLOAD_DIR"])  # a folder per test
     uploads.mkdir(parents=True, exist_ok=True)
     for document in rows["application_document"]:
@@ -587,11 +540,6 @@ def followup_filed(ids):
     filed = followup(ids)
     filed.state, filed.submitted_at = FollowUpState.submitted, datetime(2027, 5, 2, 9)
     filed.submitted_by_id = ids["applicant_id"]
-
-
-def proposal_withdrawn(ids):
-    """The world's label has a proposal waiting: one at a time, so it is withdrawn first."""
-    get(CertificateProposal, ids["proposal_id"]).state = ProposalState.withdrawn
 
 
 def followup_flagged(ids):
