@@ -241,7 +241,7 @@ def test_a_ballot_is_answered_with_the_whole_panel_when_more_changed(
 
 def test_a_proxy_holder_gets_the_whole_panel(app, client, login, council, files, planned):
     """Holding a proxy, one's panel has two ballot forms: the answer is the whole panel."""
-    items, _giver, holder = open_with_a_proxy(client, login, council, files, planned)
+    items, _giver, _holder = open_with_a_proxy(client, login, council, files, planned)
     shown = client.get(f"/seances/{planned.id}/direct/etat").headers["ETag"]
     answer = scripted_ballot(client, items[0], "pour", shown)
     assert "data-live-summary" in html(answer)
