@@ -63,6 +63,10 @@ MODULES = {
             "tests/sessions/test_rules_edges.py",
         ],
     ),
+    "charts": (
+        "cdess/dashboard/charts.py",
+        ["tests/dashboard/test_charts.py", "tests/dashboard/test_charts_golden.py"],
+    ),
     "scoring": (
         "cdess/charter/scoring.py",
         [

@@ -47,8 +47,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.audit.views import bp as audit_bp
     from cdess.certificates.views import bp as certificates_bp
     from cdess.charter.views import bp as charter_bp
+    from cdess.dashboard.views import bp as dashboard_bp
     from cdess.followups.label import bp as label_bp
     from cdess.followups.views import bp as followups_bp
+    from cdess.opendata.views import bp as opendata_bp
     from cdess.reports.views import bp as reports_bp
     from cdess.sessions.views import bp as sessions_bp
     from cdess.structures.views import bp as structures_bp
@@ -70,6 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         label_bp,
         followups_bp,
         reports_bp,
+        dashboard_bp,
+        opendata_bp,
         audit_bp,
     ):
         app.register_blueprint(blueprint)

@@ -42,6 +42,13 @@ application_page = _signals.signal(
     dict of what it adds (the certificates: the label's certificate, status and proposal).""",
 )
 
+assessment_result = _signals.signal(
+    "assessment-result",
+    doc="""A self-assessment's result page is drawn (sender: the assessment). Each receiver
+    returns a dict of what it adds (the open data: `peer_groups`, the scores of the labelled
+    structures of the same family and of the same EPCI, for `assessments.peers`).""",
+)
+
 
 def gathered(signal, sender, **kwargs) -> dict:
     """The receivers' dicts merged: what a page adds from the domains above it."""

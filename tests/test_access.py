@@ -100,6 +100,9 @@ MATRIX = [
     ("GET", "/admin/colleges/{college_id}", staff_only()),
     ("POST", "/admin/colleges/{college_id}", staff_only(302)),
     ("GET", "/structures/", staff_only()),
+    # The secretariat's exports (CSV, Excel) of its lists, with the lists' filters.
+    ("GET", "/structures/export.csv", staff_only()),
+    ("GET", "/structures/export.xlsx?family=%00&epci=9" + "9" * 30, staff_only()),
     ("GET", "/structures/mes-structures", expect(200, anonymous=302)),
     ("GET", "/structures/nouvelle", expect(403, anonymous=302, applicant=200, other_applicant=200)),
     (
@@ -137,6 +140,8 @@ MATRIX = [
         expect(403, anonymous=302, applicant=302),
     ),
     ("GET", "/secretariat/signatures", staff_only()),
+    ("GET", "/secretariat/signatures.csv", staff_only()),
+    ("GET", "/secretariat/signatures.xlsx", staff_only()),
     ("POST", "/secretariat/signatures/{signature_id}/suspendre", staff_only(302)),
     ("POST", "/secretariat/signatures/{signature_id}/retablir", staff_only(302)),
     ("GET", "/secretariat/charte", staff_only()),
@@ -260,6 +265,8 @@ MATRIX = [
     ("POST", "/candidatures/{submitted_id}/reponses/GOV-01", staff_only(400)),  # no decision
     ("POST", "/candidatures/{submitted_id}/reponses", staff_only(302)),
     ("GET", "/secretariat/candidatures", staff_only()),
+    ("GET", "/secretariat/candidatures.csv?state=x&kind=%01&q=%25_", staff_only()),
+    ("GET", "/secretariat/candidatures.xlsx", staff_only()),
     ("GET", "/autodiagnostic", expect(200)),
     ("POST", "/autodiagnostic", expect(422)),  # every question must be answered
     # Sessions: the secretariat plans; members sit; voting members vote; the president (or
@@ -304,6 +311,13 @@ MATRIX = [
     ("POST", "/seances/points/{item_id}/annulation-vote", presiding(302)),  # refused: not open
     ("POST", "/seances/{session_id}/cloture", presiding(302)),
     ("GET", "/seances/{session_id}/proces-verbal.pdf", sitting(404)),  # no minutes yet
+    ("GET", "/seances/{session_id}/votes.csv", presiding()),  # its closed votes: none yet
+    ("GET", "/seances/{session_id}/votes.xlsx", presiding()),
+    (
+        "GET",
+        "/seances/999999/votes.csv",
+        expect(403, anonymous=302, president=404, secretariat=404, admin=404),
+    ),
     # The room: the attendance sheet, the members' self check-in by the screen's code, the
     # screen, the president's paper ballots. The world's session is not open: 404 or 409.
     ("GET", "/seances/{session_id}/presences", presiding(404)),
@@ -331,6 +345,8 @@ MATRIX = [
     # Certificates: the secretariat issues and manages; the structure downloads its own;
     # anyone verifies and reads the registry.
     ("GET", "/certificats", staff_only()),
+    ("GET", "/certificats.csv?statut=%00&q=" + "9" * 200, staff_only()),
+    ("GET", "/certificats.xlsx", staff_only()),
     ("POST", "/candidatures/{application_id}/certificat", staff_only(302)),  # not granted
     ("POST", "/seances/{session_id}/certificats", staff_only(302)),  # nothing granted
     ("GET", "/seances/{session_id}/certificats", staff_only()),  # what the batch issued
@@ -353,6 +369,19 @@ MATRIX = [
     ("GET", "/registre", expect(200)),
     ("GET", "/registre.csv", expect(200)),
     ("GET", "/registre.json", expect(200)),
+    # Open data: each Table Schema at the path it names, the public statistics.
+    ("GET", "/registre.schema.json", expect(200)),
+    ("GET", "/statistiques.schema.json", expect(200)),
+    ("GET", "/inconnu.schema.json", expect(404)),
+    ("GET", "/statistiques.csv", expect(200)),
+    ("GET", "/statistiques.json", expect(200)),
+    # The dashboard (secretariat, president, council members) and its charts' CSV; the public
+    # statistics.
+    ("GET", "/tableau-de-bord", sitting()),
+    ("GET", "/tableau-de-bord?debut=2025&fin=2020&famille=x&epci=%00", sitting()),
+    ("GET", "/tableau-de-bord/familles.csv", sitting()),
+    ("GET", "/tableau-de-bord/inconnu.csv", sitting(404)),
+    ("GET", "/statistiques", expect(200)),
     # Reports from the public: anyone files one; the secretariat handles them; the reported
     # structure's people answer the question put to them (the world's report is asked).
     ("GET", "/signalements/{number}", expect(200)),
@@ -372,6 +401,8 @@ MATRIX = [
     # Annual follow-ups: the structure's people file theirs; the secretariat's queue, decisions,
     # suspension proposal and yearly sample (the world's follow-up is due: nothing to decide).
     ("GET", "/secretariat/suivis", staff_only()),
+    ("GET", "/secretariat/suivis.csv", staff_only()),
+    ("GET", "/secretariat/suivis.xlsx?etat=accepted&famille=x&epci=%00", staff_only()),
     ("GET", "/secretariat/suivis?etat=%00&famille=x&epci=99999999999&page=-1", staff_only()),
     ("POST", "/secretariat/suivis/echantillon", staff_only(302)),
     ("GET", "/suivis/{followup_id}", owner_or_staff()),

@@ -24,6 +24,8 @@ LAYERS = (
     ("sessions",),
     ("certificates",),
     ("followups", "reports"),
+    ("opendata",),
+    ("dashboard",),  # reads every domain below it
     ("demo", "cli", "models", "__init__"),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

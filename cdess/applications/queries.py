@@ -1,7 +1,10 @@
 """What the applications' pages read: the secretariat's queue with its counts, and everything
 an application's page shows, by what the reader may see (the view says who reads)."""
 
+from collections.abc import Iterator
+
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import case, func, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -12,6 +15,7 @@ from cdess.assessments.models import Assessment, AssessmentStatus
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights
 from cdess.structures.models import Family, Structure
+from cdess.web import spreadsheet
 from cdess.web.queries import escape_like, paginate
 
 # What the secretariat acts on comes first: files waiting for admissibility, then those to put
@@ -51,10 +55,8 @@ def structure_search(text: str):
     return or_(*conditions)
 
 
-def queue(filters: dict[str, str]):
-    """The page of applications the filters keep, what needs action first (`QUEUE_ORDER`), and
-    their count per state; the counts ignore the state filter, so that each tab says what it
-    would show."""
+def _queue_conditions(filters: dict[str, str]) -> list:
+    """The queue's filters but its state: family, EPCI, kind and the structure searched."""
     conditions = []
     if filters["family"] in {f.value for f in Family}:
         conditions.append(Structure.family == Family(filters["family"]))
@@ -64,7 +66,13 @@ def queue(filters: dict[str, str]):
         conditions.append(Application.kind == Kind(filters["kind"]))
     if (searched := structure_search(filters.get("q", ""))) is not None:
         conditions.append(searched)
-    counts_stmt = db.select(Application.state, func.count()).join(Structure).where(*conditions)
+    return conditions
+
+
+def queue_list(filters: dict[str, str]):
+    """The applications the filters keep, what needs action first (`QUEUE_ORDER`), with their
+    structure and session; runs nothing."""
+    conditions = _queue_conditions(filters)
     if filters["state"] in {s.value for s in State}:
         conditions.append(Application.state == State(filters["state"]))
     rank = case(
@@ -72,16 +80,85 @@ def queue(filters: dict[str, str]):
         else_=len(QUEUE_ORDER),
     )
     closed_since = case((Application.state.in_(CLOSED), Application.updated_at), else_=None)
-    stmt = (
+    return (
         db.select(Application)
         .join(Structure)
         .where(*conditions)
         .options(contains_eager(Application.structure), selectinload(Application.session))
         .order_by(rank, closed_since.desc(), Application.updated_at, Application.id)
     )
-    counts = dict(db.session.execute(counts_stmt.group_by(Application.state)).all())
-    page = paginate(stmt)
+
+
+def queue(filters: dict[str, str]):
+    """The page of applications the filters keep (`queue_list`), and their count per state;
+    the counts ignore the state filter, so that each tab says what it would show."""
+    counts_stmt = (
+        db.select(Application.state, func.count())
+        .join(Structure)
+        .where(*_queue_conditions(filters))
+        .group_by(Application.state)
+    )
+    counts = dict(db.session.execute(counts_stmt).all())
+    page = paginate(queue_list(filters))
     return page, counts
+
+
+def _score(result: dict | None) -> float | None:
+    return result.get("overall") if result else None
+
+
+def _yes_no(result: dict | None) -> str:
+    if not result:
+        return ""
+    return _("oui") if result.get("eligible") else _("non")
+
+
+def queue_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
+    """The queue as a spreadsheet: its header, and every application the filters keep
+    (`queue_list`), in its order, read lazily."""
+    header = [
+        _("N° du dossier"),
+        _("Structure"),
+        _("SIRET"),
+        _("RNA"),
+        _("Famille"),
+        _("Code EPCI"),
+        _("EPCI"),
+        _("Type"),
+        _("État"),
+        _("Auto-évaluation (score)"),
+        _("Auto-évaluation éligible"),
+        _("Résultat vérifié (score)"),
+        _("Résultat vérifié éligible"),
+        _("Séance"),
+        _("Déposé le"),
+        _("Dans cet état depuis le"),
+    ]
+
+    def rows() -> Iterator[list]:
+        for a in spreadsheet.each(queue_list(filters), Application.id):
+            structure, epci = a.structure, a.structure.epci
+            self_assessed = a.snapshot.get("result") if a.snapshot else None
+            yield [
+                a.id,
+                structure.name,
+                structure.siret,
+                structure.rna,
+                structure.family.label,
+                structure.epci_code,
+                epci.name if epci else "",
+                a.kind.label,
+                a.state.label,
+                _score(self_assessed),
+                _yes_no(self_assessed),
+                _score(a.verified_result),
+                _yes_no(a.verified_result),
+                a.session_date,
+                spreadsheet.day(a.submitted_at),
+                spreadsheet.day(a.updated_at),
+            ]
+
+    return header, rows()
 
 
 def finished_assessments(structure_id: int) -> list[Assessment]:

@@ -29,7 +29,7 @@ from cdess.applications.permissions import (
 from cdess.assessments.models import Assessment
 from cdess.extensions import db, limiter
 from cdess.structures.models import Structure
-from cdess.web import TOO_LARGE_HANDLERS
+from cdess.web import TOO_LARGE_HANDLERS, spreadsheet
 from cdess.web.forms import strip
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
@@ -467,16 +467,20 @@ def checklist(application_id: int):
     return _back(application, "verification")
 
 
-@bp.get("/secretariat/candidatures")
-@permission_required(can_review_applications)
-def queue():
-    filters = {
+def _queue_filters() -> dict[str, str]:
+    return {
         "state": query_arg("state"),
         "family": query_arg("family"),
         "epci": query_arg("epci"),
         "kind": query_arg("kind"),
         "q": query_arg("q", queries.SEARCH_LENGTH),
     }
+
+
+@bp.get("/secretariat/candidatures")
+@permission_required(can_review_applications)
+def queue():
+    filters = _queue_filters()
     page, counts = queries.queue(filters)
     return render_template(
         "applications/queue.html",
@@ -486,3 +490,11 @@ def queue():
         states=list(State),
         kinds=list(Kind),
     )
+
+
+@bp.get("/secretariat/candidatures.<any(csv, xlsx):fmt>")
+@permission_required(can_review_applications)
+def queue_export(fmt: str):
+    """The queue as a spreadsheet, with the queue's filters."""
+    header, rows = queries.queue_export(_queue_filters())
+    return spreadsheet.answer(fmt, "candidatures", header, rows)

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from cdess import signals
-from cdess.assessments import queries, services
+from cdess.assessments import peers, queries, services
 from cdess.assessments.models import Assessment
 from cdess.assessments.permissions import (
     can_fill_assessment,
@@ -214,15 +214,26 @@ def _result_context(assessment: Assessment) -> dict:
     }
 
 
+def _peers(assessment: Assessment, data: dict) -> list[peers.GroupComparison]:
+    """The structure's principle scores beside the medians of its labelled peers, by family and
+    by EPCI (the domains above send their scores; groups under 5 are only named)."""
+    groups = signals.gathered(signals.assessment_result, assessment).get("peer_groups", [])
+    principles = [(p["code"], p["title"], p["score"]) for p in data["principles"]]
+    return [peers.compare_group(kind, name, principles, scores) for kind, name, scores in groups]
+
+
 @bp.get("/auto-evaluations/<int:assessment_id>")
 @permission_required(authenticated)
 def result(assessment_id: int):
     assessment = _load(assessment_id)
+    context = _result_context(assessment)
     return render_template(
         "assessments/result.html",
         editable=can_fill_assessment(current_user, assessment),
         missing=services.missing(assessment),
-        **_result_context(assessment),
+        peer_groups=_peers(assessment, context["data"]),
+        peer_floor=peers.MIN_GROUP,
+        **context,
     )
 
 

@@ -4,7 +4,8 @@ public registry of labelled structures and its open data."""
 from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy.orm import joinedload
+from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager, joinedload, undefer
 
 from cdess import territories
 from cdess.applications.models import Application, State
@@ -14,6 +15,7 @@ from cdess.certificates.models import CertificateStatus as Status
 from cdess.extensions import db
 from cdess.sessions.models import CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
+from cdess.web import spreadsheet
 from cdess.web.queries import paginate
 from cdess.web.urls import external_url
 
@@ -41,14 +43,82 @@ FIELDS = (
 # --- the secretariat ---------------------------------------------------------------------------
 
 
-def certificates_page(status: str = "", text: str = ""):
-    """One page of certificates, newest first, of that status when it is one (any otherwise)
-    and matching the free text (`services.search`)."""
-    stmt = db.select(Certificate).join(Structure).order_by(Certificate.id.desc())
+def certificates_list(status: str = "", text: str = ""):
+    """The certificates, newest first, of that status when it is one (any otherwise) and
+    matching the free text (`services.search`), with their structure and snapshot; runs
+    nothing."""
+    stmt = (
+        db.select(Certificate)
+        .join(Structure)
+        .options(contains_eager(Certificate.structure), undefer(Certificate.snapshot))
+        .order_by(Certificate.id.desc())
+    )
     if status in {s.value for s in Status}:
         stmt = stmt.filter(Certificate.status == Status(status))
-    stmt = services.search(stmt, text)
-    return paginate(stmt)
+    return services.search(stmt, text)
+
+
+def certificates_page(status: str = "", text: str = ""):
+    """One page of the secretariat's list (`certificates_list`)."""
+    return paginate(certificates_list(status, text))
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+def certificates_export(status: str = "", text: str = "") -> tuple[list[str], Iterator[list]]:
+    """The secretariat's list as a spreadsheet: its header, and every certificate the filters
+    keep (`certificates_list`), newest first, read lazily. The structure's name and scores are
+    the certificate's (as issued), its identifiers and territory the structure's today."""
+    header = [
+        _("Numéro"),
+        _("Structure"),
+        _("SIRET"),
+        _("SIREN"),
+        _("RNA"),
+        _("Famille"),
+        _("Code EPCI"),
+        _("EPCI"),
+        _("Décision du"),
+        _("Valable du"),
+        _("Valable jusqu'au"),
+        _("Statut"),
+        _("Motif du statut"),
+        _("Statut depuis le"),
+        _("Délivré le"),
+        _("Score global vérifié"),
+        _("Version de la charte"),
+    ]
+
+    def rows() -> Iterator[list]:
+        for c in spreadsheet.each(certificates_list(status, text), Certificate.id):
+            structure, snapshot = c.structure, c.snapshot or {}
+            epci = structure.epci
+            yield [
+                c.number,
+                snapshot.get("structure", structure.name),
+                structure.siret,
+                structure.siren,
+                structure.rna,
+                structure.family.label,
+                structure.epci_code,
+                epci.name if epci else "",
+                _day(snapshot.get("decision_date")),
+                c.valid_from,
+                c.valid_until,
+                c.status.label,
+                c.status_reason,
+                c.status_date,
+                spreadsheet.day(c.issued_at),
+                snapshot.get("overall"),
+                snapshot.get("charter_version"),
+            ]
+
+    return header, rows()
 
 
 def awaiting_issue() -> list[tuple[Application, date]]:

@@ -109,18 +109,31 @@ def _zip_response(certificates: list[Certificate], name: str):
 # --- secretariat ------------------------------------------------------------------------------
 
 
+def _list_filters() -> dict[str, str]:
+    return {"statut": query_arg("statut"), "q": query_arg("q")}
+
+
 @bp.get("/certificats")
 @permission_required(can_list_certificates)
 def index():
-    status = query_arg("statut")
+    filters = _list_filters()
     return render_template(
         "certificates/index.html",
-        page=queries.certificates_page(status, query_arg("q")),
+        page=queries.certificates_page(filters["statut"], filters["q"]),
         waiting=queries.awaiting_issue(),
         sessions=queries.sessions_to_issue(),
-        filters={"statut": status, "q": query_arg("q")},
+        filters=filters,
         statuses=list(Status),
     )
+
+
+@bp.get("/certificats.<any(csv, xlsx):fmt>")
+@permission_required(can_list_certificates)
+def export(fmt: str):
+    """The certificates as a spreadsheet, with the list's filters."""
+    filters = _list_filters()
+    header, rows = queries.certificates_export(filters["statut"], filters["q"])
+    return spreadsheet.answer(fmt, "certificats", header, rows)
 
 
 # Issuing refused: by the rules, or because another agent issued the same certificate first.

@@ -40,6 +40,7 @@ from cdess.charter.permissions import can_edit_charter, can_manage_signatures, c
 from cdess.charter.versions import Change
 from cdess.extensions import db
 from cdess.structures.models import Structure
+from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry, everyone
 from cdess.web.permissions import authenticated, permission_required, require
 
@@ -125,6 +126,14 @@ def signatures():
     return render_template(
         "charter/signatures.html", signatures=rows, standings=standings, form=ReasonForm()
     )
+
+
+@bp.get("/secretariat/signatures.<any(csv, xlsx):fmt>")
+@permission_required(can_manage_signatures)
+def signatures_export(fmt: str):
+    """Every signature as a spreadsheet (the page shows the latest; it has no filter)."""
+    header, rows = queries.signatures_export(date.today())
+    return spreadsheet.answer(fmt, "signatures-charte", header, rows)
 
 
 @bp.post("/secretariat/signatures/<int:signature_id>/suspendre")

@@ -1,11 +1,15 @@
 """What the follow-up pages read."""
 
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
 from sqlalchemy import case
 from sqlalchemy.orm import selectinload
 
 from cdess.extensions import db
 from cdess.followups.models import FollowUp, FollowUpState
 from cdess.structures.models import Family, Structure
+from cdess.web import spreadsheet
 from cdess.web.queries import paginate
 
 # The queue's states, in the order they come: late first, then what waits for the
@@ -18,9 +22,9 @@ QUEUE_STATES = (
 )
 
 
-def queue_page(filters: dict[str, str]):
+def queue_list(filters: dict[str, str]):
     """The secretariat's queue: flagged first, then by state (`QUEUE_STATES`) and day; filtered
-    by state (accepted ones too when asked), ESS family and EPCI."""
+    by state (accepted ones too when asked), ESS family and EPCI; runs nothing."""
     states = [s for s in FollowUpState if s.value == filters.get("etat")] or list(QUEUE_STATES)
     stmt = (
         db.select(FollowUp)
@@ -35,8 +39,58 @@ def queue_page(filters: dict[str, str]):
     rank = case(
         *((FollowUp.state == s, n) for n, s in enumerate(QUEUE_STATES)), else_=len(QUEUE_STATES)
     )
-    stmt = stmt.order_by(FollowUp.flagged_at.is_(None), rank, FollowUp.anniversary, FollowUp.id)
-    return paginate(stmt)
+    return stmt.order_by(FollowUp.flagged_at.is_(None), rank, FollowUp.anniversary, FollowUp.id)
+
+
+def queue_page(filters: dict[str, str]):
+    """One page of the secretariat's queue (`queue_list`)."""
+    return paginate(queue_list(filters))
+
+
+def queue_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
+    """The queue as a spreadsheet: its header, and every follow-up the filters keep
+    (`queue_list`), in its order, read lazily."""
+    header = [
+        _("Structure"),
+        _("SIRET"),
+        _("RNA"),
+        _("Famille"),
+        _("Code EPCI"),
+        _("EPCI"),
+        _("Certificat"),
+        _("Échéance"),
+        _("État"),
+        _("Signalé le"),
+        _("Échantillon"),
+        _("Critères éliminatoires déclarés non respectés"),
+        _("Déposé le"),
+        _("Décidé le"),
+        _("Motif"),
+    ]
+
+    def rows() -> Iterator[list]:
+        for f in spreadsheet.each(queue_list(filters), FollowUp.id):
+            structure = f.structure
+            epci = structure.epci
+            yield [
+                structure.name,
+                structure.siret,
+                structure.rna,
+                structure.family.label,
+                structure.epci_code,
+                epci.name if epci else "",
+                f.certificate.number,
+                f.anniversary,
+                f.state.label,
+                spreadsheet.day(f.flagged_at),
+                _("oui") if f.sample else _("non"),
+                ", ".join(f.failing),
+                spreadsheet.day(f.submitted_at),
+                spreadsheet.day(f.decided_at),
+                f.reason,
+            ]
+
+    return header, rows()
 
 
 def counts() -> dict[FollowUpState, int]:

@@ -36,6 +36,7 @@ from cdess.followups.permissions import (
     can_view_followup,
 )
 from cdess.structures.models import Family
+from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
@@ -84,6 +85,14 @@ def queue(code: int = 200, sample_error: str = ""):
         sample_error=sample_error,
         can_draw=can_draw_sample(current_user),
     ), code
+
+
+@bp.get("/secretariat/suivis.<any(csv, xlsx):fmt>")
+@permission_required(can_list_followups)
+def queue_export(fmt: str):
+    """The queue as a spreadsheet, with the queue's filters."""
+    header, rows = queries.queue_export(_filters())
+    return spreadsheet.answer(fmt, "suivis-annuels", header, rows)
 
 
 @bp.post("/secretariat/suivis/echantillon")

@@ -36,6 +36,12 @@ def can_preside(user, session=None) -> bool:
     return is_staff(user) or (_signed_in(user) and user.is_president)
 
 
+def can_export_votes(user, session=None) -> bool:
+    """Whoever presides (the president, the secretariat) exports a session's votes: who voted
+    what on its open votes, the totals of its secret ballots."""
+    return can_preside(user, session)
+
+
 def can_cast_deciding_vote(user, session=None) -> bool:
     """On a tie in an open vote, only the president decides."""
     return _signed_in(user) and user.is_president

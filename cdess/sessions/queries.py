@@ -4,15 +4,20 @@ The live panel is asked for every two seconds by every member in the room: its v
 ETag) is one statement, and the panel itself a bounded number whatever the agenda's length
 (the items come with what they name: file, structure, proposal, minutes, rapporteur)."""
 
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application
 from cdess.extensions import db
+from cdess.sessions import minutes, services
 from cdess.sessions.models import (
     AgendaItem,
     BallotReceipt,
+    Choice,
     CouncilSession,
     Proxy,
     Vote,
@@ -105,3 +110,59 @@ def live_version(session_id: int, user_id: int | None, presides: bool) -> str | 
     moment = "".join(c for c in str(latest) if c.isdigit())[8:] if latest is not None else "0"
     who = ("p" if presides else "m") + (str(user_id) if user_id is not None else "")
     return f"s{session_id}-r{revision}-{who}-b{cast}.{received}.{moment}"
+
+
+def votes_export(session_id: int) -> tuple[list[str], Iterator[list]]:
+    """The session's closed votes as a spreadsheet, in the agenda's order, from what each vote
+    recorded at its close (as the minutes print it, `minutes.item_data`): an open vote gives a
+    row per ballot (the member, who cast it when a proxy did, the choice, whether whoever
+    presided entered it); a secret ballot gives only its totals, a row per choice with no
+    member — its choices are never read. « Voix » is the number of votes a row stands for, so
+    that a pivot table adds them up the same way for both."""
+    header = [
+        _("N° du point"),
+        _("Objet"),
+        _("Scrutin"),
+        _("Membre"),
+        _("Voté par"),
+        _("Choix"),
+        _("Voix"),
+        _("Bulletin"),
+        _("Décision"),
+    ]
+
+    def rows() -> Iterator[list]:
+        # Read when the rows are: a streamed response reads them after its request's session.
+        session = db.session.get(CouncilSession, session_id)
+        president = services.president()
+        for item in session.items if session else ():
+            if not item.kind.voted or item.vote_status is not VoteStatus.closed:
+                continue
+            data = minutes.item_data(item, president.id if president else None)
+            decision = data["outcome"]
+            if data["casting_vote"]:
+                decision = _(
+                    "%(d)s (voix prépondérante du président : %(c)s)",
+                    d=decision,
+                    c=data["casting_vote"],
+                )
+            start = [data["position"], data["structure"]]
+            if item.secret:
+                for choice in Choice:
+                    count = data["counts"].get(choice.value, 0)
+                    yield [*start, _("secret"), "", "", choice.label, count, "", decision]
+                continue
+            for vote in data["votes"]:
+                by = vote["cast_by"] if vote["cast_by"] != vote["member"] else ""
+                yield [
+                    *start,
+                    _("public"),
+                    vote["member"],
+                    by,
+                    vote["choice"],
+                    1,
+                    vote["entered"],
+                    decision,
+                ]
+
+    return header, rows()

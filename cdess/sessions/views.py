@@ -37,6 +37,7 @@ from cdess.sessions.models import (
 from cdess.sessions.permissions import (
     can_cast_deciding_vote,
     can_check_in,
+    can_export_votes,
     can_plan_sessions,
     can_preside,
     can_sit,
@@ -44,6 +45,7 @@ from cdess.sessions.permissions import (
     can_write_report,
     is_council_member,
 )
+from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required, require
 from cdess.web.queries import form_int
@@ -51,6 +53,7 @@ from cdess.web.queries import form_int
 bp = Blueprint("sessions", __name__)
 add_entry(bp, "sessions.index", _l("Séances"), can_plan_sessions, order=90)
 add_entry(bp, "sessions.members", _l("Espace du conseil"), is_council_member, order=120)
+bp.add_app_template_global(can_export_votes, "can_export_votes")
 
 
 @bp.app_template_filter()
@@ -320,6 +323,16 @@ def remove(item_id: int):
         target,
         _("Dossier retiré de l'ordre du jour, reporté à une séance suivante."),
     )
+
+
+@bp.get("/seances/<int:session_id>/votes.<any(csv, xlsx):fmt>")
+@permission_required(can_export_votes)
+def votes_export(session_id: int, fmt: str):
+    """The session's closed votes as a spreadsheet: who voted what on its open votes, only the
+    totals of its secret ballots."""
+    session = _session(session_id)
+    header, rows = queries.votes_export(session.id)
+    return spreadsheet.answer(fmt, f"votes-seance-{session.starts_at:%Y-%m-%d}", header, rows)
 
 
 @bp.get("/secretariat/reglement")

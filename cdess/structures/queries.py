@@ -1,11 +1,16 @@
 """What pages and notices read about structures."""
 
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
 from sqlalchemy import func, or_
 
 from cdess import territories
 from cdess.accounts.models import User
 from cdess.extensions import db
+from cdess.structures.identity import LEGAL_FORMS
 from cdess.structures.models import Family, Membership, Structure
+from cdess.web import spreadsheet
 from cdess.web.queries import escape_like, paginate
 
 
@@ -21,9 +26,9 @@ def people(structure_id: int) -> list[User]:
     )
 
 
-def structures_page(filters: dict[str, str]):
+def structures(filters: dict[str, str]):
     """The secretariat's list of structures by name, found by name or identifier (SIRET,
-    SIREN, RNA), EPCI, family and commune."""
+    SIREN, RNA), EPCI, family and commune; runs nothing."""
     stmt = db.select(Structure).order_by(func.lower(Structure.name), Structure.id)
     if filters["q"]:
         like = "%" + escape_like(filters["q"].lower()) + "%"
@@ -42,4 +47,56 @@ def structures_page(filters: dict[str, str]):
         stmt = stmt.where(Structure.family == Family(filters["family"]))
     if territories.commune(filters["commune"]):
         stmt = stmt.where(Structure.commune_code == filters["commune"])
-    return paginate(stmt)
+    return stmt
+
+
+def structures_page(filters: dict[str, str]):
+    """One page of the secretariat's list (`structures`)."""
+    return paginate(structures(filters))
+
+
+def export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
+    """The secretariat's list as a spreadsheet: its header, and every structure the filters
+    keep (`structures`), in its order, read lazily."""
+    header = [
+        _("Nom"),
+        _("Famille"),
+        _("Code forme juridique"),
+        _("Forme juridique"),
+        _("SIRET"),
+        _("SIREN"),
+        _("RNA"),
+        _("Adresse"),
+        _("Code commune"),
+        _("Commune"),
+        _("Code EPCI"),
+        _("EPCI"),
+        _("Salariés"),
+        _("Année de création"),
+        _("Site web"),
+        _("Inscrite le"),
+    ]
+
+    def rows() -> Iterator[list]:
+        for s in spreadsheet.each(structures(filters), Structure.id):
+            commune, epci = s.commune, s.epci
+            yield [
+                s.name,
+                s.family.label,
+                s.legal_form,
+                LEGAL_FORMS.get(s.legal_form, ("",))[0],
+                s.siret,
+                s.siren,
+                s.rna,
+                s.address,
+                s.commune_code,
+                commune.name if commune else "",
+                s.epci_code,
+                epci.name if epci else "",
+                s.employees,
+                s.year_founded,
+                s.website,
+                spreadsheet.day(s.created_at),
+            ]
+
+    return header, rows()

@@ -22,6 +22,7 @@ from cdess.structures.permissions import (
     can_list_structures,
     can_view_structure,
 )
+from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
@@ -39,17 +40,29 @@ for _name, _value in {
     bp.add_app_template_global(_value, _name)
 
 
-@bp.get("/")
-@permission_required(can_list_structures)
-def index():
-    filters = {
+def _list_filters() -> dict[str, str]:
+    return {
         "q": query_arg("q"),
         "epci": query_arg("epci"),
         "family": query_arg("family"),
         "commune": query_arg("commune"),
     }
+
+
+@bp.get("/")
+@permission_required(can_list_structures)
+def index():
+    filters = _list_filters()
     page = queries.structures_page(filters)
     return render_template("structures/index.html", page=page, filters=filters)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@permission_required(can_list_structures)
+def export(fmt: str):
+    """The list as a spreadsheet, with the list's filters."""
+    header, rows = queries.export(_list_filters())
+    return spreadsheet.answer(fmt, "structures", header, rows)
 
 
 @bp.get("/mes-structures")

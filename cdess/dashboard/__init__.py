@@ -1,0 +1,1 @@
+"""The dashboard of the secretariat and the council, and the public statistics."""
