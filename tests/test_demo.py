@@ -107,8 +107,15 @@ def test_demo_command_loads_once(app, demo_loaded):
     applications = list(db.session.execute(db.select(Application)).scalars())
     states = Counter(a.state.value for a in applications)
     assert set(states) == {s.value for s in State}
-    # Certified: the scenario's three, the follow-ups' two (one late, one due), the renewed one.
-    assert states["submitted"] == 4 and states["certified"] == 6
+    # Labels standing today: the scenario's three (one suspended), the follow-ups' two (one
+    # late, one due), the renewed one; the history's have all ended.
+    from cdess.certificates.models import Certificate, CertificateStatus
+
+    standing = Counter(
+        c.status for c in db.session.execute(db.select(Certificate)).scalars() if c.is_standing
+    )
+    assert standing == {CertificateStatus.valid: 5, CertificateStatus.suspended: 1}
+    assert states["submitted"] == 4
     assert audit.verify().intact
     for application in applications:
         assert evidence.missing_documents(application) == []
@@ -120,12 +127,13 @@ def test_demo_command_loads_once(app, demo_loaded):
     from cdess.sessions.models import CouncilSession, SessionStatus
 
     sessions = list(db.session.execute(db.select(CouncilSession).order_by("starts_at")).scalars())
-    assert [s.status for s in sessions] == [
+    assert [s.status for s in sessions[-3:]] == [
         SessionStatus.closed,
         SessionStatus.convened,
         SessionStatus.planned,
     ]
-    past, upcoming = sessions[0], sessions[1]
+    assert all(s.status is SessionStatus.closed for s in sessions[:-2])
+    past, upcoming = sessions[-3], sessions[-2]
     assert past.minutes_pdf.startswith(b"%PDF-") and all(i.result for i in past.items)
     assert {i.application.state for i in past.items} == {
         State.granted,
@@ -135,7 +143,7 @@ def test_demo_command_loads_once(app, demo_loaded):
     }
     # The council suspended a label on the secretariat's proposal, answered by the structure;
     # the verification page shows it with its history.
-    from cdess.certificates.models import CertificateStatus, StatusChange
+    from cdess.certificates.models import StatusChange
     from cdess.sessions.models import ItemKind
 
     (proposal_item,) = [i for i in past.items if i.kind is ItemKind.proposal]
@@ -215,7 +223,11 @@ def test_the_demo_tells_the_truth_about_the_charter(app, demo_loaded, client):
     # corrected on TER-01 and states the means of appeal.
     drafts = [a.assessment.eligible for a in by_state[State.draft]]
     assert drafts.count(False) == 1
-    (refused,) = by_state[State.not_admissible]
+    (refused,) = [
+        a
+        for a in by_state[State.not_admissible]
+        if "TER-01" in a.verified_result["failed_eliminatory"]
+    ]
     assert refused.verified_result["failed_eliminatory"] == ["TER-01"]
     assert refused.transitions[-1].reason.startswith("L'avis de situation SIRENE")
     corrected = [
@@ -263,9 +275,14 @@ def test_the_demo_s_decisions_are_in_an_intact_journal(app, demo_loaded, client,
     report = audit.verify()
     assert report.intact and report.anchors_checked >= 5  # minutes, 3 certificates, published
     past = db.session.execute(
-        db.select(CouncilSession).filter_by(status=SessionStatus.closed)
+        db.select(CouncilSession)
+        .filter_by(status=SessionStatus.closed)
+        .order_by(CouncilSession.starts_at.desc())
+        .limit(1)
     ).scalar_one()
-    (minutes_anchor,) = [a for a in audit.anchors() if a.source == "minutes"]
+    (minutes_anchor,) = [
+        a for a in audit.anchors() if a.source == "minutes" and a.reference == str(past.id)
+    ]
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(past.minutes_pdf)).pages)
     assert minutes_anchor.head in text.replace("\n", "")
     secretariat = db.session.execute(
@@ -273,7 +290,14 @@ def test_the_demo_s_decisions_are_in_an_intact_journal(app, demo_loaded, client,
     ).scalar_one()
     login(secretariat, "demo-cdess-62")
     page = html(client.get("/secretariat/journal?action=vote_closed"))
-    assert "5 entrées correspondent" in page and "Jean-Claude Leroy" in page
+    from cdess.sessions.models import AgendaItem, VoteStatus
+
+    closed = db.session.execute(
+        db.select(db.func.count(AgendaItem.id)).filter_by(vote_status=VoteStatus.closed)
+    ).scalar_one()
+    assert closed > 60  # the past session's five votes and the history's
+    assert f"{closed}\u202f" in page or f"{closed} entrées correspondent" in page
+    assert "Jean-Claude Leroy" in page
     page = html(client.get("/secretariat/journal?action=status_changed"))
     assert "Statut du label changé" in page and "Décision du conseil du" in page
     page = html(client.get("/secretariat/journal?action=charter_published"))
@@ -287,3 +311,89 @@ def test_the_demo_s_decisions_are_in_an_intact_journal(app, demo_loaded, client,
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "fin du journal coupée" in result.output
     assert "fin du journal coupée" in html(client.get("/secretariat/journal/verification"))
+
+
+def test_the_demo_has_years_of_history(app, demo_loaded):
+    """Two sessions a year over five years, each closed with its votes: files granted,
+    refused, deferred (then decided), declared not admissible; labels renewed at their end,
+    one suspended then reinstated, one revoked; every rule checked by the loader holds."""
+    from cdess.applications.models import Application, Kind, State
+    from cdess.certificates.models import Certificate, CertificateStatus, StatusChange
+    from cdess.sessions.models import AgendaItem, CouncilSession, SessionStatus
+
+    closed = list(
+        db.session.execute(
+            db.select(CouncilSession)
+            .filter_by(status=SessionStatus.closed)
+            .order_by(CouncilSession.starts_at)
+        ).scalars()
+    )
+    assert len(closed) >= 10
+    history = closed[:-1]  # the scenario's past session last
+    assert {(s.starts_at.month, s.starts_at.day) for s in history} == {(5, 20), (11, 20)}
+    years = Counter(s.starts_at.year for s in history)
+    assert len(years) >= 5 and max(years.values()) == 2
+    assert all(s.minutes_pdf.startswith(b"%PDF-") and s.items for s in history)
+    outcomes = Counter(
+        i.result["outcome"] for s in history for i in s.items if i.kind.value == "application"
+    )
+    assert outcomes["granted"] >= 30 and outcomes["refused"] >= 3 and outcomes["deferred"] >= 3
+    applications = list(db.session.execute(db.select(Application)).scalars())
+    assert sum(a.state is State.not_admissible for a in applications) >= 5
+    renewed = [a for a in applications if a.kind is Kind.renewal and a.state is State.certified]
+    assert renewed and all(
+        a.previous.certificates[0].valid_until < a.certificates[0].valid_from for a in renewed
+    )
+    statuses = Counter(c.status for c in db.session.execute(db.select(Certificate)).scalars())
+    assert statuses[CertificateStatus.revoked] == 1 and statuses[CertificateStatus.expired] >= 20
+    reinstated = db.session.execute(
+        db.select(StatusChange).filter_by(from_status="suspended", to_status="valid")
+    ).scalar_one()
+    assert reinstated.item_id is not None
+    # Numbers are sequential within a year, in the order the labels were issued.
+    for year in {c.year for c in db.session.execute(db.select(Certificate)).scalars()}:
+        rows = db.session.execute(
+            db.select(Certificate).filter_by(year=year).order_by(Certificate.sequence)
+        ).scalars()
+        sequences = [c.sequence for c in rows]
+        assert sequences == list(range(1, len(sequences) + 1))
+    # Each vote's tally follows the rules: quorum, and a majority of the votes cast.
+    for item in db.session.execute(db.select(AgendaItem)).scalars():
+        if item.result is None:
+            continue
+        counts, outcome = item.result["counts"], item.result["outcome"]
+        if counts["pour"] != counts["contre"]:
+            assert (outcome == "granted") == (counts["pour"] > counts["contre"])
+    assert demo.check_demo_integrity() == []
+
+
+def test_the_loader_refuses_a_label_without_the_council_s_vote(app, demo_loaded):
+    from datetime import timedelta
+
+    from cdess.certificates.models import Certificate, CertificateStatus
+
+    certificate = db.session.execute(
+        db.select(Certificate).filter_by(status=CertificateStatus.expired).limit(1)
+    ).scalar_one()
+    (item,) = [
+        i
+        for i in certificate.application.agenda_items
+        if i.kind.value == "application" and i.result["outcome"] == "granted"
+    ]
+    item.result = dict(
+        item.result,
+        quorum_at_close=dict(item.result["quorum_at_close"], present=0, present_or_represented=1),
+    )
+    # A file filed after its session, and a vote out of its session's day.
+    filed = item.application
+    filed.submitted_at = item.session.starts_at + timedelta(days=2)
+    (other,) = [i for i in item.session.items if i.kind.value == "minutes"] or [item]
+    other.vote_opened_at += timedelta(days=1)
+    other.vote_closed_at += timedelta(days=1)
+    db.session.flush()
+    problems = demo.check_demo_integrity()
+    assert f"certificat {certificate.number} : sans vote du conseil qui l'accorde." in problems
+    assert f"point {item.id} : vote clos sans quorum." in problems
+    assert f"point {item.id} : dossier déposé après sa séance." in problems
+    assert f"point {other.id} : vote hors de sa séance." in problems
+    db.session.rollback()

@@ -49,7 +49,7 @@ def _label(user: User, agent: User, president: User, start: date) -> Certificate
     scenario._verify(application, agent, "certified", 0)
     applications.set_checklist(application, set(review.MANUAL), agent)
     applications.transition(application, "declare_admissible", agent)
-    scenario._granted_before_the_sessions_kept(application, agent, president)
+    scenario._granted_before_the_sessions_kept(application, agent, president, start)
     return certificates.issue(application, agent, today=start)
 
 

@@ -49,7 +49,7 @@ def renewal_under_examination(applicants: list[User], agent: User) -> int:
     scenario._documents(previous, user)
     scenario._objectives(previous, start)
     _admissible(previous, user, agent)
-    scenario._granted_before_the_sessions_kept(previous, agent, president)
+    scenario._granted_before_the_sessions_kept(previous, agent, president, start)
     certificates.issue(previous, agent, today=start)
 
     # The renewal, opened from the label: the self-assessment resumed from the last answers.

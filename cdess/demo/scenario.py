@@ -14,18 +14,18 @@ Decided here:
 - the first 40 structures sign through `charter.services.sign` by their account; the
   other signatories have no account in the demo, so their signatures are inserted directly
   (`_insert_signatures_without_account`);
-- two labels predate the only past session kept (one ends within six months, so that its
-  renewal is open; the past session suspends the other): they are scheduled and granted
-  outside any session (`_granted_before_the_sessions_kept`) and certified 21 and 12 months
-  ago;
+- two labels predate the past session (one ends within six months, so that its renewal is
+  open; the past session suspends the other): they were granted at a session of the
+  history (`demo.history`, through `_granted_before_the_sessions_kept`) and certified 21 and
+  12 months ago;
 - the past session meets six months ago, the upcoming one today (a session opens only on
-  its day: the demo's can be run live at once), a planned one after it.
+  its day: the demo's can be run live at once), a planned one after it; the votes of the
+  past session, run today by the services, are dated on its day (`history.on_its_day`).
 """
 
 import io
 import random
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert
@@ -43,6 +43,7 @@ from cdess.charter import scoring
 from cdess.charter import services as charter_services
 from cdess.charter.models import CharterSignature
 from cdess.clock import add_months, next_session, utcnow
+from cdess.demo import history
 from cdess.demo.data import APPLICANT_COUNT, DEMO_DOMAIN, MEMBER_COUNT, SIGNER_ROLES
 from cdess.demo.structures import people, person
 from cdess.extensions import db
@@ -67,7 +68,7 @@ DEMO_APPLICATION_STATES = (
 NOT_ELIGIBLE_DRAFT = 1
 # The transitions after submission that lead to each state (secretariat, applicant). The
 # council's decisions are votes of the past session (see _sessions); the labels granted before
-# it, by _granted_before_the_sessions_kept.
+# it, at a session of the history (_granted_before_the_sessions_kept).
 _PATHS = {
     "incomplete": ["request_complements"],
     "admissible": ["declare_admissible"],
@@ -360,16 +361,12 @@ def _verify(application, agent: User, state: str, rank: int) -> None:
     verification.confirm_remaining(application, agent)
 
 
-def _granted_before_the_sessions_kept(application, agent: User, president: User) -> None:
-    """A label the council granted at a session older than the demo's past one.
-
-    Kept outside the sessions: `schedule` and `grant` are otherwise made by the agenda
-    (`sessions.add_item`) and the vote's close (`live.close_vote`), but the demo keeps only
-    one past session, six months ago, and these labels were issued 21 and 12 months ago. The
-    two transitions still go through `transition` (rules and journal), by the secretariat and
-    the president; the certificate then takes its day from the label's start."""
-    applications.transition(application, "schedule", agent)
-    applications.transition(application, "grant", president)
+def _granted_before_the_sessions_kept(application, agent: User, president: User, start: date):
+    """A label still valid today that the council granted before the demo's past session: at
+    the last session of the history before `start`, its certificate's first day
+    (`history.decide_at_a_past_session`: the transitions by the secretariat and the president,
+    the vote counted by the council's rules). The certificate then takes its day from `start`."""
+    history.decide_at_a_past_session(application, agent, president, start)
 
 
 def create_applications(applicants: list[User], agent: User) -> int:
@@ -404,9 +401,9 @@ def create_applications(applicants: list[User], agent: User) -> int:
             actor = user if action == "withdraw" else agent
             applications.transition(application, action, actor, _COMMENTS.get(action, ""))
         if state in _GRANTED_EARLIER:
-            _granted_before_the_sessions_kept(application, agent, president)
-            months = _GRANTED_EARLIER[state]
-            certificates.issue(application, agent, today=add_months(today, months))
+            start = add_months(today, _GRANTED_EARLIER[state])
+            _granted_before_the_sessions_kept(application, agent, president, start)
+            certificates.issue(application, agent, today=start)
         if state == "submitted":
             applications.add_note(
                 application,
@@ -422,10 +419,7 @@ def create_applications(applicants: list[User], agent: User) -> int:
 # --- the sessions ------------------------------------------------------------------------------
 
 
-def _utc(day: date, at: time) -> datetime:
-    """A wall-clock time of the département as the naive UTC time events are stored in."""
-    local = datetime.combine(day, at, tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    return local.astimezone(UTC).replace(tzinfo=None)
+_utc = history.local_time  # a wall-clock time of the département, stored as naive UTC
 
 
 _REPORTS = {
@@ -510,6 +504,7 @@ def _sessions(by_state: dict[str, list], agent: User, president: User, today: da
                 choice = majority if n % 5 else (other if n % 10 else Choice.abstention)
             live.cast(item, db.session.get(User, ballot.holder), ballot.member, choice)
         live.close_vote(item, president)
+    history.on_its_day(past)  # before the minutes print the votes' times
     live.close_session(past, agent, at=_utc(day, time(16, 30)))
     certificates.issue(
         by_state["certified"][0],
