@@ -36,6 +36,9 @@ class Figure:
     svg: str
     unit: dict[int, str] = field(default_factory=dict)  # column index → unit written after
     map_svg: str = ""  # the same figures on the map of the EPCI (the figures by EPCI)
+    # Each row's list behind it, as the arguments of `url_for` (None: no list), drawn as the
+    # row's heading's link on the dashboard (the public page has no list to open).
+    links: list[dict | None] = field(default_factory=list)
 
 
 class Data:
@@ -113,6 +116,7 @@ def families(data: Data) -> Figure:
         ]
         for r in data.families
     ]
+    links = [_structures(family=r.key) for r in data.families]
     known = sum(r.known for r in data.families)
     labelled = sum(r.labelled for r in data.families)
     series = [
@@ -144,7 +148,15 @@ def families(data: Data) -> Figure:
         rows,
         charts.stacked_bar_chart("familles", title, summary, [r[0] for r in rows], series),
         unit={6: " %"},
+        links=links,
     )
+
+
+def _structures(**filters) -> dict | None:
+    """The structures' list with these filters (a row without its key has no list)."""
+    if not all(filters.values()):
+        return None
+    return {"endpoint": "structures.index", **filters}
 
 
 def _labelled_map(data: Data, prefix: str) -> str:
@@ -216,6 +228,7 @@ def epcis(data: Data) -> Figure:
         ),
         unit={4: " %"},
         map_svg=_labelled_map(data, "carte-epci"),
+        links=[_structures(epci=r.key) for r in data.epcis],
     )
 
 

@@ -17,6 +17,7 @@ from cdess.dashboard.permissions import can_view_dashboard
 from cdess.followups.permissions import can_list_followups
 from cdess.sessions.permissions import can_plan_sessions, is_council_member
 from cdess.structures.models import Family
+from cdess.structures.permissions import can_list_structures
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required
 from cdess.web.spreadsheet import Writer
@@ -100,6 +101,8 @@ def index():
         totals=queries.totals(filters, data.population),
         priorities=_priorities(),
         figures=[build(data) for build in figures.DASHBOARD.values()],
+        # A family's or an EPCI's row opens the structures' list so filtered, for whom may.
+        links_shown=can_list_structures(current_user),
         **_choices(filters),
     )
 

@@ -102,11 +102,19 @@ def test_priorities_link_to_their_lists(world, client, staff):
     assert 'href="/certificats#a-delivrer"' in page
 
 
+def test_a_family_s_and_an_epci_s_rows_open_the_list_behind_them(world, client, staff):
+    page = html.unescape(client.get("/tableau-de-bord").get_data(as_text=True))
+    found = sections(page)
+    assert 'href="/structures/?family=association">Association<' in found["familles"]
+    assert f'href="/structures/?epci={ARRAS}">' in found["epci"]
+
+
 def test_a_council_member_sees_own_reports_and_no_staff_list(world, client, create_user, login):
     login(create_user(Role.council_member))
     page = html.unescape(client.get("/tableau-de-bord").get_data(as_text=True))
     assert "Mes rapports à rédiger" in page and 'href="/conseil"' in page
     assert "/secretariat/candidatures" not in page
+    assert "/structures/?" not in page  # the structures' list is the staff's
 
 
 def test_filters_are_kept_in_the_page_and_the_csv_links(world, client, staff):
