@@ -8,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from cdess.assessments.models import Assessment
 from cdess.extensions import db, limiter
 from cdess.structures.models import Structure
 from cdess.web import TOO_LARGE_HANDLERS, spreadsheet
+from cdess.web.files import send_stored
 from cdess.web.forms import strip
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
@@ -237,16 +237,7 @@ def _document(application: Application, document_id: int) -> Document:
 @permission_required(authenticated)
 def download(application_id: int, document_id: int):
     document = _document(_load(application_id), document_id)
-    path = evidence.path_of(document)
-    if not path.is_file():
-        abort(404)
-    return send_file(
-        path,
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.original_name,
-        max_age=0,
-    )
+    return send_stored(evidence.path_of(document), document.content_type, document.original_name)
 
 
 @bp.post("/candidatures/<int:application_id>/pieces/<int:document_id>/suppression")

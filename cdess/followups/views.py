@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -37,6 +36,7 @@ from cdess.followups.permissions import (
 )
 from cdess.structures.models import Family
 from cdess.web import spreadsheet
+from cdess.web.files import send_stored
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
@@ -185,16 +185,7 @@ def download(followup_id: int, document_id: int):
     document = db.get_or_404(FollowUpDocument, document_id)
     if document.followup_id != followup.id:
         abort(404)
-    path = services.path_of(document)
-    if not path.is_file():
-        abort(404)
-    return send_file(
-        path,
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.original_name,
-        max_age=0,
-    )
+    return send_stored(services.path_of(document), document.content_type, document.original_name)
 
 
 @bp.post("/suivis/<int:followup_id>/acceptation")

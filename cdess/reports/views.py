@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -28,6 +27,7 @@ from cdess.reports.forms import AnswerForm, DismissForm, ProposalForm, QuestionF
 from cdess.reports.models import Report
 from cdess.reports.permissions import can_answer_report, can_file_report, can_handle_reports
 from cdess.reports.rules import ReportError, ReportState
+from cdess.web.files import send_stored
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
@@ -158,15 +158,8 @@ def show(report_id: int, code: int = 200, **forms):
 @permission_required(can_handle_reports)
 def download(report_id: int):
     report = _report(report_id)
-    if not report.file_stored_name or not services.file_path(report).is_file():
-        abort(404)
-    return send_file(
-        services.file_path(report),
-        mimetype=report.file_type,
-        as_attachment=True,
-        download_name=report.file_name,
-        max_age=0,
-    )
+    path = services.file_path(report) if report.file_stored_name else None
+    return send_stored(path, report.file_type, report.file_name)
 
 
 def _apply(form, action, done: str, target: str):
