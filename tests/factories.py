@@ -106,10 +106,16 @@ def wipe(app) -> None:
 
 
 def snapshot(app) -> dict[str, list[dict]]:
-    """Every row of every table, to `restore` later (much faster than rebuilding objects)."""
+    """Every row of every table, to `restore` later (much faster than rebuilding objects).
+    Rows in the order of their key: a row naming another of its table (a renewal its previous
+    application) comes after it, as it was written; PostgreSQL's own order follows the rows'
+    last updates, and the foreign key is checked at each row put back."""
     with app.app_context(), db.engine.connect() as conn:
         return {
-            table.name: [dict(row._mapping) for row in conn.execute(table.select())]
+            table.name: [
+                dict(row._mapping)
+                for row in conn.execute(table.select().order_by(*table.primary_key.columns))
+            ]
             for table in db.metadata.sorted_tables
         }
 
