@@ -120,6 +120,7 @@ def _empty(app) -> None:
 
     charter_services._scoring_cache.clear()
     app.extensions.pop("registry_cache", None)
+    app.extensions.pop("dashboard_cache", None)
     tables = list(reversed(db.metadata.sorted_tables))
     # Names come from our own metadata, never from input.
     probe = " UNION ALL ".join(

@@ -98,6 +98,7 @@ def wipe(app) -> None:
 
     charter_services._scoring_cache.clear()
     app.extensions.pop("registry_cache", None)
+    app.extensions.pop("dashboard_cache", None)
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with app.app_context(), db.engine.begin() as conn:
         # DELETE, children first: on small tables much faster than TRUNCATE on PostgreSQL.
@@ -136,6 +137,7 @@ def restore(app, rows: dict[str, list[dict]]) -> None:
     # As `wipe` does: the database changes behind the application's back.
     charter_services._scoring_cache.clear()
     app.extensions.pop("registry_cache", None)
+    app.extensions.pop("dashboard_cache", None)
     key = (id(rows), str(db.engine.url))
     with app.app_context(), db.engine.begin() as conn:
         if conn.dialect.name == "sqlite" and key in _SAVED:

@@ -12,7 +12,7 @@ from cdess import territories
 from cdess.accounts.permissions import is_staff
 from cdess.applications.permissions import can_review_applications
 from cdess.certificates.permissions import can_list_certificates
-from cdess.dashboard import charts, figures, queries
+from cdess.dashboard import cache, charts, figures, queries
 from cdess.dashboard.permissions import can_view_dashboard
 from cdess.followups.permissions import can_list_followups
 from cdess.sessions.permissions import can_plan_sessions, is_council_member
@@ -95,12 +95,18 @@ def _priorities() -> list[dict]:
 @permission_required(can_view_dashboard)
 def index():
     filters = _filters()
-    data = figures.Data(filters)
+
+    def compute():
+        data = figures.Data(filters)
+        built = [build(data) for build in figures.DASHBOARD.values()]
+        return queries.totals(filters, data.population), built
+
+    totals, built = cache.figures("dashboard", filters, compute)
     return render_template(
         "dashboard/index.html",
-        totals=queries.totals(filters, data.population),
+        totals=totals,
         priorities=_priorities(),
-        figures=[build(data) for build in figures.DASHBOARD.values()],
+        figures=built,
         # A family's or an EPCI's row opens the structures' list so filtered, for whom may.
         links_shown=can_list_structures(current_user),
         **_choices(filters),
@@ -132,7 +138,6 @@ def chart_csv(chart: str):
 def statistics():
     """Public: counts of labelled structures and signatories only, no name."""
     filters = _filters()
-    data = figures.Data(filters)
     opendata = {
         kind: url_for(f"opendata.statistics_{kind}")
         for kind in ("csv", "json")
@@ -140,7 +145,11 @@ def statistics():
     }
     return render_template(
         "dashboard/statistics.html",
-        figures=[build(data) for build in figures.PUBLIC.values()],
+        figures=cache.figures(
+            "statistics",
+            filters,
+            lambda: [build(figures.Data(filters)) for build in figures.PUBLIC.values()],
+        ),
         opendata=opendata,
         **_choices(filters),
     )

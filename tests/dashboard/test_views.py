@@ -234,6 +234,7 @@ def _more_data(count: int) -> None:
     db.session.commit()
 
 
+@pytest.mark.parametrize("app_config", [{"DASHBOARD_CACHE": False}])  # computed each time
 def test_the_number_of_statements_does_not_grow_with_the_data(world, client, staff):
     client.get("/tableau-de-bord")  # warm: the territory file, the charter's cache
     db.session.expire_all()  # the signed-in user read again on both sides
@@ -248,3 +249,25 @@ def test_the_number_of_statements_does_not_grow_with_the_data(world, client, sta
     with statements() as public:
         assert client.get("/statistiques").status_code == 200
     assert len(public) <= 12
+
+
+def known(page: str) -> str:
+    return re.search(r"Structures connues</th><td class=\"num\">([^<]+)<", page).group(1)
+
+
+def test_the_figures_are_kept_until_the_journal_moves(world, client, staff, create_structure):
+    client.get("/tableau-de-bord")  # the login's welcome shown
+    before = client.get("/tableau-de-bord").get_data(as_text=True)
+    db.session.expire_all()
+    with statements() as kept:
+        again = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert again == before and len(kept) <= 10  # the login, the journal's head, the priorities
+    create_structure()  # journaled: the figures are computed afresh
+    db.session.expire_all()
+    with statements() as computed:
+        after = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert len(computed) > len(kept) + 10
+    assert int(known(after)) == int(known(before)) + 1
+    # Each filter has its own figures.
+    filtered = client.get("/tableau-de-bord?famille=cooperative").get_data(as_text=True)
+    assert int(known(filtered)) < int(known(after))
