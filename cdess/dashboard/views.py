@@ -95,21 +95,34 @@ def _priorities() -> list[dict]:
 @permission_required(can_view_dashboard)
 def index():
     filters = _filters()
+    # A family's or an EPCI's row opens the structures' list so filtered, for whom may.
+    links_shown = can_list_structures(current_user)
 
     def compute():
         data = figures.Data(filters)
         built = [build(data) for build in figures.DASHBOARD.values()]
-        return queries.totals(filters, data.population), built
+        drawn = _drawn(built, filters, "dashboard.chart_csv", links_shown)
+        return queries.totals(filters, data.population), drawn
 
-    totals, built = cache.figures("dashboard", filters, compute)
+    totals, drawn = cache.figures(("dashboard", links_shown), filters, compute)
     return render_template(
         "dashboard/index.html",
         totals=totals,
         priorities=_priorities(),
-        figures=built,
-        # A family's or an EPCI's row opens the structures' list so filtered, for whom may.
-        links_shown=can_list_structures(current_user),
+        figures_html=drawn,
         **_choices(filters),
+    )
+
+
+def _drawn(built: list, filters, csv_endpoint=None, links_shown=False) -> str:
+    """The figures' sections as HTML (autoescaped by their template): drawn once for each
+    state of the data, shown with `|safe`."""
+    return render_template(
+        "dashboard/_figures.html",
+        figures=built,
+        csv_endpoint=csv_endpoint,
+        values=filters.args(),
+        links_shown=links_shown,
     )
 
 
@@ -145,10 +158,12 @@ def statistics():
     }
     return render_template(
         "dashboard/statistics.html",
-        figures=cache.figures(
+        figures_html=cache.figures(
             "statistics",
             filters,
-            lambda: [build(figures.Data(filters)) for build in figures.PUBLIC.values()],
+            lambda: _drawn(
+                [build(figures.Data(filters)) for build in figures.PUBLIC.values()], filters
+            ),
         ),
         opendata=opendata,
         **_choices(filters),
