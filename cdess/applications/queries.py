@@ -14,6 +14,7 @@ from cdess.applications.models import Application, DocumentKind, Kind, State
 from cdess.assessments.models import Assessment, AssessmentStatus
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights
+from cdess.structures import queries as structures
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
 from cdess.web.queries import escape_like, paginate
@@ -118,12 +119,7 @@ def queue_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
     (`queue_list`), in its order, read lazily."""
     header = [
         _("N° du dossier"),
-        _("Structure"),
-        _("SIRET"),
-        _("RNA"),
-        _("Famille"),
-        _("Code EPCI"),
-        _("EPCI"),
+        *structures.identity_header(),
         _("Type"),
         _("État"),
         _("Auto-évaluation (score)"),
@@ -137,16 +133,10 @@ def queue_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
 
     def rows() -> Iterator[list]:
         for a in spreadsheet.each(queue_list(filters), Application.id):
-            structure, epci = a.structure, a.structure.epci
             self_assessed = a.snapshot.get("result") if a.snapshot else None
             yield [
                 a.id,
-                structure.name,
-                structure.siret,
-                structure.rna,
-                structure.family.label,
-                structure.epci_code,
-                epci.name if epci else "",
+                *structures.identity_cells(a.structure),
                 a.kind.label,
                 a.state.label,
                 _score(self_assessed),

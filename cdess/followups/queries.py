@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from cdess.extensions import db
 from cdess.followups.models import FollowUp, FollowUpState
+from cdess.structures import queries as structures
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
 from cdess.web.queries import paginate
@@ -51,12 +52,7 @@ def queue_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
     """The queue as a spreadsheet: its header, and every follow-up the filters keep
     (`queue_list`), in its order, read lazily."""
     header = [
-        _("Structure"),
-        _("SIRET"),
-        _("RNA"),
-        _("Famille"),
-        _("Code EPCI"),
-        _("EPCI"),
+        *structures.identity_header(),
         _("Certificat"),
         _("Échéance"),
         _("État"),
@@ -70,15 +66,8 @@ def queue_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
 
     def rows() -> Iterator[list]:
         for f in spreadsheet.each(queue_list(filters), FollowUp.id):
-            structure = f.structure
-            epci = structure.epci
             yield [
-                structure.name,
-                structure.siret,
-                structure.rna,
-                structure.family.label,
-                structure.epci_code,
-                epci.name if epci else "",
+                *structures.identity_cells(f.structure),
                 f.certificate.number,
                 f.anniversary,
                 f.state.label,

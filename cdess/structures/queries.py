@@ -26,6 +26,24 @@ def people(structure_id: int) -> list[User]:
     )
 
 
+def identity_header() -> list[str]:
+    """The columns that name a structure in the exports of the lists about structures (the
+    applications' queue, the follow-ups'): `identity_cells`' headings."""
+    return [_("Structure"), _("SIRET"), _("RNA"), _("Famille"), _("Code EPCI"), _("EPCI")]
+
+
+def identity_cells(structure: Structure) -> list:
+    epci = structure.epci
+    return [
+        structure.name,
+        structure.siret,
+        structure.rna,
+        structure.family.label,
+        structure.epci_code,
+        epci.name if epci else "",
+    ]
+
+
 def structures(filters: dict[str, str]):
     """The secretariat's list of structures by name, found by name or identifier (SIRET,
     SIREN, RNA), EPCI, family and commune; runs nothing."""
