@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from cdess import territories
@@ -17,7 +17,7 @@ from cdess.notifications.notices import appeal_rights
 from cdess.structures import queries as structures
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
-from cdess.web.queries import escape_like, paginate
+from cdess.web.queries import escape_like, paginate, parse_year, within_years
 
 # What the secretariat acts on comes first: files waiting for admissibility, then those to put
 # on an agenda, certificates to issue, files back with their applicant, files before the council,
@@ -34,6 +34,10 @@ QUEUE_ORDER = (
 )
 CLOSED = (State.certified, State.refused, State.not_admissible, State.withdrawn)
 SEARCH_LENGTH = 100
+# The files the council has decided on their merits (the dashboard's scores and delays count
+# them), and the `decision` filter's value that keeps them all, whatever their session's year.
+DECIDED = (State.granted, State.refused, State.certified)
+ANY_YEAR = "toutes"
 
 
 def structure_search(text: str):
@@ -57,7 +61,8 @@ def structure_search(text: str):
 
 
 def _queue_conditions(filters: dict[str, str]) -> list:
-    """The queue's filters but its state: family, EPCI, kind and the structure searched."""
+    """The queue's filters but its state: family, EPCI, kind, the structure searched, the year
+    filed (`annee`) and the files decided (`decision`: at a session of that year, or ANY_YEAR)."""
     conditions = []
     if filters["family"] in {f.value for f in Family}:
         conditions.append(Structure.family == Family(filters["family"]))
@@ -67,6 +72,18 @@ def _queue_conditions(filters: dict[str, str]) -> list:
         conditions.append(Application.kind == Kind(filters["kind"]))
     if (searched := structure_search(filters.get("q", ""))) is not None:
         conditions.append(searched)
+    if year := parse_year(filters.get("annee")):
+        conditions += within_years(Application.submitted_at, year)
+    decision = filters.get("decision")
+    if decision == ANY_YEAR or (year := parse_year(decision)):
+        # The sessions' model lives a layer above: named through the file's relationship.
+        held = Application.session.property.mapper.class_.starts_at
+        when = [] if decision == ANY_YEAR else within_years(held, year)
+        conditions += [
+            Application.state.in_(DECIDED),
+            Application.verified_result.isnot(None),
+            Application.session.has(and_(*when)) if when else Application.session_id.isnot(None),
+        ]
     return conditions
 
 

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,7 +34,7 @@ from cdess.web.files import send_stored
 from cdess.web.forms import strip
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
-from cdess.web.queries import form_int, query_arg
+from cdess.web.queries import form_int, query_arg, year_choices
 
 bp = Blueprint("applications", __name__)
 add_entry(bp, "applications.queue", _l("Candidatures"), can_review_applications, order=80)
@@ -161,7 +162,7 @@ def act(application_id: int, action: str):
         db.session.commit()  # the transition's emails leave once it is committed
         flash(
             _(
-                "C'est fait : le dossier est maintenant « %(state)s ».",
+                "C'est fait : la candidature est maintenant « %(state)s ».",
                 state=application.state.label,
             ),
             "success",
@@ -219,7 +220,7 @@ def _too_large(application_id: int):
     """The body was too large to be read at all: the page comes back with the message."""
     application = _load_editable(application_id)
     limit = current_app.config["EVIDENCE_MAX_FILE_BYTES"] / (1024 * 1024)
-    message = _("Le fichier dépasse la taille autorisée (%(mb)s Mo).", mb=f"{limit:g}")
+    message = _("Le fichier dépasse la taille autorisée (%(mb)s Mo).", mb=format_decimal(limit))
     return _page(application, status=413, upload_errors={"*": message})
 
 
@@ -465,6 +466,8 @@ def _queue_filters() -> dict[str, str]:
         "epci": query_arg("epci"),
         "kind": query_arg("kind"),
         "q": query_arg("q", queries.SEARCH_LENGTH),
+        "annee": query_arg("annee", 4),
+        "decision": query_arg("decision", 10),
     }
 
 
@@ -480,6 +483,8 @@ def queue():
         counts=counts,
         states=list(State),
         kinds=list(Kind),
+        years=year_choices(),
+        decision_years=[(queries.ANY_YEAR, _("Toutes les années")), *year_choices()],
     )
 
 

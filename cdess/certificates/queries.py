@@ -12,11 +12,12 @@ from cdess.applications.models import Application, State
 from cdess.certificates import services
 from cdess.certificates.models import Certificate
 from cdess.certificates.models import CertificateStatus as Status
+from cdess.clock import add_months
 from cdess.extensions import db
 from cdess.sessions.models import CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
-from cdess.web.queries import paginate
+from cdess.web.queries import paginate, parse_month
 from cdess.web.urls import external_url
 
 RECENT_SESSIONS = 6  # how far back the secretariat's list looks for certificates to issue
@@ -43,10 +44,11 @@ FIELDS = (
 # --- the secretariat ---------------------------------------------------------------------------
 
 
-def certificates_list(status: str = "", text: str = ""):
-    """The certificates, newest first, of that status when it is one (any otherwise) and
-    matching the free text (`services.search`), with their structure and snapshot; runs
-    nothing."""
+def certificates_list(filters: dict[str, str]):
+    """The certificates, newest first, of the status `statut` when it is one (any otherwise),
+    matching the free text `q` (`services.search`), ending in the month `echeance` (`YYYY-MM`:
+    the dashboard's labels ending open it), with their structure and snapshot; runs nothing."""
+    status = filters.get("statut", "")
     stmt = (
         db.select(Certificate)
         .join(Structure)
@@ -55,12 +57,17 @@ def certificates_list(status: str = "", text: str = ""):
     )
     if status in {s.value for s in Status}:
         stmt = stmt.filter(Certificate.status == Status(status))
-    return services.search(stmt, text)
+    if month := parse_month(filters.get("echeance")):
+        first = date(*month, 1)
+        stmt = stmt.filter(
+            Certificate.valid_until >= first, Certificate.valid_until < add_months(first, 1)
+        )
+    return services.search(stmt, filters.get("q", ""))
 
 
-def certificates_page(status: str = "", text: str = ""):
+def certificates_page(filters: dict[str, str]):
     """One page of the secretariat's list (`certificates_list`)."""
-    return paginate(certificates_list(status, text))
+    return paginate(certificates_list(filters))
 
 
 def _day(text: str | None) -> date | None:
@@ -70,7 +77,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def certificates_export(status: str = "", text: str = "") -> tuple[list[str], Iterator[list]]:
+def certificates_export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:
     """The secretariat's list as a spreadsheet: its header, and every certificate the filters
     keep (`certificates_list`), newest first, read lazily. The structure's name and scores are
     the certificate's (as issued), its identifiers and territory the structure's today."""
@@ -95,7 +102,7 @@ def certificates_export(status: str = "", text: str = "") -> tuple[list[str], It
     ]
 
     def rows() -> Iterator[list]:
-        for c in spreadsheet.each(certificates_list(status, text), Certificate.id):
+        for c in spreadsheet.each(certificates_list(filters), Certificate.id):
             structure, snapshot = c.structure, c.snapshot or {}
             epci = structure.epci
             yield [

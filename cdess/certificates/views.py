@@ -110,7 +110,11 @@ def _zip_response(certificates: list[Certificate], name: str):
 
 
 def _list_filters() -> dict[str, str]:
-    return {"statut": query_arg("statut"), "q": query_arg("q")}
+    return {
+        "statut": query_arg("statut"),
+        "q": query_arg("q"),
+        "echeance": query_arg("echeance", 7),
+    }
 
 
 @bp.get("/certificats")
@@ -119,7 +123,7 @@ def index():
     filters = _list_filters()
     return render_template(
         "certificates/index.html",
-        page=queries.certificates_page(filters["statut"], filters["q"]),
+        page=queries.certificates_page(filters),
         waiting=queries.awaiting_issue(),
         sessions=queries.sessions_to_issue(),
         filters=filters,
@@ -132,7 +136,7 @@ def index():
 def export(fmt: str):
     """The certificates as a spreadsheet, with the list's filters."""
     filters = _list_filters()
-    header, rows = queries.certificates_export(filters["statut"], filters["q"])
+    header, rows = queries.certificates_export(filters)
     return spreadsheet.answer(fmt, "certificats", header, rows)
 
 

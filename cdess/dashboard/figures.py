@@ -16,9 +16,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from cdess import territories
+from cdess.applications.queries import ANY_YEAR as DECIDED_ANY_YEAR
 from cdess.assessments.radar import radar_svg
 from cdess.dashboard import charts, queries
 from cdess.followups.models import FollowUpState
+from cdess.followups.queries import ALL_STATES as FOLLOWUPS_ALL_STATES
 from cdess.structures.models import Family
 from cdess.territories import shapes
 
@@ -36,9 +38,12 @@ class Figure:
     svg: str
     unit: dict[int, str] = field(default_factory=dict)  # column index → unit written after
     map_svg: str = ""  # the same figures on the map of the EPCI (the figures by EPCI)
-    # Each row's list behind it, as the arguments of `url_for` (None: no list), drawn as the
-    # row's heading's link on the dashboard (the public page has no list to open).
-    links: list[dict | None] = field(default_factory=list)
+    # Each row's list behind it, (kind, arguments) as `list_behind` makes it (None: no list),
+    # drawn as the row's heading's link for whom may open that kind of list; and the list
+    # behind the whole figure, when its rows have none.
+    links: list[tuple[str, dict] | None] = field(default_factory=list)
+    behind: tuple[str, dict] | None = None
+    behind_text: str = ""
 
 
 class Data:
@@ -116,7 +121,7 @@ def families(data: Data) -> Figure:
         ]
         for r in data.families
     ]
-    links = [_structures(family=r.key) for r in data.families]
+    links = [list_behind("structures", data.filters, family=r.key) for r in data.families]
     known = sum(r.known for r in data.families)
     labelled = sum(r.labelled for r in data.families)
     series = [
@@ -152,11 +157,29 @@ def families(data: Data) -> Figure:
     )
 
 
-def _structures(**filters) -> dict | None:
-    """The structures' list with these filters (a row without its key has no list)."""
-    if not all(filters.values()):
+# The names each list gives the dashboard's family and EPCI filters (the lists without one
+# are not narrowed by them).
+AREA_ARGS = {
+    "structures": ("family", "epci"),
+    "applications": ("family", "epci"),
+    "followups": ("famille", "epci"),
+    "registry": ("famille", "epci"),
+}
+
+
+def list_behind(kind: str, filters: queries.Filters, **args) -> tuple[str, dict] | None:
+    """The list behind a figure or a row: its kind (the view knows each kind's page and who may
+    open it) and its arguments, narrowed by the dashboard's family and EPCI as far as that list
+    can be; None when a row lacks its key (« Sans EPCI »)."""
+    if not all(args.values()):
         return None
-    return {"endpoint": "structures.index", **filters}
+    if kind in AREA_ARGS:
+        family, epci = AREA_ARGS[kind]
+        if filters.family is not None:
+            args.setdefault(family, filters.family.value)
+        if filters.epci:
+            args.setdefault(epci, filters.epci)
+    return kind, args
 
 
 def _labelled_map(data: Data, prefix: str) -> str:
@@ -228,7 +251,7 @@ def epcis(data: Data) -> Figure:
         ),
         unit={4: " %"},
         map_svg=_labelled_map(data, "carte-epci"),
-        links=[_structures(epci=r.key) for r in data.epcis],
+        links=[list_behind("structures", data.filters, epci=r.key) for r in data.epcis],
     )
 
 
@@ -261,6 +284,7 @@ def years(data: Data) -> Figure:
         [_("Année")] + [names[k] for k in queries.YEARLY],
         rows,
         charts.line_chart("annees", title, summary, [r[0] for r in rows], series),
+        links=[list_behind("applications", data.filters, annee=r[0]) for r in rows],
     )
 
 
@@ -298,6 +322,7 @@ def sessions(data: Data) -> Figure:
         [_("Séance")] + [names[k] for k in queries.OUTCOMES] + [_("Total")],
         rows,
         charts.stacked_bar_chart("seances", title, summary, [r[0] for r in rows], series),
+        links=[list_behind("session", data.filters, session_id=s["id"]) for s in data.sessions],
     )
 
 
@@ -330,7 +355,15 @@ def principles(data: Data) -> Figure:
         [_("Principe"), _("Score moyen (sur 100)"), _("Candidatures décidées")],
         rows,
         svg,
+        behind=_decided(data),
+        behind_text=_("Les candidatures décidées que ce graphique compte"),
     )
+
+
+def _decided(data: Data) -> tuple[str, dict] | None:
+    """The files decided the figure counts: in the period's one year, or all of them."""
+    only = data.filters.year_from if data.filters.year_from == data.filters.year_to else None
+    return list_behind("applications", data.filters, decision=str(only or DECIDED_ANY_YEAR))
 
 
 def trend(data: Data) -> Figure:
@@ -362,6 +395,7 @@ def trend(data: Data) -> Figure:
         [_("Année")] + [titles[c] for c in codes],
         rows,
         charts.line_chart("tendance", title, summary, [r[0] for r in rows], series, 100),
+        links=[list_behind("applications", data.filters, decision=r[0]) for r in rows],
     )
 
 
@@ -395,6 +429,8 @@ def delays(data: Data) -> Figure:
         [_("Mesure"), _("Jours")],
         rows,
         charts.bar_chart("delais", title, summary, [(r[0], r[1] or 0) for r in rows], unit=" j"),
+        behind=_decided(data),
+        behind_text=_("Les candidatures décidées que ce graphique compte"),
     )
 
 
@@ -414,15 +450,17 @@ def followups(data: Data) -> Figure:
         [_("Année")] + [str(s.label) for s in states],
         rows,
         charts.stacked_bar_chart("suivis", title, summary, [r[0] for r in rows], series),
+        links=[
+            list_behind("followups", data.filters, annee=r[0], etat=FOLLOWUPS_ALL_STATES)
+            for r in rows
+        ],
     )
 
 
 def ending(data: Data) -> Figure:
     found = {(e["year"], e["month"]): e["count"] for e in data.ending}
-    rows = [
-        [format_date(date(y, m, 1), "MMMM y"), found.get((y, m), 0)]
-        for y, m in queries.months_ahead(data.today)
-    ]
+    months = queries.months_ahead(data.today)
+    rows = [[format_date(date(y, m, 1), "MMMM y"), found.get((y, m), 0)] for y, m in months]
     title = _("Labels arrivant à échéance dans les six prochains mois")
     summary = _(
         "%(count)s labels arrivent à échéance d'ici six mois.",
@@ -435,6 +473,10 @@ def ending(data: Data) -> Figure:
         [_("Mois"), _("Labels arrivant à échéance")],
         rows,
         charts.bar_chart("echeances", title, summary, [(r[0], r[1]) for r in rows]),
+        links=[
+            list_behind("certificates", data.filters, echeance=f"{y}-{m:02d}", statut="valide")
+            for y, m in months
+        ],
     )
 
 
@@ -476,6 +518,7 @@ def public_families(data: Data) -> Figure:
         [_("Famille"), _("Labellisées"), _("Signataires non labellisées"), _("Total")],
         rows,
         charts.stacked_bar_chart("familles", title, summary, [r[0] for r in rows], series),
+        links=[list_behind("registry", data.filters, famille=r.key) for r in data.families],
     )
 
 
@@ -504,6 +547,7 @@ def public_epcis(data: Data) -> Figure:
         rows,
         charts.bar_chart("epci", title, summary, [(r[0], r[1]) for r in rows]),
         map_svg=_labelled_map(data, "carte-epci"),
+        links=[list_behind("registry", data.filters, epci=r.key) for r in data.epcis if r.key],
     )
 
 

@@ -41,8 +41,8 @@ from cdess.extensions import db
 from cdess.followups.models import FollowUp, FollowUpState
 from cdess.sessions.models import AgendaItem, CouncilSession, ItemKind, SessionStatus, VoteStatus
 from cdess.structures.models import Family, Structure
+from cdess.web.queries import parse_year, within_years
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a filter may name
 OUTCOMES = ("granted", "refused", "deferred", "not_admissible")
 DECIDED = (State.granted, State.refused, State.certified)
 DECISIONS = (State.granted.value, State.refused.value, State.not_admissible.value)
@@ -50,14 +50,6 @@ ENDING_MONTHS = 6
 
 
 # --- the filters ------------------------------------------------------------------------------
-
-
-def _year(text: str | None) -> int | None:
-    text = (text or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) == 4):
-        return None
-    year = int(text)
-    return year if FIRST_YEAR <= year <= LAST_YEAR else None
 
 
 @dataclass(frozen=True)
@@ -73,8 +65,8 @@ class Filters:
     @classmethod
     def parse(cls, args: Mapping[str, str], epcis: Mapping[str, object] | None = None):
         """From the query string (`debut`, `fin`, `famille`, `epci`); an EPCI is kept only when
-        `epcis` (code → EPCI) knows it, years only from FIRST_YEAR to LAST_YEAR, in order."""
-        start, end = _year(args.get("debut")), _year(args.get("fin"))
+        `epcis` (code → EPCI) knows it, years as `parse_year` reads them, in order."""
+        start, end = parse_year(args.get("debut")), parse_year(args.get("fin"))
         if start and end and start > end:
             start, end = end, start
         family = next((f for f in Family if f.value == args.get("famille")), None)
@@ -104,12 +96,7 @@ class Filters:
 
     def period(self, column) -> list:
         """Conditions keeping `column` (a date or a time) within the years."""
-        conditions = []
-        if self.year_from:
-            conditions.append(column >= datetime(self.year_from, 1, 1))
-        if self.year_to:
-            conditions.append(column < datetime(self.year_to + 1, 1, 1))
-        return conditions
+        return within_years(column, self.year_from, self.year_to)
 
     def without_period(self) -> "Filters":
         return replace(self, year_from=None, year_to=None)
@@ -368,8 +355,9 @@ def _closed_votes():
 
 
 def outcomes_per_session(filters: Filters) -> list[dict]:
-    """Per session (oldest first, within the period): files granted, refused, deferred by its
-    votes, and files declared not admissible before it. Two statements."""
+    """Per session (oldest first, within the period): its day and id, files granted, refused,
+    deferred by its votes, and files declared not admissible before it. Three statements (two
+    when there is none)."""
     where = filters.structures()
     outcome = AgendaItem.result["outcome"].as_string()
     voted = db.session.execute(
@@ -410,7 +398,20 @@ def outcomes_per_session(filters: Filters) -> list[dict]:
             table.setdefault(_as_datetime(day), dict.fromkeys(OUTCOMES, 0))[name] += n
     for day, n in not_admissible:
         table.setdefault(_as_datetime(day), dict.fromkeys(OUTCOMES, 0))["not_admissible"] += n
-    return [{"day": day, **table[day]} for day in sorted(table)]
+    ids = (
+        {
+            _as_datetime(day): session_id
+            for session_id, day in db.session.execute(
+                db.select(CouncilSession.id, CouncilSession.starts_at).filter(
+                    CouncilSession.starts_at.in_(list(table)),
+                    CouncilSession.status != SessionStatus.cancelled,
+                )
+            )
+        }
+        if table
+        else {}
+    )
+    return [{"day": day, "id": ids.get(day), **table[day]} for day in sorted(table)]
 
 
 def _as_datetime(value) -> datetime:

@@ -1,8 +1,6 @@
 """The dashboard (`/tableau-de-bord`: the secretariat, the president, the council's members), each
 chart's CSV, and the public statistics (`/statistiques`)."""
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,11 +13,12 @@ from cdess.certificates.permissions import can_list_certificates
 from cdess.dashboard import cache, charts, figures, queries
 from cdess.dashboard.permissions import can_view_dashboard
 from cdess.followups.permissions import can_list_followups
-from cdess.sessions.permissions import can_plan_sessions, is_council_member
+from cdess.sessions.permissions import can_plan_sessions, can_sit, is_council_member
 from cdess.structures.models import Family
 from cdess.structures.permissions import can_list_structures
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required
+from cdess.web.queries import year_choices
 from cdess.web.spreadsheet import Writer
 
 bp = Blueprint("dashboard", __name__)
@@ -27,8 +26,6 @@ add_entry(bp, "dashboard.index", _l("Tableau de bord"), can_view_dashboard, orde
 
 bp.add_app_template_global(can_view_dashboard, "can_view_dashboard")
 bp.add_app_template_filter(charts.number, "chart_number")
-
-COUNCIL_CREATED = 2013  # the period's selects start with the council
 
 
 def _filters() -> queries.Filters:
@@ -39,7 +36,7 @@ def _choices(filters: queries.Filters) -> dict:
     return {
         "filters": filters,
         "values": filters.args(),
-        "years": [(str(y), str(y)) for y in range(date.today().year + 1, COUNCIL_CREATED - 1, -1)],
+        "years": year_choices(),
         "families": list(Family),
         "epcis": territories.epcis(),
     }
@@ -91,20 +88,43 @@ def _priorities() -> list[dict]:
     ]
 
 
+def _lists(user) -> dict[str, tuple[str, str]]:
+    """The lists behind the figures (`figures.list_behind`) this person may open: kind →
+    (endpoint, what its link opens, said to screen readers). The public page's visitor (None)
+    opens the registry only."""
+    lists = {"registry": ("certificates.registry", _("le registre des structures labellisées"))}
+    if user is None:
+        return lists
+    if can_list_structures(user):
+        lists["structures"] = ("structures.index", _("la liste des structures"))
+    if can_review_applications(user):
+        lists["applications"] = ("applications.queue", _("la liste des candidatures"))
+    if can_plan_sessions(user):
+        lists["session"] = ("sessions.show", _("la séance"))
+    elif can_sit(user):
+        lists["session"] = ("sessions.member_session", _("la séance"))
+    if can_list_followups(user):
+        lists["followups"] = ("followups.queue", _("la liste des suivis annuels"))
+    if can_list_certificates(user):
+        lists["certificates"] = ("certificates.index", _("la liste des certificats"))
+    return lists
+
+
 @bp.get("/tableau-de-bord")
 @permission_required(can_view_dashboard)
 def index():
     filters = _filters()
-    # A family's or an EPCI's row opens the structures' list so filtered, for whom may.
-    links_shown = can_list_structures(current_user)
+    lists = _lists(current_user)
 
     def compute():
         data = figures.Data(filters)
         built = [build(data) for build in figures.DASHBOARD.values()]
-        drawn = _drawn(built, filters, "dashboard.chart_csv", links_shown)
+        drawn = _drawn(built, filters, lists, "dashboard.chart_csv")
         return queries.totals(filters, data.population), drawn
 
-    totals, drawn = cache.figures(("dashboard", links_shown), filters, compute)
+    # The figures are drawn with the links this person may follow: kept per set of lists.
+    key = ("dashboard", tuple(sorted((kind, page[0]) for kind, page in lists.items())))
+    totals, drawn = cache.figures(key, filters, compute)
     return render_template(
         "dashboard/index.html",
         totals=totals,
@@ -114,15 +134,16 @@ def index():
     )
 
 
-def _drawn(built: list, filters, csv_endpoint=None, links_shown=False) -> str:
-    """The figures' sections as HTML (autoescaped by their template): drawn once for each
-    state of the data, shown with `|safe`."""
+def _drawn(built: list, filters, lists: dict, csv_endpoint=None) -> str:
+    """The figures' sections as HTML (autoescaped by their template), each row or figure
+    linked to the list behind it when `lists` has its kind: drawn once for each state of the
+    data, shown with `|safe`."""
     return render_template(
         "dashboard/_figures.html",
         figures=built,
         csv_endpoint=csv_endpoint,
         values=filters.args(),
-        links_shown=links_shown,
+        lists=lists,
     )
 
 
@@ -162,7 +183,9 @@ def statistics():
             "statistics",
             filters,
             lambda: _drawn(
-                [build(figures.Data(filters)) for build in figures.PUBLIC.values()], filters
+                [build(figures.Data(filters)) for build in figures.PUBLIC.values()],
+                filters,
+                _lists(None),
             ),
         ),
         opendata=opendata,

@@ -11,7 +11,9 @@ from cdess.followups.models import FollowUp, FollowUpState
 from cdess.structures import queries as structures
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
-from cdess.web.queries import paginate
+from cdess.web.queries import paginate, parse_year, within_years
+
+ALL_STATES = "tous"  # the state filter's value that keeps every state, accepted ones too
 
 # The queue's states, in the order they come: late first, then what waits for the
 # secretariat, then what waits for the structures.
@@ -25,8 +27,14 @@ QUEUE_STATES = (
 
 def queue_list(filters: dict[str, str]):
     """The secretariat's queue: flagged first, then by state (`QUEUE_STATES`) and day; filtered
-    by state (accepted ones too when asked), ESS family and EPCI; runs nothing."""
-    states = [s for s in FollowUpState if s.value == filters.get("etat")] or list(QUEUE_STATES)
+    by state (one, every one with ALL_STATES, else those waiting), ESS family, EPCI and the
+    year of the anniversary (the dashboard's follow-ups per year open it); runs nothing."""
+    wanted = filters.get("etat")
+    states = (
+        list(FollowUpState)
+        if wanted == ALL_STATES
+        else [s for s in FollowUpState if s.value == wanted] or list(QUEUE_STATES)
+    )
     stmt = (
         db.select(FollowUp)
         .join(Structure, Structure.id == FollowUp.structure_id)
@@ -37,6 +45,8 @@ def queue_list(filters: dict[str, str]):
         stmt = stmt.filter(Structure.family == family)
     if epci := filters.get("epci"):
         stmt = stmt.filter(Structure.epci_code == epci)
+    if year := parse_year(filters.get("annee")):
+        stmt = stmt.filter(*within_years(FollowUp.anniversary, year))
     rank = case(
         *((FollowUp.state == s, n) for n, s in enumerate(QUEUE_STATES)), else_=len(QUEUE_STATES)
     )

@@ -39,7 +39,7 @@ from cdess.web import spreadsheet
 from cdess.web.files import send_stored
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
-from cdess.web.queries import query_arg
+from cdess.web.queries import query_arg, year_choices
 
 bp = Blueprint("followups", __name__)
 add_entry(bp, "followups.queue", _l("Suivis annuels"), can_list_followups, order=102)
@@ -62,6 +62,7 @@ def _filters() -> dict[str, str]:
         "etat": query_arg("etat", 20),
         "famille": query_arg("famille", 30),
         "epci": query_arg("epci", 9),
+        "annee": query_arg("annee", 4),
     }
 
 
@@ -77,6 +78,11 @@ def queue(code: int = 200, sample_error: str = ""):
         flagged=queries.flagged_count(),
         filters=filters,
         states=list(FollowUpState),
+        state_choices=[
+            *({"value": s.value, "label": s.label} for s in FollowUpState),
+            {"value": queries.ALL_STATES, "label": _("Tous les états")},
+        ],
+        years=year_choices(),
         families=list(Family),
         epcis=territories.epcis(),
         year=year,

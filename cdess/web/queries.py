@@ -1,7 +1,10 @@
 """Small query helpers shared by the pages: text and whole numbers read from the request, bounded
 (a number the database cannot hold never reaches it), and one page of a list."""
 
+from datetime import date, datetime
+
 from flask import current_app, request
+from sqlalchemy import DateTime
 
 from cdess.extensions import db
 from cdess.web.urls import MAX_ID
@@ -38,6 +41,47 @@ def int_arg(name: str) -> int | None:
 def form_int(name: str) -> int | None:
     """A posted value as a row id or a count: None unless a whole number from 1 to MAX_ID."""
     return _row_id(request.form.get(name))
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a filter may name
+COUNCIL_CREATED = 2013  # the years the lists offer start with the council
+
+
+def year_choices() -> list[tuple[str, str]]:
+    """The years a list's filter offers (value, text), from next year back to the council's."""
+    return [(str(y), str(y)) for y in range(date.today().year + 1, COUNCIL_CREATED - 1, -1)]
+
+
+def parse_year(text: str | None) -> int | None:
+    """A year written in four digits, from FIRST_YEAR to LAST_YEAR; None for anything else."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        return None
+    year = int(text)
+    return year if FIRST_YEAR <= year <= LAST_YEAR else None
+
+
+def parse_month(text: str | None) -> tuple[int, int] | None:
+    """A month written `YYYY-MM` (the year as `parse_year` reads it); None for anything else."""
+    year, dash, month = (text or "").strip().partition("-")
+    if not (dash and parse_year(year) and month.isascii() and month.isdigit() and len(month) == 2):
+        return None
+    return (int(year), int(month)) if 1 <= int(month) <= 12 else None
+
+
+def within_years(column, first: int | None, last: int | None = None) -> list:
+    """Conditions keeping `column` (a date or a time) from the year `first` to `last` (both
+    included; `last` defaults to `first`; None on either side: no bound)."""
+    last = first if last is None else last
+    # A day against a day, a time against a time: SQLite compares their text, and the day
+    # « 2027-01-01 » sorts before the time « 2027-01-01 00:00:00 ».
+    bound = datetime if isinstance(column.type, DateTime) else date
+    conditions = []
+    if first:
+        conditions.append(column >= bound(first, 1, 1))
+    if last:
+        conditions.append(column < bound(last + 1, 1, 1))
+    return conditions
 
 
 def paginate(stmt, per_page: int | None = None):

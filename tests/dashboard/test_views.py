@@ -7,7 +7,7 @@ import html
 import io
 import re
 import xml.etree.ElementTree as ET  # nosec B405  # parses our own output
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -48,7 +48,11 @@ def drawn_values(section: str) -> list[str]:
 def table_cells(section: str) -> list[str]:
     table = re.search(r"<table>.*?</table>", section, re.S).group(0)
     assert "<caption>" in table and 'scope="col"' in table
-    return [html.unescape(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)]
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)
+    # A row's heading may link to the list behind it: its text, without what only screen
+    # readers hear.
+    cells = [re.sub(r'<span class="visually-hidden">.*?</span>', "", c) for c in cells]
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
 
 
 @pytest.fixture
@@ -107,6 +111,86 @@ def test_a_family_s_and_an_epci_s_rows_open_the_list_behind_them(world, client, 
     found = sections(page)
     assert 'href="/structures/?family=association">Association<' in found["familles"]
     assert f'href="/structures/?epci={ARRAS}">' in found["epci"]
+
+
+def row_links(section: str) -> list[tuple[str, str]]:
+    """Each table row's heading: its text and the address it links to (None: no link)."""
+    table = re.search(r"<tbody>.*?</tbody>", section, re.S).group(0)
+    return [
+        (
+            html.unescape(
+                re.sub(r"<[^>]+>", "", re.sub(r'<span class="visually-hidden">.*?</span>', "", th))
+            ).strip(),
+            html.unescape(m.group(1)) if (m := re.search(r'href="([^"]+)"', th)) else None,
+        )
+        for th in re.findall(r'<th scope="row">(.*?)</th>', table, re.S)
+    ]
+
+
+def listed(client, url: str) -> int:
+    """How many rows the list at `url` says it holds (its status line)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    line = re.search(r'<p role="status">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return int(re.sub(r"\D", "", line.group(1).split("pour")[0]))
+
+
+def test_every_row_opens_the_list_of_what_it_counts(world, client, staff):
+    """Per year the files filed, per year the follow-ups, per month the labels ending: the list
+    behind each row holds as many rows as the row counts; each session opens its page, and the
+    files the scores and delays count are the decided ones."""
+    found = sections(client.get("/tableau-de-bord").get_data(as_text=True))
+    rows = {name: table_cells(found[name]) for name in found}
+    years = row_links(found["annees"])
+    assert [y for y, _ in years][:2] == ["2024", "2025"]
+    width = len(figures.queries.YEARLY) + 1
+    for n, (year, url) in enumerate(years):
+        assert url.startswith("/secretariat/candidatures?") and f"annee={year}" in url
+        filed = int(rows["annees"][width * (n + 1) + 3])  # the header row, then each year
+        assert listed(client, url) == filed
+    assert [listed(client, url) for _, url in years][:2] == [2, 3]  # S1, S6; S2, S3, S5
+
+    followups = row_links(found["suivis"])
+    assert followups and all("etat=tous" in url for _, url in followups)
+    per_year = figures.queries.followups_per_year(figures.queries.Filters())
+    for (_year, url), counted in zip(followups, per_year, strict=True):
+        assert listed(client, url) == sum(v for k, v in counted.items() if k != "year")
+
+    months = row_links(found["echeances"])
+    assert len(months) == 7 and all(url.startswith("/certificats?") for _, url in months)
+    ending = [int(c) for c in rows["echeances"][3::2]]
+    assert [listed(client, url) for _, url in months] == ending and sum(ending) == 1
+
+    sessions = row_links(found["seances"])
+    assert [url.rsplit("/", 1)[0] for _, url in sessions] == ["/seances"] * len(sessions)
+    assert all(client.get(url).status_code == 200 for _, url in sessions)
+
+    decided = re.search(r'href="([^"]+)">Les candidatures décidées', found["principes"])
+    assert listed(client, html.unescape(decided.group(1))) == 3  # S1, S2, S3
+    trend = row_links(found["tendance"])
+    assert [listed(client, url) for _, url in trend] == [1, 2]  # 2024: S1; 2025: S2, S3
+
+
+def test_the_lists_behind_keep_the_family_and_the_epci(world, client, staff):
+    found = sections(client.get(f"/tableau-de-bord?famille=cooperative&epci={LENS}").text)
+    (_, url), *_ = row_links(found["annees"])
+    assert "family=cooperative" in url and f"epci={LENS}" in url
+    assert listed(client, url) == 1  # S3, filed in 2025
+
+
+def test_a_council_member_opens_the_sessions_and_no_staff_list(world, client, create_user, login):
+    login(create_user(Role.council_member))
+    found = sections(client.get("/tableau-de-bord").get_data(as_text=True))
+    links = [url for name in found for _, url in row_links(found[name]) if url]
+    assert links and all(url.startswith("/conseil/seances/") for url in links)
+    assert "Les candidatures décidées" not in "".join(found.values())
+
+
+def test_the_public_statistics_open_the_registry(world, client):
+    found = sections(client.get("/statistiques").get_data(as_text=True))
+    families = dict(row_links(found["familles"]))
+    assert families["Association"] == "/registre?famille=association"
+    assert all(url.startswith("/registre?epci=") for _, url in row_links(found["epci"]))
 
 
 def test_a_council_member_sees_own_reports_and_no_staff_list(world, client, create_user, login):
@@ -271,3 +355,34 @@ def test_the_figures_are_kept_until_the_journal_moves(world, client, staff, crea
     # Each filter has its own figures.
     filtered = client.get("/tableau-de-bord?famille=cooperative").get_data(as_text=True)
     assert int(known(filtered)) < int(known(after))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "annee=abc&decision=%00",
+        "annee=" + "9" * 5000 + "&decision=1999",
+        "annee=-1&decision=toutes&etat=tous",
+        "echeance=2026-13",
+        "echeance=" + "2" * 3000,
+        "echeance=2026-1&annee=1e9",
+    ],
+)
+def test_the_lists_behind_ignore_bad_filters(world, client, staff, query):
+    for url in ("/secretariat/candidatures", "/secretariat/suivis", "/certificats"):
+        assert client.get(f"{url}?{query}").status_code == 200
+
+
+def test_the_lists_offer_the_filters_the_dashboard_opens(world, client, staff):
+    applications = client.get("/secretariat/candidatures?annee=2025&decision=toutes").text
+    assert '<option value="2025" selected>' in applications
+    assert '<option value="toutes" selected>' in applications
+    assert listed(client, "/secretariat/candidatures?decision=toutes") == 3
+    assert listed(client, "/secretariat/candidatures?decision=2024") == 1
+    followups = client.get("/secretariat/suivis?etat=tous&annee=2026").text
+    assert '<option value="tous" selected>' in followups
+    assert listed(client, "/secretariat/suivis?etat=tous") == 2
+    assert listed(client, "/secretariat/suivis") == 2  # both wait: overdue, due
+    month = (date.today().replace(day=1) + timedelta(days=62)).strftime("%Y-%m")
+    certificates = client.get(f"/certificats?echeance={month}").text
+    assert f'value="{month}"' in certificates

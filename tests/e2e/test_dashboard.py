@@ -1,7 +1,9 @@
 """The dashboard and the public statistics (issue 22), in a browser with axe-core. The
 secretariat opens the dashboard from the menu, narrows it to the associations (the address keeps
 the filter, the form shows it chosen) and follows « Candidatures en attente de recevabilité » to
-the queue of submitted files; a visitor goes from the registry to the statistics page."""
+the queue of submitted files, then from the figures to the lists behind them (a year's files, a
+session); a visitor goes from the registry to the statistics page and from its associations'
+row to the registry of labelled associations."""
 
 import re
 
@@ -45,6 +47,21 @@ def test_secretariat_dashboard_filter_and_priority(journey):
     expect(heading(page, "Candidatures")).to_be_visible()
     j.check("file des candidatures deposees")
 
+    # From a figure to the list behind it: a year's files filed, a session's decisions.
+    page.go_back()
+    years = page.get_by_role("table", name="Données : Évolution par année")
+    with page.expect_navigation():
+        years.get_by_role("link", name=re.compile("^2025")).click()
+    assert "annee=2025" in page.url and "family=association" in page.url
+    expect(page.get_by_label("Déposées en")).to_have_value("2025")
+    j.check("candidatures deposees en 2025")
+    page.go_back()
+    sessions = page.get_by_role("table", name="Données : Décisions par séance du conseil")
+    with page.expect_navigation():
+        sessions.get_by_role("link").last.click()
+    assert re.search(r"/seances/\d+$", page.url)
+    j.check("seance depuis le tableau de bord")
+
 
 def test_visitor_statistics(journey):
     j = journey("dashboard-visitor")
@@ -64,3 +81,8 @@ def test_visitor_statistics(journey):
         page.get_by_role("table", name="Données : Structures labellisées par EPCI")
     ).to_be_visible()
     j.check("statistiques")
+    families = page.get_by_role("table", name=re.compile("^Données : Structures labellisées et"))
+    with page.expect_navigation():
+        families.get_by_role("link", name=re.compile("^Association")).click()
+    assert "famille=association" in page.url
+    j.check("registre des associations")
