@@ -43,6 +43,13 @@ bandit: $(STAMP)
 mutation: $(STAMP)
 	$(BIN)/python bench/mutation.py
 
+# Every speed benchmark of bench/ (scoring, votes, certificates and the registry, the council
+# room at 70 and 200 members, the dashboard at 200,000 structures; SQLite and PostgreSQL), then
+# the table at the top of docs/performance.md rewritten with the machine it ran on. About 40 min:
+# give it the machine alone. `bench/run_all.py --quick` checks the pipeline in a few minutes.
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
 format: $(STAMP)
 	$(BIN)/ruff format cdess tests bench
 	$(BIN)/ruff check --fix cdess tests bench
@@ -53,7 +60,20 @@ demo: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# French is the source language; this refreshes the template other catalogs start from.
+# French is the source language: the msgids are the French text, each catalogue under
+# cdess/translations/<locale>/ gives its language. This extracts the strings of the code and the
+# templates, adds the new ones to each catalogue (a new language: add it to LOCALES and to
+# LANGUAGES in cdess/config.py), then compiles the .mo files, which are committed so that a fresh
+# clone or a `pip install` serves them with no other step (tests/test_translations.py checks
+# that they match the .po). No fuzzy matching: a guess from a similar French string is often
+# wrong; a new string comes in untranslated, and the test names it until it is translated.
+TRANSLATIONS := cdess/translations
+LOCALES := en
 translations: $(STAMP)
-	$(BIN)/pybabel -q extract -F cdess/translations/babel.cfg -k _l -k N_ --no-location \
-	  --sort-output -o cdess/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k _l -k N_ --no-location \
+	  --sort-output --project cdess -o $(TRANSLATIONS)/messages.pot .
+	for locale in $(LOCALES); do \
+	  $(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale \
+	    --init-missing --no-fuzzy-matching --ignore-obsolete || exit 1; \
+	done
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics

@@ -2,7 +2,8 @@
 the public registry with every demo structure labelled, against a running server.
 
     .venv/bin/python bench/bench_certificates.py [--sqlite] [--postgresql] [--workers 4]
-                                                 [--batch 200] [--breakdown]
+                                                 [--batch 200] [--breakdown] [--renders 15]
+                                                 [--rounds N] [--json PATH]
 
 Each run builds a temporary database with `flask init-db` and `flask demo` (SQLite in a
 temporary folder, PostgreSQL in a schema of its own, dropped afterwards), then:
@@ -33,6 +34,9 @@ c) The registry. One valid certificate per structure (3,445) is inserted directl
    export once more: lists must not read the PDF column.
 
 (a) and (b) run once, on the first database; (c) on each. A summary table ends the run.
+`--renders` and `--rounds` (at most that many rounds of each page) make a quick run; `--json`
+writes the figures for `bench/run_all.py`, with issue 21's targets for the lists (p50 within 3×
+`/sante`'s) and the exports built for the request (at least 50,000 rows/s).
 """
 
 import argparse
@@ -55,9 +59,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_votes import PG_URL, percentile, serve  # noqa: E402  (the same server, the same maths)
+from results import Figure, add_option, write  # noqa: E402  (bench/, beside this script)
 
 RENDERS, BATCH, THREADS = 15, 200, 16
 RENDER_TARGET, SPEEDUP_TARGET, REGISTRY_TARGET = 1.5, 1.8, 3.0
+EXPORT_TARGET = 50_000  # rows per second of an export built for the request (issue 21)
 BASELINE_HTML = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Page de référence</title>
 <style>@page { size: A4; margin: 2cm; } body { font-family: "DejaVu Sans", sans-serif; }</style>
@@ -149,14 +155,14 @@ def in_turns(functions: dict, repeat: int) -> dict[str, float]:
     return {name: median_ms(values) for name, values in times.items()}
 
 
-def one_certificate(snapshot: dict) -> dict:
+def one_certificate(snapshot: dict, renders: int = RENDERS) -> dict:
     from cdess.certificates import document
 
     for _ in range(2):  # fonts, templates, the sRGB profile: loaded once per process
         document.render(snapshot)
         baseline_pdf()
     medians = in_turns(
-        {"certificate": lambda: document.render(snapshot), "baseline": baseline_pdf}, RENDERS
+        {"certificate": lambda: document.render(snapshot), "baseline": baseline_pdf}, renders
     )
     result = {
         "certificate_ms": medians["certificate"],
@@ -359,12 +365,17 @@ def give_real_pdfs(url: str, pdf: bytes) -> None:
     engine.dispose()
 
 
-def registry(url: str, label: str, instance: Path, workers: int, labelled: int, pdf: bytes):
+def registry(
+    url: str, label: str, instance: Path, options, labelled: int, pdf: bytes
+) -> list[dict]:
     """(c) against a running server: the pages as visitors get them (cached), then built for
     each request (the cache off), then the same once the PDFs have a real size."""
     results = []
+    workers = options.workers
 
     def measure(port: int, pool, name: str, path: str, rounds: int) -> None:
+        rounds = min(rounds, options.rounds or rounds)
+
         def burst(path: str, count: int) -> list[float]:
             answers = list(pool.map(lambda _n: get(port, path), range(count)))
             assert all(status == 200 for _t, status, _b in answers), (path, answers[0][1])
@@ -382,6 +393,8 @@ def registry(url: str, label: str, instance: Path, workers: int, labelled: int, 
             {
                 "database": label,
                 "page": name,
+                "path": path,
+                "rows": labelled,
                 "requests": len(page),
                 "p50_ms": p50 * 1000,
                 "p99_ms": p99 * 1000,
@@ -440,14 +453,16 @@ def run(url: str, label: str, workers: int, render: dict, options) -> list[dict]
 
             if not render:
                 snapshot = demo_snapshot()
-                render.update(one=one_certificate(snapshot), pdf=document.render(snapshot))
+                render.update(
+                    one=one_certificate(snapshot, options.renders), pdf=document.render(snapshot)
+                )
                 if options.breakdown or render["one"]["ratio"] > RENDER_TARGET:
                     render.update(breakdown=breakdown(snapshot))
                 render.update(batch=batch(snapshot, options.batch))
             labelled = label_every_structure(baseline_pdf())
             print(f"{label}: {labelled:,} structures labelled", flush=True)
             db.engine.dispose()
-        return registry(url, label, instance, workers, labelled, render["pdf"])
+        return registry(url, label, instance, options, labelled, render["pdf"])
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 
@@ -498,6 +513,74 @@ def summary(render: dict, pages: list[dict], workers: int) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
+def figures(render: dict, pages: list[dict]) -> list[Figure]:
+    """The summary's rows for `bench/run_all.py`: (a) and (b) with their targets; each page's
+    p50 against `/sante`'s (lists: within 3×, issue 21; the cached `/registre` also at p99,
+    issue 6); each export's rows per second (built for the request: 50,000, issue 21)."""
+    rows = []
+    if render:
+        one, many = render["one"], render["batch"]
+        rows.append(
+            Figure(
+                "one certificate (PDF/A-3b), median",
+                one["certificate_ms"],
+                "ms",
+                baseline=one["baseline_ms"],
+                baseline_unit="ms",
+                baseline_label="1-page WeasyPrint document",
+                ratio=one["ratio"],
+                target=f"≤ {RENDER_TARGET}×",
+                met=one["ratio"] <= RENDER_TARGET,
+            )
+        )
+        rows.append(
+            Figure(
+                f"batch of {many['size']} certificates, 2 processes; ratio: speed-up",
+                many["rate_2"],
+                "/s",
+                baseline=many["rate_1"],
+                baseline_unit="/s",
+                baseline_label="1 process",
+                ratio=many["speedup"],
+                target=f"≥ {SPEEDUP_TARGET}×",
+                met=many["speedup"] >= SPEEDUP_TARGET,
+            )
+        )
+    for r in pages:
+        export = r["path"].endswith(".csv")
+        cached = "no cache" not in r["page"]
+        quantiles = ("p50", "p99") if r["page"] == "/registre" else ("p50",)
+        for q in quantiles:
+            ratio = r[f"ratio_{q}"]
+            rows.append(
+                Figure(
+                    f"{r['page']} {q}",
+                    r[f"{q}_ms"],
+                    "ms",
+                    baseline=r[f"sante_{q}_ms"],
+                    baseline_unit="ms",
+                    baseline_label=f"/sante {q}",
+                    ratio=ratio,
+                    target="" if export else f"≤ {REGISTRY_TARGET:g}×",
+                    met=None if export else ratio <= REGISTRY_TARGET,
+                    database=r["database"],
+                )
+            )
+        if export and not cached:
+            rate = r["rows"] / (r["p50_ms"] / 1000)
+            rows.append(
+                Figure(
+                    f"{r['page']}: rows per second ({r['rows']:,} rows, p50)",
+                    rate,
+                    "/s",
+                    target=f"≥ {EXPORT_TARGET:,}/s",
+                    met=rate >= EXPORT_TARGET,
+                    database=r["database"],
+                )
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", action="store_true")
@@ -507,6 +590,11 @@ def main() -> None:
     parser.add_argument(
         "--breakdown", action="store_true", help="time the parts of (a) even when on target"
     )
+    parser.add_argument("--renders", type=int, default=RENDERS, help="renders timed in (a)")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="at most this many rounds of each page in (c)"
+    )
+    add_option(parser)
     options = parser.parse_args()
     both = not (options.sqlite or options.postgresql)
     render: dict = {}
@@ -533,6 +621,7 @@ def main() -> None:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
     summary(render, pages, options.workers)
+    write(options.json, "certificates", figures(render, pages))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Votes under load: 70 members (10 of them through proxies) vote on 30 items in bursts,
 against a running server (gunicorn, several workers), on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/bench_votes.py [--sqlite] [--postgresql] [--workers 4]
+    .venv/bin/python bench/bench_votes.py [--sqlite] [--postgresql] [--workers 4] [--items 30]
+                                          [--json PATH]
 
 For each item the president opens the vote, then every ballot (60 members present for
 themselves, 10 of them again for an absent member's proxy) is cast at the same moment from
@@ -31,6 +32,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from results import Figure, add_option, write  # noqa: E402  (bench/, beside this script)
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MEMBERS, ABSENT, ITEMS, THREADS = 70, 10, 30, 16
@@ -74,7 +78,7 @@ class Client:
         assert status == 302, f"login failed for {email}: {status}"
 
 
-def prepare(url: str, instance: Path) -> dict:
+def prepare(url: str, instance: Path, items: int = ITEMS) -> dict:
     """Members, files and an open session with everyone checked in, through the services."""
     os.environ["CDESS_INSTANCE_PATH"] = str(instance)
     from datetime import date, datetime, timedelta
@@ -127,7 +131,7 @@ def prepare(url: str, instance: Path) -> dict:
         owner = make("owner@bench.test", "Owner", {Role.applicant}, password=PASSWORD)
         start = datetime.combine(date.today() + timedelta(days=1), datetime.min.time())
         session = sessions.create_session(start.replace(hour=14), date.today(), "Arras")
-        for n in range(ITEMS):
+        for n in range(items):
             siret = valid_siret(n + 1)
             structure = structures.create_structure(
                 {
@@ -217,9 +221,9 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def run(url: str, label: str, workers: int) -> dict:
+def run(url: str, label: str, workers: int, items: int = ITEMS) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="cdess-bench-"))
-    plan = prepare(url, instance)
+    plan = prepare(url, instance, items)
     server, port = serve(url, instance, workers)
     try:
         president = Client(port)
@@ -337,17 +341,49 @@ def count(url: str, item_id: int) -> int:
     return total
 
 
+def figures(results: list[dict]) -> list[Figure]:
+    """Issue 21's target: 0 lost and 0 double votes; the latencies shown against /sante's."""
+    rows = []
+    for r in results:
+        wrong = r["lost"] + r["double"]
+        rows.append(
+            Figure(
+                f"ballots lost or counted twice (of {r['ballots']:,})",
+                wrong,
+                target="0",
+                met=wrong == 0,
+                database=r["database"],
+            )
+        )
+        for q in ("p50", "p99"):
+            rows.append(
+                Figure(
+                    f"vote {q}, 16 clients",
+                    r[f"vote_{q}_ms"],
+                    "ms",
+                    baseline=r[f"trivial_{q}_ms"],
+                    baseline_unit="ms",
+                    baseline_label=f"/sante {q}",
+                    ratio=r[f"ratio_{q}"],
+                    database=r["database"],
+                )
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--items", type=int, default=ITEMS, help="items voted on")
+    add_option(parser)
     args = parser.parse_args()
     both = not (args.sqlite or args.postgresql)
     results = []
     if args.sqlite or both:
         folder = Path(tempfile.mkdtemp(prefix="cdess-bench-db-"))
-        results.append(run(f"sqlite:///{folder / 'bench.db'}", "SQLite", args.workers))
+        results.append(run(f"sqlite:///{folder / 'bench.db'}", "SQLite", args.workers, args.items))
         shutil.rmtree(folder, ignore_errors=True)
     if args.postgresql or both:
         from sqlalchemy import create_engine, text
@@ -358,12 +394,18 @@ def main() -> None:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             results.append(
-                run(f"{PG_URL}?options=-csearch_path%3D{schema}", "PostgreSQL", args.workers)
+                run(
+                    f"{PG_URL}?options=-csearch_path%3D{schema}",
+                    "PostgreSQL",
+                    args.workers,
+                    args.items,
+                )
             )
         finally:
             with engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
+    write(args.json, "votes", figures(results))
     if any(r["lost"] or r["double"] for r in results):
         sys.exit("votes lost or counted twice")
 

@@ -79,7 +79,7 @@ MODULES = {
 
 # mutant name → (a line of its diff, why no test can tell it from the original).
 EQUIVALENT: dict[str, tuple[str, str]] = {
-    "cdess.charter.eligibility.x_correction__mutmut_41": (
+    "cdess.charter.eligibility.x_correction__mutmut_43": (
         '"XXnumberXX"',
         "`scoring.validate_answer` already returns a float for a number (`parse_number`), so"
         " the `float(value)` it guards changes nothing",
@@ -127,7 +127,7 @@ EQUIVALENT: dict[str, tuple[str, str]] = {
         "pour >= contre",
         "inside `if pour != contre`: `>=` and `>` agree when the two differ",
     ),
-    "cdess.charter.eligibility.x_correction__mutmut_42": (
+    "cdess.charter.eligibility.x_correction__mutmut_44": (
         '"NUMBER"',
         "as above: `float(value)` of a float",
     ),

@@ -3,6 +3,7 @@ live panel every two seconds while votes burst, against a real server (gunicorn,
 workers), on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/room.py [--sqlite] [--postgresql] [--members 70 200] [--votes 3]
+                                   [--json PATH]
 
 Each member's browser is a thread that asks for its panel every 2 s naming the version it
 shows (`If-None-Match`, as static/js/live.js does), and takes the version a ballot's answer
@@ -19,6 +20,9 @@ trivial `/sante` is timed from 8 threads: the baseline of the ratios. Reported:
 - the time from a vote's opening to its last ballot confirmed (the burst spreads the ballots
   over two seconds, so two seconds is the floor);
 - lost ballots (accepted, not counted) and double ones (counted beyond those accepted).
+Issue 20's targets: ≥ 80 % of the members' polls 304 during a vote, the ballot's p99 within
+10× `/sante`'s at 70 members, a 200-member vote confirmed within 5 s, nothing lost or counted
+twice (`--json` writes them for `bench/run_all.py`).
 """
 
 import argparse
@@ -40,10 +44,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_votes import PASSWORD, count, percentile, serve  # noqa: E402
+from results import Figure, add_option, write  # noqa: E402
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DATABASE = "bench_room"  # its own database: the tests' `test` is never touched
 POLL, BURST, OPEN_FOR, VOTES = 2.0, 2.0, 12.0, 3
+SHARE_304, BALLOT_P99, CONFIRMED = 0.8, 10.0, 5.0  # issue 20's targets
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -379,6 +385,61 @@ def postgresql_database():
     return f"{PG_SERVER}/{PG_DATABASE}", drop
 
 
+def figures(results: list[dict]) -> list[Figure]:
+    """Issue 20's targets, each where the issue sets it (the ballot's p99 at 70 members, the
+    confirmation at 200); the other sizes' figures shown without one."""
+    rows = []
+    for r in results:
+        size, database = f"{r['members']} members", r["database"]
+        wrong = r["lost"] + r["double"] + r["refused"]
+        rows.append(
+            Figure(
+                f"{size}: ballots refused, lost or counted twice (of {r['ballots']:,})",
+                wrong,
+                target="0",
+                met=wrong == 0,
+                database=database,
+            )
+        )
+        rows.append(
+            Figure(
+                f"{size}: members' polls answered 304 during votes",
+                r["share_304_vote"] * 100,
+                "%",
+                target=f"≥ {SHARE_304 * 100:.0f}\u00a0%",
+                met=r["share_304_vote"] >= SHARE_304,
+                database=database,
+            )
+        )
+        at_70 = r["members"] <= 70
+        rows.append(
+            Figure(
+                f"{size}: ballot p99",
+                r["ballot_p99_ms"],
+                "ms",
+                baseline=r["sante_p99_ms"],
+                baseline_unit="ms",
+                baseline_label="/sante p99, between votes",
+                ratio=r["ratio_p99"],
+                target=f"≤ {BALLOT_P99:.0f}×" if at_70 else "",
+                met=r["ratio_p99"] <= BALLOT_P99 if at_70 else None,
+                database=database,
+            )
+        )
+        at_200 = r["members"] >= 200
+        rows.append(
+            Figure(
+                f"{size}: a vote's last ballot confirmed after its opening (2 s burst)",
+                r["confirmed_s"],
+                "s",
+                target=f"≤ {CONFIRMED:.0f} s" if at_200 else "",
+                met=r["confirmed_s"] <= CONFIRMED if at_200 else None,
+                database=database,
+            )
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", action="store_true")
@@ -386,6 +447,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, nargs="+", default=[70, 200])
     parser.add_argument("--votes", type=int, default=VOTES)
     parser.add_argument("--workers", type=int, default=4)
+    add_option(parser)
     args = parser.parse_args()
     both = not (args.sqlite or args.postgresql)
     results = []
@@ -401,6 +463,7 @@ def main() -> None:
                 results.append(run(url, "PostgreSQL", members, args.votes, args.workers))
             finally:
                 drop()
+    write(args.json, "room", figures(results))
     if any(r["lost"] or r["double"] or r["refused"] for r in results):
         sys.exit("ballots refused, lost or counted twice")
 

@@ -50,16 +50,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.dashboard.views import bp as dashboard_bp
     from cdess.followups.label import bp as label_bp
     from cdess.followups.views import bp as followups_bp
+    from cdess.legal.views import bp as legal_bp
     from cdess.opendata.views import bp as opendata_bp
+    from cdess.privacy import views as _privacy_views  # noqa: F401  (its routes on accounts')
     from cdess.reports.views import bp as reports_bp
     from cdess.sessions.views import bp as sessions_bp
     from cdess.structures.views import bp as structures_bp
     from cdess.territories.views import bp as territories_bp
     from cdess.web import setup_web
+    from cdess.web.language import bp as language_bp
     from cdess.web.views import bp as web_bp
 
     for blueprint in (
         web_bp,
+        language_bp,
         accounts_bp,
         admin_bp,
         structures_bp,
@@ -75,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         dashboard_bp,
         opendata_bp,
         audit_bp,
+        legal_bp,
     ):
         app.register_blueprint(blueprint)
     setup_web(app)

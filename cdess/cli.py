@@ -1,4 +1,5 @@
-"""Command line: flask --app cdess init-db | create-user | demo | backup | restore | storage …"""
+"""Command line: flask --app cdess init-db | create-user | demo | backup | restore | storage |
+retention …"""
 
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from cdess.accounts.models import Role
+from cdess.demo.data import STRUCTURE_COUNT
 from cdess.extensions import db
 
 
@@ -86,7 +88,7 @@ def register_commands(app: Flask) -> None:
         report = audit.verify(anchors)
         if not report.intact:
             click.echo("\n".join(report.problems), err=True)
-            raise click.ClickException(f"Journal altéré : {len(report.problems)} problème(s).")
+            raise click.ClickException(f"Journal altéré : {len(report.problems)} problème(s).")
         click.echo(
             f"Journal intact : {report.count} entrée(s), {report.anchors_checked} ancre(s) "
             f"vérifiée(s), tête {report.head}."
@@ -194,6 +196,24 @@ def register_commands(app: Flask) -> None:
         click.echo(str(followups))
         click.echo(f"Tête du journal publiée : {head.count} entrées, {head.head}.")
 
+    @app.cli.command("retention")
+    @click.option("--dry-run", is_flag=True, help="Dire ce qui serait fait, sans rien changer.")
+    def retention_command(dry_run):
+        """Daily: delete the accounts never confirmed, the drafts untouched for years, and erase
+        the accounts inactive for years once their owners were warned by email (RGPD retention
+        periods; settings RETENTION_*). Every purge in the journal; run twice, nothing more."""
+        from cdess.clock import utcnow
+        from cdess.privacy import retention
+
+        report = retention.run(utcnow(), dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+            click.echo("Simulation : rien n'a été changé ni envoyé.")
+        else:
+            db.session.commit()
+        for line in report.lines():
+            click.echo(line)
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option(
@@ -225,15 +245,22 @@ def register_commands(app: Flask) -> None:
     @click.option(
         "--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des données."
     )
-    def demo_command(if_empty):
-        """Load the realistic demo dataset (refuses a database holding real data)."""
+    @click.option(
+        "--structures",
+        type=click.IntRange(min=STRUCTURE_COUNT),
+        default=STRUCTURE_COUNT,
+        show_default=True,
+        help="Structures du territoire : au-delà de celles de la démonstration, d'autres sont "
+        "ajoutées (18 % signataires de la charte).",
+    )
+    def demo_command(if_empty, structures):
+        """Load the realistic demo dataset (refuses a database holding real data); with
+        --structures N, grow its territory to N structures (a loaded demo too)."""
         from cdess import demo
+        from cdess.demo.grow import grow
 
         init_db()
         state = demo.database_state()
-        if state == "demo":
-            click.echo("Les données de démonstration sont déjà chargées.")
-            return
         if state == "real":
             if if_empty:
                 click.echo("La base contient déjà des données : démonstration non chargée.")
@@ -241,8 +268,14 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(
                 "Cette base contient des données qui ne sont pas de démonstration : refus."
             )
+        summary = []
         try:
-            summary = demo.load()
+            if state == "demo":
+                click.echo("Les données de démonstration sont déjà chargées.")
+            else:
+                summary = demo.load()
+                db.session.commit()
+            growth = grow(structures)
         except demo.DemoIntegrityError as error:
             db.session.rollback()
             raise click.ClickException(
@@ -251,10 +284,22 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         for line in summary:
             click.echo(line)
-        click.echo(
-            f"Mot de passe de tous les comptes de démonstration : "
-            f"{current_app.config['DEMO_PASSWORD']}"
-        )
+        if growth.structures:
+            click.echo(
+                f"Territoire agrandi : {_grouped(growth.structures)} structures ajoutées, dont "
+                f"{_grouped(growth.signatures)} signataires de la charte ; "
+                f"{_grouped(structures)} en tout."
+            )
+        if summary:
+            click.echo(
+                f"Mot de passe de tous les comptes de démonstration : "
+                f"{current_app.config['DEMO_PASSWORD']}"
+            )
+
+
+def _grouped(number: int) -> str:
+    """A count as French writes it: 196\u202f555."""
+    return f"{number:,}".replace(",", "\u202f")
 
 
 def _document_of_application(row: dict) -> str:

@@ -16,8 +16,8 @@ class Defaults:
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
-    # Add "en" once its catalog exists: until then every page is French, and says so.
-    LANGUAGES = ("fr",)
+    # The interface's locales, French first (the source language, and the one chosen last).
+    LANGUAGES = ("fr", "en")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -63,6 +63,19 @@ class Defaults:
     # Named in the « voies et délais de recours » of a decision (not admissible, refusal).
     APPEAL_COURT = "tribunal administratif de Lille"
 
+    # The legal pages (mentions légales, données personnelles, accessibilité): who publishes,
+    # who hosts, whom to write to. The demo's values: the Pas-de-Calais hosting its own service.
+    PUBLISHER_ADDRESS = "Hôtel du Département, rue Ferdinand Buisson, 62018 Arras Cedex 9"
+    PUBLICATION_DIRECTOR = "Le président du Conseil départemental du Pas-de-Calais"
+    HOST_NAME = "Département du Pas-de-Calais, direction des systèmes d'information"
+    HOST_ADDRESS = "Hôtel du Département, rue Ferdinand Buisson, 62018 Arras Cedex 9"
+    HOST_PHONE = ""  # the host's telephone (LCEN art. 6): shown when set
+    DPO_EMAIL = "dpo@cdess.test"
+    ACCESSIBILITY_CONTACT = "accessibilite@cdess.test"
+    # The last accessibility audit (ISO date) and the day the statement was written from it.
+    ACCESSIBILITY_AUDIT_DATE = "2026-12-02"
+    ACCESSIBILITY_STATEMENT_DATE = "2026-12-02"
+
     # The public verification form reads at most this much of an uploaded PDF.
     VERIFY_MAX_BYTES = 5 * 1024 * 1024
     # Visitors without an account get the registry's pages from a cache at most this old when
@@ -104,3 +117,10 @@ class Defaults:
 
     DEMO_PASSWORD = "demo-cdess-62"  # noqa: S105  # nosec B105  # public, demo data only
     PER_PAGE = 50
+
+    # Retention (`flask retention`, daily): accounts never confirmed, drafts untouched, accounts
+    # inactive (erased after an emailed warning sent so many days before).
+    RETENTION_UNCONFIRMED_DAYS = 30
+    RETENTION_DRAFT_YEARS = 2
+    RETENTION_INACTIVE_YEARS = 3
+    RETENTION_WARNING_DAYS = 30

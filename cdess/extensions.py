@@ -31,16 +31,25 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+# Where a visitor's explicit choice of locale is kept (cdess.web.language).
+LOCALE_KEY = "locale"
+
+
 def select_locale() -> str:
-    """The user's preferred locale, else the browser's best match, else French."""
-    from flask import current_app
+    """The explicit choice (the user's account, then the visitor's session), else the browser's
+    best match (Accept-Language), else French. A stored value no longer offered is ignored."""
+    from flask import current_app, session
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # command line, emails sent from it
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    return request.accept_languages.best_match(languages) or "fr"
+    if session.get(LOCALE_KEY) in languages:
+        return session[LOCALE_KEY]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 babel = Babel()

@@ -72,6 +72,8 @@ LOGGED_IN_REDIRECTS = expect(302, anonymous=200)
 MATRIX = [
     ("GET", "/", expect(200)),
     ("GET", "/sante", expect(200)),
+    # The language switch: an empty form is refused with a message, back to the page (303).
+    ("POST", "/langue", expect(303)),
     ("GET", "/healthz", expect(200)),
     ("GET", "/compte/inscription", LOGGED_IN_REDIRECTS),
     ("POST", "/compte/inscription", LOGGED_IN_REDIRECTS),
@@ -88,6 +90,22 @@ MATRIX = [
     ("POST", "/compte/invitation/faux-jeton", expect(302)),
     ("GET", "/compte/", expect(200, anonymous=302)),
     ("POST", "/compte/", expect(200, anonymous=302)),
+    # Personal data: one's own (no id in the URL), the secretariat's on request. Erasing one's
+    # account is refused (409) to the last person of a structure whose file runs (`applicant`;
+    # the second structure has two) and to the last administrator; an empty form comes back.
+    ("GET", "/compte/donnees", expect(200, anonymous=302)),
+    ("GET", "/compte/donnees.json", expect(200, anonymous=302)),
+    ("GET", "/compte/supprimer", expect(200, anonymous=302)),
+    (
+        "POST",
+        "/compte/supprimer",
+        expect(200, anonymous=302, applicant=409, admin=409),
+    ),
+    ("GET", "/admin/utilisateurs/{applicant_id}/donnees.json", staff_only()),
+    ("GET", "/admin/utilisateurs/{admin_id}/donnees.json", expect(403, anonymous=302, admin=200)),
+    ("GET", "/admin/utilisateurs/999999/donnees.json", staff_only(404)),
+    ("POST", "/admin/utilisateurs/{applicant_id}/supprimer", staff_only(302)),
+    ("POST", "/admin/utilisateurs/{admin_id}/supprimer", expect(403, anonymous=302, admin=302)),
     ("GET", "/admin/utilisateurs", staff_only()),
     ("GET", "/admin/utilisateurs/inviter", staff_only()),
     ("POST", "/admin/utilisateurs/inviter", staff_only()),
@@ -362,6 +380,10 @@ MATRIX = [
     ("POST", "/seances/{session_id}/propositions/{proposal_id}", staff_only(302)),
     ("POST", "/certificats/{number}/reedition", staff_only(400)),
     ("GET", "/certificats/{number}.pdf", owner_or_staff()),
+    # Its translation, drawn on demand; French is the certificate itself, not a translation.
+    ("GET", "/certificats/{number}/en.pdf", owner_or_staff()),
+    ("GET", "/certificats/{number}/fr.pdf", owner_or_staff(404)),
+    ("GET", "/certificats/{number}/de.pdf", owner_or_staff(404)),
     ("GET", "/verification", expect(200)),
     ("POST", "/verification", expect(400)),
     ("GET", "/verification/{number}", expect(200)),
@@ -418,6 +440,11 @@ MATRIX = [
     ("GET", "/secretariat/journal.csv", staff_only()),
     ("GET", "/secretariat/journal/verification", staff_only()),
     ("GET", "/journal", expect(200)),
+    # The legal pages of a public service, public (linked from every page's footer).
+    ("GET", "/accessibilite", expect(200)),
+    ("GET", "/mentions-legales", expect(200)),
+    ("GET", "/donnees-personnelles", expect(200)),
+    ("GET", "/plan-du-site", expect(200)),
 ]
 
 IDS = (

@@ -358,12 +358,14 @@ def information_item(ids):
 
 
 def convened(ids):
-    """The session convened, and moved to today (a session opens only on its day)."""
+    """The session convened, and moved to today (a session opens only on its day: the
+    département's day, which is not the machine's between 23:00 and midnight UTC)."""
     from cdess.sessions import live
 
     session = get(CouncilSession, ids["session_id"])
-    session.starts_at = datetime.combine(date.today(), time(14))
-    session.deadline = date.today() - timedelta(days=30)
+    today = live.local_date()
+    session.starts_at = datetime.combine(today, time(14))
+    session.deadline = today - timedelta(days=30)
     live.convene(get(CouncilSession, ids["session_id"]), user("secretariat"))
 
 
@@ -577,6 +579,14 @@ EFFECTS: list[Effect] = [
         lambda ids: get(User, ids["applicant_id"]).display_name == "Camille Martin-Durand",
     ),
     Effect(
+        "switch the interface to English",
+        "applicant",
+        "/langue",
+        {"langue": "en", "next": "/compte/"},
+        lambda ids: get(User, ids["applicant_id"]).locale == "en",
+        status=303,
+    ),
+    Effect(
         "change one's password",
         "council_member",
         "/compte/",
@@ -629,6 +639,28 @@ EFFECTS: list[Effect] = [
         "/compte/deconnexion-partout",
         {},
         lambda ids: get(User, ids["applicant_id"]).session_version == 2,
+    ),
+    Effect(
+        "erase one's account",
+        "applicant",
+        "/compte/supprimer",
+        {"password": PASSWORD, "understood": "y"},
+        lambda ids: (
+            get(User, ids["applicant_id"]).erased_at is not None
+            and count(User, email="applicant@exemple.fr") == 0
+        ),
+        setup=add_colleague,  # not the last person of its structure, whose file runs
+    ),
+    *both(
+        "erase an account on request",
+        ("secretariat", "admin"),
+        "/admin/utilisateurs/{applicant_id}/supprimer",
+        {"erase-reason": "Demande écrite de la personne."},
+        lambda ids: (
+            get(User, ids["applicant_id"]).display_name
+            == f"Compte supprimé n° {ids['applicant_id']}"
+        ),
+        setup=add_colleague,
     ),
     *both(
         "edit a user",

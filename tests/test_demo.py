@@ -397,3 +397,77 @@ def test_the_loader_refuses_a_label_without_the_council_s_vote(app, demo_loaded)
     assert f"point {item.id} : dossier déposé après sa séance." in problems
     assert f"point {other.id} : vote hors de sa séance." in problems
     db.session.rollback()
+
+
+# --- a larger territory (`flask demo --structures N`, cdess/demo/grow.py) ------------------------
+
+
+def test_the_demo_grows_to_a_larger_territory(app, demo_loaded):
+    from cdess.charter.models import CharterSignature, SignatureStatus
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--structures", "3945"])  # the loaded demo, grown
+    assert result.exit_code == 0, result.output
+    assert "déjà chargées" in result.output
+    assert "500 structures ajoutées, dont 90 signataires" in result.output
+    structures = db.session.execute(db.select(Structure).order_by(Structure.id)).scalars().all()
+    assert len(structures) == 3945
+    new = structures[3445:]
+    for column in ("name", "siren", "siret", "rna"):
+        values = [getattr(s, column) for s in structures if getattr(s, column)]
+        assert len(values) == len(set(values)), column
+    for s in new:
+        assert s.siret or s.rna
+        if s.siret:
+            assert stdnum_siret.is_valid(s.siret) and s.siren == s.siret[:9] != "356000000"
+        if s.rna:
+            assert identity.rna_error(s.rna) is None
+        assert s.commune is not None and s.epci_code == s.commune.epci_code
+    families = Counter(s.family for s in new)
+    assert 0.75 < families[Family.association] / 500 < 0.87  # the demo's shape: 81 %
+    signatures = db.session.execute(
+        db.select(CharterSignature.structure_id, CharterSignature.status).filter(
+            CharterSignature.structure_id >= new[0].id
+        )
+    ).all()
+    assert len(signatures) == 90 and {status for _s, status in signatures} == {
+        SignatureStatus.active
+    }
+    assert len({structure_id for structure_id, _s in signatures}) == 90
+    assert demo.check_demo_integrity() == []
+    again = runner.invoke(args=["demo", "--structures", "3945"])  # as many already: nothing
+    assert again.exit_code == 0 and "agrandi" not in again.output
+    assert db.session.execute(db.select(db.func.count(Structure.id))).scalar() == 3945
+
+
+def test_growing_in_steps_draws_what_one_growth_draws(app, demo_loaded):
+    from cdess.demo.grow import grow
+
+    def new_names() -> list[str]:
+        names = db.session.execute(db.select(Structure.name).order_by(Structure.id)).scalars()
+        return list(names)[3445:]
+
+    assert grow(3645).structures == 200
+    at_once = new_names()
+    db.session.rollback()
+    assert grow(3545).structures == 100 and grow(3645).structures == 100
+    assert new_names() == at_once
+    assert len(set(at_once)) == 200
+    db.session.rollback()
+
+
+def test_a_territory_smaller_than_the_demo_is_refused(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--structures", "100"])
+    assert result.exit_code == 2 and "3445" in result.output
+    assert db.session.execute(db.select(db.func.count(Structure.id))).scalar() == 0
+
+
+def test_a_name_met_again_gets_its_next_number():
+    from cdess.demo.grow import UniqueNames
+
+    names = UniqueNames(["Foyer rural d'Arras", "Foyer rural d'Arras (2)", "SCOP Bâtiment (3)"])
+    assert names.take("Foyer rural d'Arras") == "Foyer rural d'Arras (3)"
+    assert names.take("Foyer rural d'Arras (2)") == "Foyer rural d'Arras (4)"
+    assert names.take("SCOP Bâtiment") == "SCOP Bâtiment (4)"
+    assert names.take("Fondation Martin") == "Fondation Martin"
+    assert names.take("Fondation Martin") == "Fondation Martin (2)"

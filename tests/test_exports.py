@@ -293,7 +293,7 @@ def test_the_applications_queue_with_its_filters(app, client, agent, grant):
         [granted],
     )
     # Closed files last: the family alone keeps the refused one after the granted one.
-    gone = row(refused, "refusé", 41.0, "non", date(2026, 3, 2))
+    gone = row(refused, "refusée", 41.0, "non", date(2026, 3, 2))
     check(
         client,
         "/secretariat/candidatures.csv?family=association",

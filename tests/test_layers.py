@@ -26,6 +26,8 @@ LAYERS = (
     ("followups", "reports"),
     ("opendata",),
     ("dashboard",),  # reads every domain below it
+    ("privacy",),  # personal-data rights: a person's data in every domain, erasure, retention
+    ("legal",),  # the legal pages: the settings and every domain's menu entries
     ("demo", "cli", "models", "__init__"),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -12,6 +12,7 @@ from cdess.web.forms import (
     new_password_fields,
     options,
 )
+from cdess.web.language import LANGUAGE_NAMES
 
 NAME_LABEL = _l("Nom et prénom")
 
@@ -71,7 +72,7 @@ class SetPasswordForm(NewPasswordForm):
 
 class ProfileForm(Form):
     display_name = name_field()
-    locale = SelectField(_l("Langue de l'interface"), choices=options([("fr", "Français")]))
+    locale = SelectField(_l("Langue de l'interface"), choices=options(LANGUAGE_NAMES.items()))
 
 
 class ChangePasswordForm(NewPasswordForm):
@@ -105,4 +106,27 @@ class CollegeForm(Form):
     position = IntegerField(
         _l("Ordre d'affichage"),
         validators=[Optional(), NumberRange(min=0, max=999, message=_l("Entre 0 et 999."))],
+    )
+
+
+class DeleteAccountForm(Form):
+    """The person erases their own account: their password, and that they understood."""
+
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    understood = BooleanField(
+        _l("J'ai compris que la suppression est définitive."),
+        validators=[DataRequired(_l("Cochez cette case pour confirmer."))],
+    )
+
+
+class EraseUserForm(Form):
+    """The secretariat erases a person's account on their request: why (the request)."""
+
+    reason = StringField(
+        _l("Motif (la demande de la personne)"),
+        validators=[DataRequired(REQUIRED), Length(max=500, message=_l("500 caractères au plus."))],
     )

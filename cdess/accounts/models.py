@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.labels import labelled
+from cdess.web.typography import collation_key
 
 
 class Role(enum.Enum):
@@ -68,6 +69,12 @@ class User(UserMixin, db.Model):
     # Part of the login identity (get_id): bumping it revokes every session and remember-me
     # cookie issued so far, copies included.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Retention (`privacy.retention`): the last login, and the warning sent before an inactive
+    # account is erased (once; a login clears it). `erased_at`: the account was erased (its
+    # personal fields replaced by a pseudonym, `privacy.services.erase`).
+    last_login_at: Mapped[datetime | None]
+    inactivity_warned_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
 
     college: Mapped[College | None] = relationship(back_populates="members")
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -132,7 +139,7 @@ class User(UserMixin, db.Model):
 
     @property
     def structures(self) -> list["Structure"]:  # noqa: F821
-        return sorted((m.structure for m in self.memberships), key=lambda s: s.name)
+        return sorted((m.structure for m in self.memberships), key=lambda s: collation_key(s.name))
 
 
 @functools.cache

@@ -28,7 +28,7 @@ MIN_PIECE = 4
 ESTIMATED_LENGTH = 72
 
 TOO_COMMON = _l(
-    "Ce mot de passe est trop courant ou trop facile à deviner : choisissez-en un autre, "
+    "Ce mot de passe est trop courant ou trop facile à deviner : choisissez-en un autre, "
     "par exemple une phrase de plusieurs mots."
 )
 PERSONAL = _l("Le mot de passe ne doit contenir ni votre nom ni votre adresse électronique.")

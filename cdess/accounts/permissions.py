@@ -26,3 +26,19 @@ def assignable_roles(user) -> list[Role]:
     if not can_manage_users(user):
         return []
     return [r for r in Role if r is not Role.admin or user.has_role(Role.admin)]
+
+
+def can_export_data(user, account) -> bool:
+    """A person downloads their own data; the secretariat a person's, on request (only an
+    administrator an administrator's, as for editing)."""
+    if not _signed_in(user):
+        return False
+    return account.id == user.id or can_edit_user(user, account)
+
+
+def can_erase_account(user, account) -> bool:
+    """A person erases their own account; the secretariat a person's, on request (not one
+    already erased; an administrator's only by an administrator)."""
+    if not _signed_in(user) or account.erased_at is not None:
+        return False
+    return account.id == user.id or can_edit_user(user, account)

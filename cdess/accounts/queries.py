@@ -4,6 +4,7 @@ from sqlalchemy import func, or_
 
 from cdess.accounts.models import College, Role, User, UserRole
 from cdess.extensions import db
+from cdess.web.collation import by_name
 from cdess.web.queries import escape_like, paginate
 
 
@@ -22,7 +23,7 @@ def with_role(role: Role) -> list[User]:
 
 def users_page(query: str, role: str):
     """The administration's list of accounts, by name, found by name or email and role."""
-    stmt = db.select(User).order_by(func.lower(User.display_name), User.id)
+    stmt = db.select(User).order_by(by_name(User.display_name), User.display_name, User.id)
     if query:
         like = "%" + escape_like(query.lower()) + "%"
         stmt = stmt.where(

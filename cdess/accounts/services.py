@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import generate_password_hash
 
 from cdess.accounts import throttle
@@ -98,8 +99,9 @@ def register_applicant(email: str, display_name: str, password: str) -> User | N
         generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         notify(
             existing.email,
-            _("Tentative de création d'un compte avec votre adresse"),
+            _l("Tentative de création d'un compte avec votre adresse"),
             "account_exists",
+            existing.locale,
             user=existing,
             login_link=external_url("accounts.login"),
             reset_link=external_url("accounts.forgot_password"),
@@ -117,9 +119,9 @@ def authenticate(email: str, password: str) -> User | None:
     if throttle.is_locked(email):
         raise AccountLocked(
             _(
-                "Trop de tentatives de connexion ont échoué pour cette adresse : par sécurité, "
+                "Trop de tentatives de connexion ont échoué pour cette adresse : par sécurité, "
                 "la connexion y est suspendue pendant %(minutes)s minutes. Réessayez plus tard, "
-                "ou choisissez un nouveau mot de passe (« Mot de passe oublié ? »).",
+                "ou choisissez un nouveau mot de passe (« Mot de passe oublié ? »).",
                 minutes=throttle.lock_minutes(),
             )
         )
@@ -132,13 +134,23 @@ def authenticate(email: str, password: str) -> User | None:
     if throttle.count_failure(email) and user is not None and user.active:
         notify(
             user.email,
-            _("Connexion à votre compte suspendue"),
+            _l("Connexion à votre compte suspendue"),
             "account_locked",
+            user.locale,
             user=user,
             minutes=throttle.lock_minutes(),
             reset_link=external_url("accounts.forgot_password"),
         )
     return None
+
+
+def record_login(user: User) -> None:
+    """Keep the time of a login: an inactive account's retention counts from it, and a login
+    clears the warning sent before its erasure (`privacy.retention`). Flushes; the caller
+    commits."""
+    user.last_login_at = utcnow()
+    user.inactivity_warned_at = None
+    db.session.flush()
 
 
 def end_sessions(user: User) -> None:
@@ -168,7 +180,14 @@ def send_confirmation(user: User) -> None:
     """Email the link that confirms the account's address; it leaves once the caller commits (at
     once when the session has written nothing)."""
     link = external_url("accounts.confirm", token=make_token(user, "confirm"))
-    notify(user.email, _("Confirmez votre adresse électronique"), "confirm", user=user, link=link)
+    notify(
+        user.email,
+        _l("Confirmez votre adresse électronique"),
+        "confirm",
+        user.locale,
+        user=user,
+        link=link,
+    )
 
 
 def confirm_email(user: User) -> None:
@@ -192,8 +211,9 @@ def send_invitation(user: User, inviter: User) -> None:
     link = external_url("accounts.accept_invitation", token=make_token(user, "invite"))
     notify(
         user.email,
-        _("Invitation à rejoindre l'espace du CDESS"),
+        _l("Invitation à rejoindre l'espace du CDESS"),
         "invitation",
+        user.locale,
         user=user,
         inviter=inviter,
         link=link,
@@ -215,7 +235,14 @@ def send_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     link = external_url("accounts.reset_password", token=make_token(user, "reset"))
-    notify(user.email, _("Réinitialisation de votre mot de passe"), "reset", user=user, link=link)
+    notify(
+        user.email,
+        _l("Réinitialisation de votre mot de passe"),
+        "reset",
+        user.locale,
+        user=user,
+        link=link,
+    )
 
 
 def reset_password(user: User, password: str) -> None:

@@ -1,7 +1,5 @@
 """Registration, login, password reset, invitations; user and collège administration."""
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -23,6 +21,7 @@ from cdess.accounts import queries, services
 from cdess.accounts.forms import (
     ChangePasswordForm,
     CollegeForm,
+    EraseUserForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
@@ -32,13 +31,20 @@ from cdess.accounts.forms import (
     UserForm,
 )
 from cdess.accounts.models import College, Role, User
-from cdess.accounts.permissions import assignable_roles, can_edit_user, can_manage_users
+from cdess.accounts.permissions import (
+    assignable_roles,
+    can_edit_user,
+    can_erase_account,
+    can_manage_users,
+)
 from cdess.accounts.tokens import read_token
 from cdess.extensions import db, limiter, login_manager
+from cdess.labels import N_
 from cdess.web.forms import options
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required, require
 from cdess.web.queries import query_arg
+from cdess.web.urls import safe_next as _safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -74,26 +80,13 @@ def _start_session(user: User, remember: bool = False) -> None:
 
 
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")
 login_manager.localize_callback = _
 login_manager.login_message_category = "info"
 
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never send a user to another site after login. Browsers drop
-    tabs and line breaks from an address (« /\t/evil.example » becomes « //evil.example »), so
-    control characters are refused before the path is judged, as the browser will read it."""
-    home = url_for("web.home")
-    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return home
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return home
-    return target
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
@@ -108,7 +101,7 @@ def register():
         db.session.commit()
         flash(
             _(
-                "Un courriel vient d'être envoyé à %(email)s : suivez le lien qu'il contient "
+                "Un courriel vient d'être envoyé à %(email)s : suivez le lien qu'il contient "
                 "pour confirmer votre adresse.",
                 email=form.email.data,
             ),
@@ -154,11 +147,13 @@ def login():
             services.send_confirmation(user)
             form.email.errors.append(
                 _(
-                    "Votre adresse n'est pas encore confirmée : un nouveau lien vient de vous "
+                    "Votre adresse n'est pas encore confirmée : un nouveau lien vient de vous "
                     "être envoyé."
                 )
             )
         else:
+            services.record_login(user)
+            db.session.commit()
             _start_session(user, remember=form.remember.data)
             flash(_("Bienvenue, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -180,7 +175,7 @@ def logout_everywhere():
     db.session.commit()
     logout_user()
     flash(
-        _("Vous êtes déconnecté partout : sur cet appareil et sur tous les autres."),
+        _("Vous êtes déconnecté partout : sur cet appareil et sur tous les autres."),
         "info",
     )
     return redirect(url_for("accounts.login"))
@@ -241,6 +236,7 @@ def accept_invitation(token: str):
     form = SetPasswordForm(owner=user)
     if form.validate_on_submit():
         services.accept_invitation(user, form.password.data)
+        services.record_login(user)
         db.session.commit()
         _start_session(user)
         flash(_("Bienvenue, %(name)s. Votre compte est prêt.", name=user.display_name), "success")
@@ -276,7 +272,7 @@ def profile():
                 current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
             )
             _start_session(user, remember=remembered)
-            flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "success")
+            flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=password_form)
 
@@ -355,7 +351,8 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(_("Le compte de %(name)s est enregistré.", name=user.display_name), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user.html", form=form, user=user)
+    erase_form = EraseUserForm(prefix="erase") if can_erase_account(current_user, user) else None
+    return render_template("admin/user.html", form=form, user=user, erase_form=erase_form)
 
 
 @admin_bp.post("/utilisateurs/<int:user_id>/renvoyer-invitation")

@@ -25,7 +25,7 @@ def eligible_self_assessment(application: Application) -> list[str]:
     obstacles = verification.self_assessed_obstacles(application)
     if not obstacles:
         return []
-    return [str(_l("L'auto-évaluation jointe ne respecte pas la charte :")), *obstacles]
+    return [str(_l("L'auto-évaluation jointe ne respecte pas la charte :")), *obstacles]
 
 
 def answers_verified(application: Application) -> list[str]:
@@ -33,7 +33,7 @@ def answers_verified(application: Application) -> list[str]:
         return [
             str(
                 _l(
-                    "Réponses à vérifier au vu des pièces (%(n)s) : %(codes)s.",
+                    "Réponses à vérifier au vu des pièces (%(n)s) : %(codes)s.",
                     n=len(codes),
                     codes=", ".join(codes),
                 )
@@ -47,7 +47,7 @@ def eligible_verified_result(application: Application) -> list[str]:
     if application.verified_result is None:
         return [str(_l("Le résultat vérifié n'est pas encore établi."))]
     if obstacles := verification.verified_obstacles(application):
-        return [str(_l("Le résultat vérifié ne respecte pas la charte :")), *obstacles]
+        return [str(_l("Le résultat vérifié ne respecte pas la charte :")), *obstacles]
     return []
 
 
@@ -82,7 +82,7 @@ def objectives_reported(application: Application) -> list[str]:
 
 def checklist_complete(application: Application) -> list[str]:
     return [
-        str(_l("Vérification non cochée : %(item)s.", item=item))
+        str(_l("Vérification non cochée : %(item)s.", item=item))
         for item in review.unticked(application)
     ] + required_documents(application)
 

@@ -142,7 +142,7 @@ def find(application: Application, kind: DocumentKind, code: str = "") -> Docume
 
 def missing_documents(application: Application) -> list[str]:
     return [
-        _("Pièce manquante : %(label)s.", label=slot.label)
+        _("Pièce manquante : %(label)s", label=slot.label)  # a question ends with « ? »
         for slot in slots(application)
         if slot.required and find(application, slot.kind, slot.criterion_code) is None
     ]
@@ -174,7 +174,7 @@ def sniff(head: bytes, stream, size: int) -> tuple[str, str]:
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ACCEPTED:
         raise UploadError(
-            _("Ce type de fichier n'est pas accepté : déposez un PDF, PNG, JPEG, ODT ou DOCX.")
+            _("Ce type de fichier n'est pas accepté : déposez un PDF, PNG, JPEG, ODT ou DOCX.")
         )
     extension = ACCEPTED[kind.mime]
     if extension in ZIPPED:
@@ -222,7 +222,7 @@ def check_archive(stream, size: int, extension: str) -> None:
         ):
             raise UploadError(
                 _(
-                    "Ce document serait anormalement volumineux une fois ouvert : "
+                    "Ce document serait anormalement volumineux une fois ouvert : "
                     "enregistrez-le en PDF et déposez ce PDF."
                 )
             )
@@ -256,13 +256,13 @@ def _end_record(stream, size: int) -> tuple[int, int] | None:
 
 
 def _damaged() -> UploadError:
-    return UploadError(_("Ce document est endommagé : il ne peut pas être ouvert."))
+    return UploadError(_("Ce document est endommagé : il ne peut pas être ouvert."))
 
 
 def _too_many(limit: int) -> UploadError:
     return UploadError(
         _(
-            "Ce document contient trop d'éléments (%(n)s au plus) : "
+            "Ce document contient trop d'éléments (%(n)s au plus) : "
             "enregistrez-le en PDF et déposez ce PDF.",
             n=limit,
         )
@@ -313,7 +313,7 @@ def store(
     if total > config["EVIDENCE_MAX_APPLICATION_BYTES"]:
         raise UploadError(
             _(
-                "Le dossier dépasserait la taille totale autorisée (%(mb)s Mo) : "
+                "Le dossier dépasserait la taille totale autorisée (%(mb)s Mo) : "
                 "retirez ou allégez d'autres pièces.",
                 mb=_megabytes(config["EVIDENCE_MAX_APPLICATION_BYTES"]),
             ),

@@ -4,67 +4,75 @@ did not happen."""
 
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from cdess.accounts import queries as accounts
 from cdess.accounts.models import Role
 from cdess.applications.models import Application
 from cdess.clock import next_session
 from cdess.notifications.notices import appeal_rights, tell
+from cdess.notifications.services import lazy_date
 from cdess.structures import queries as structures
 from cdess.web.urls import external_url
 
 APPLICANT, SECRETARIAT = "applicant", "secretariat"
 
 
-def _when(application: Application) -> str:
+def _when(application: Application) -> LazyString:
     """When the file will be examined: its session once on an agenda, else the next one the
     council's calendar plans (announced as planned, never as the file's session)."""
     if application.session_date:
-        return _(
+        return _l(
             "il est inscrit à l'ordre du jour de la séance du %(d)s.",
-            d=application.session_date.strftime("%d/%m/%Y"),
+            d=lazy_date(application.session_date),
         )
-    return _(
+    return _l(
         "il sera inscrit à l'ordre du jour d'une prochaine séance du conseil (la prochaine "
         "est prévue le %(d)s).",
-        d=next_session(date.today()).strftime("%d/%m/%Y"),
+        d=lazy_date(next_session(date.today())),
     )
 
 
+def _capitalised(text) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
 def _messages(application: Application, name: str) -> list[tuple[str, str, list[str]]]:
-    """(audience, subject, paragraphs) for each email a transition sends."""
+    """(audience, subject, paragraphs) for each email a transition sends, as lazy strings: each
+    recipient reads them in their own locale (`tell`)."""
     structure = application.structure.name
     when = _when(application)
     if name in ("submit", "resubmit"):
         received = (
-            _("Les compléments du dossier de %(s)s ont bien été déposés.", s=structure)
+            _l("Les compléments du dossier de %(s)s ont bien été déposés.", s=structure)
             if name == "resubmit"
-            else _("Le dossier de candidature au label de %(s)s a bien été déposé.", s=structure)
+            else _l("Le dossier de candidature au label de %(s)s a bien été déposé.", s=structure)
         )
         return [
             (
                 APPLICANT,
-                _("Dossier déposé — %(s)s", s=structure),
+                _l("Dossier déposé — %(s)s", s=structure),
                 [
                     received,
-                    _("Le secrétariat vérifie maintenant qu'il est complet ; %(when)s", when=when),
+                    _l("Le secrétariat vérifie maintenant qu'il est complet ; %(when)s", when=when),
                 ],
             ),
             (
                 SECRETARIAT,
-                _("Nouveau dossier à vérifier — %(s)s", s=structure),
-                [received, _("Il attend la vérification de recevabilité.")],
+                _l("Nouveau dossier à vérifier — %(s)s", s=structure),
+                [received, _l("Il attend la vérification de recevabilité.")],
             ),
         ]
     if name == "request_complements":
         return [
             (
                 APPLICANT,
-                _("Des compléments sont demandés — %(s)s", s=structure),
+                _l("Des compléments sont demandés — %(s)s", s=structure),
                 [
-                    _("Le secrétariat demande des compléments au dossier de %(s)s :", s=structure),
-                    _("Complétez le dossier puis déposez-le à nouveau depuis votre espace."),
+                    _l("Le secrétariat demande des compléments au dossier de %(s)s :", s=structure),
+                    _l("Complétez le dossier puis déposez-le à nouveau depuis votre espace."),
                 ],
             )
         ]
@@ -72,10 +80,10 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
         return [
             (
                 APPLICANT,
-                _("Dossier recevable — %(s)s", s=structure),
+                _l("Dossier recevable — %(s)s", s=structure),
                 [
-                    _("Le dossier de %(s)s est complet et recevable.", s=structure),
-                    when[0].upper() + when[1:],
+                    _l("Le dossier de %(s)s est complet et recevable.", s=structure),
+                    LazyString(_capitalised, when),
                 ],
             )
         ]
@@ -83,35 +91,35 @@ def _messages(application: Application, name: str) -> list[tuple[str, str, list[
         return [
             (
                 APPLICANT,
-                _("Dossier non recevable — %(s)s", s=structure),
+                _l("Dossier non recevable — %(s)s", s=structure),
                 [
-                    _(
-                        "Le secrétariat a déclaré non recevable le dossier de %(s)s : le résultat "
+                    _l(
+                        "Le secrétariat a déclaré non recevable le dossier de %(s)s : le résultat "
                         "vérifié au vu des pièces ou le dossier ne respectent pas la charte. "
-                        "Motif :",
+                        "Motif :",
                         s=structure,
                     ),
-                    appeal_rights(),
+                    LazyString(appeal_rights),
                 ],
             )
         ]
     if name in ("grant", "refuse", "defer"):
         decision = {
-            "grant": _("Le conseil a attribué le label à %(s)s.", s=structure),
-            "refuse": _("Le conseil n'a pas attribué le label à %(s)s.", s=structure),
-            "defer": _("Le conseil a ajourné l'examen du dossier de %(s)s.", s=structure),
+            "grant": _l("Le conseil a attribué le label à %(s)s.", s=structure),
+            "refuse": _l("Le conseil n'a pas attribué le label à %(s)s.", s=structure),
+            "defer": _l("Le conseil a ajourné l'examen du dossier de %(s)s.", s=structure),
         }[name]
         follow = {
-            "grant": _("Le secrétariat vous enverra le certificat du label."),
-            "refuse": _("Vous pourrez déposer une nouvelle candidature."),
-            "defer": _("Le dossier sera examiné à une séance suivante."),
+            "grant": _l("Le secrétariat vous enverra le certificat du label."),
+            "refuse": _l("Vous pourrez déposer une nouvelle candidature."),
+            "defer": _l("Le dossier sera examiné à une séance suivante."),
         }[name]
-        return [(APPLICANT, _("Décision du conseil — %(s)s", s=structure), [decision, follow])]
+        return [(APPLICANT, _l("Décision du conseil — %(s)s", s=structure), [decision, follow])]
     if name == "withdraw":
-        text = _("La candidature de %(s)s a été retirée.", s=structure)
+        text = _l("La candidature de %(s)s a été retirée.", s=structure)
         return [
-            (APPLICANT, _("Candidature retirée — %(s)s", s=structure), [text]),
-            (SECRETARIAT, _("Candidature retirée — %(s)s", s=structure), [text]),
+            (APPLICANT, _l("Candidature retirée — %(s)s", s=structure), [text]),
+            (SECRETARIAT, _l("Candidature retirée — %(s)s", s=structure), [text]),
         ]
     return []
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func
 from sqlalchemy.orm import contains_eager, selectinload
 
 from cdess import territories
@@ -17,7 +17,7 @@ from cdess.notifications.notices import appeal_rights
 from cdess.structures import queries as structures
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
-from cdess.web.queries import escape_like, paginate, parse_year, within_years
+from cdess.web.queries import paginate, parse_year, within_years
 
 # What the secretariat acts on comes first: files waiting for admissibility, then those to put
 # on an agenda, certificates to issue, files back with their applicant, files before the council,
@@ -33,31 +33,11 @@ QUEUE_ORDER = (
     State.draft,
 )
 CLOSED = (State.certified, State.refused, State.not_admissible, State.withdrawn)
-SEARCH_LENGTH = 100
+SEARCH_LENGTH = structures.SEARCH_LENGTH
 # The files the council has decided on their merits (the dashboard's scores and delays count
 # them), and the `decision` filter's value that keeps them all, whatever their session's year.
 DECIDED = (State.granted, State.refused, State.certified)
 ANY_YEAR = "toutes"
-
-
-def structure_search(text: str):
-    """The condition « the structure's name contains the text (any case), or its SIRET starts
-    with it, or its SIREN or RNA is it » (spaces in numbers ignored); None for no text."""
-    text = text.strip()[:SEARCH_LENGTH]
-    if not text:
-        return None
-    digits = text.replace(" ", "")
-    pattern = "%" + escape_like(text.lower()) + "%"
-    conditions = [
-        func.lower(Structure.name).like(pattern, escape="\\"),
-        Structure.rna == digits.upper(),
-    ]
-    if digits.isdigit():
-        conditions += [
-            Structure.siren == digits,
-            Structure.siret.like(escape_like(digits) + "%", escape="\\"),
-        ]
-    return or_(*conditions)
 
 
 def _queue_conditions(filters: dict[str, str]) -> list:
@@ -70,7 +50,7 @@ def _queue_conditions(filters: dict[str, str]) -> list:
         conditions.append(Structure.epci_code == filters["epci"])
     if filters["kind"] in {k.value for k in Kind}:
         conditions.append(Application.kind == Kind(filters["kind"]))
-    if (searched := structure_search(filters.get("q", ""))) is not None:
+    if (searched := structures.search(filters.get("q", ""))) is not None:
         conditions.append(searched)
     if year := parse_year(filters.get("annee")):
         conditions += within_years(Application.submitted_at, year)

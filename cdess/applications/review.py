@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from cdess.applications.models import Application
 
 MANUAL = {
-    "identity": _l("Identité vérifiée : SIRET ou RNA, siège, représentant légal"),
+    "identity": _l("Identité vérifiée : SIRET ou RNA, siège, représentant légal"),
     "statutes": _l("Statuts compatibles avec l'ESS (loi 2014-856, article 1)"),
     "documents": _l("Procès-verbal et comptes lisibles, datés, du dernier exercice"),
     "evidence": _l("Justificatifs cohérents avec les réponses de l'auto-évaluation"),

@@ -17,6 +17,7 @@ from cdess.charter import eligibility, scoring
 from cdess.charter import services as charter_services
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.web.messages import translate
 
 
 class VerificationError(ValueError):
@@ -161,7 +162,7 @@ def correct(application: Application, code: str, actor: User, raw: str, reason: 
     _require_stage(application)
     reason = (reason or "").replace("\x00", "").strip()
     if len(reason) > 2000:
-        raise VerificationError(_("Motif trop long : 2 000 caractères au plus."), "reason")
+        raise VerificationError(_("Motif trop long : 2 000 caractères au plus."), "reason")
     try:
         value = eligibility.correction(
             charter_of(application),
@@ -172,7 +173,7 @@ def correct(application: Application, code: str, actor: User, raw: str, reason: 
             reason,
         )
     except eligibility.CorrectionRefused as refused:
-        raise VerificationError(str(refused), refused.field) from refused
+        raise VerificationError(translate(refused.args[0]), refused.field) from refused
     return _record(application, code, actor, CheckStatus.corrected, value, reason)
 
 
@@ -214,26 +215,26 @@ def describe(charter: scoring.Charter, result: dict) -> list[str]:
     lines = []
     for o in eligibility.obstacles(charter, result):
         if o.kind == eligibility.UNANSWERED:
-            text = _("Question sans réponse — %(code)s : %(q)s", code=o.code, q=o.title)
+            text = _("Question sans réponse — %(code)s : %(q)s", code=o.code, q=o.title)
         elif o.kind == eligibility.ELIMINATORY:
-            text = _("Critère éliminatoire non atteint — %(code)s : %(q)s", code=o.code, q=o.title)
+            text = _("Critère éliminatoire non atteint — %(code)s : %(q)s", code=o.code, q=o.title)
         elif o.kind == eligibility.FLOOR:
             text = _(
-                "Principe « %(p)s » : %(s)s / 100, sous le plancher de %(f)s.",
+                "Principe « %(p)s » : %(s)s / 100, sous le plancher de %(f)s.",
                 p=o.title,
                 s=_below(o.score),
                 f=format_decimal(o.limit),
             )
         else:
             text = _(
-                "Score global : %(s)s / 100, sous le seuil d'éligibilité de %(t)s.",
+                "Score global : %(s)s / 100, sous le seuil d'éligibilité de %(t)s.",
                 s=_below(o.score),
                 t=format_decimal(o.limit),
             )
         if o.criteria:
-            text += " " + _("Critères à améliorer : %(c)s.", c=", ".join(o.criteria))
+            text += " " + _("Critères à améliorer : %(c)s.", c=", ".join(o.criteria))
         if o.recommendation:
-            text += " " + _("Recommandation : %(r)s", r=o.recommendation)
+            text += " " + _("Recommandation : %(r)s", r=o.recommendation)
         lines.append(text)
     return lines
 

@@ -212,7 +212,7 @@ def upload(application_id: int):
         )
     db.session.commit()
     evidence.discard(replaced)
-    flash(_("Pièce « %(name)s » enregistrée.", name=document.original_name), "success")
+    flash(_("Pièce « %(name)s » enregistrée.", name=document.original_name), "success")
     return _back(application, "pieces")
 
 
@@ -253,7 +253,7 @@ def remove_document(application_id: int, document_id: int):
     stored = evidence.remove(application, document, current_user)
     db.session.commit()
     evidence.discard([stored])
-    flash(_("Pièce « %(name)s » retirée.", name=name), "success")
+    flash(_("Pièce « %(name)s » retirée.", name=name), "success")
     return _back(application, "pieces")
 
 
@@ -337,7 +337,7 @@ def renew(application_id: int):
     db.session.commit()
     flash(
         _(
-            "Renouvellement ouvert : l'auto-évaluation reprend vos dernières réponses ; "
+            "Renouvellement ouvert : l'auto-évaluation reprend vos dernières réponses ; "
             "mettez-la à jour puis joignez-la au dossier."
         ),
         "success",

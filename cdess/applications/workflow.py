@@ -223,7 +223,7 @@ def move(application: Application, name: str, actor: User, reason: str = "") -> 
     ).rowcount
     if moved != 1:
         raise ConcurrentTransition(
-            str(_l("Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page."))
+            str(_l("Le dossier vient d'être modifié par quelqu'un d'autre : rechargez la page."))
         )
     db.session.expire(application, ["state", "revision", "updated_at"])
     if transition.target is State.submitted:

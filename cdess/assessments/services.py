@@ -15,6 +15,7 @@ from cdess.charter.models import AnswerType, CharterVersion, Criterion
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.structures.models import Family, Structure
+from cdess.web.messages import translate
 
 
 class AssessmentError(ValueError):
@@ -34,7 +35,7 @@ def start(
         return current
     version = charter_services.published_version()
     if version is None:
-        raise AssessmentError(_("Aucune charte n'est publiée : l'auto-évaluation est fermée."))
+        raise AssessmentError(_("Aucune charte n'est publiée : l'auto-évaluation est fermée."))
     assessment = Assessment(
         structure_id=structure.id,
         version_id=version.id,
@@ -114,7 +115,7 @@ def fill(assessment: Assessment, submitted: list[tuple[Criterion, str]]) -> dict
 
 def _put_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str | None:
     if assessment.finished:
-        raise AssessmentError(_("Cette auto-évaluation est terminée : elle ne change plus."))
+        raise AssessmentError(_("Cette auto-évaluation est terminée : elle ne change plus."))
     if criterion.version_id != assessment.version_id:
         raise AssessmentError(_("Ce critère n'appartient pas à la charte de cette évaluation."))
     existing = next((a for a in assessment.answers if a.criterion_id == criterion.id), None)
@@ -126,7 +127,7 @@ def _put_answer(assessment: Assessment, criterion: Criterion, raw: str) -> str |
     pure = _criteria_by_code(charter_services.scoring_charter(assessment.version))[criterion.code]
     value, error = scoring.validate_answer(pure, raw)
     if error:
-        return error
+        return translate(error)
     if criterion.answer_type is AnswerType.number:
         value = float(value)
     if existing is None:
@@ -205,7 +206,7 @@ def finish(assessment: Assessment) -> dict:
     if gaps := missing(assessment):
         raise AssessmentError(
             _(
-                "Il reste %(n)s question(s) sans réponse : %(codes)s.",
+                "Il reste %(n)s question(s) sans réponse : %(codes)s.",
                 n=len(gaps),
                 codes=", ".join(c.code for c in gaps),
             )
@@ -390,7 +391,7 @@ def quick_diagnostic(version: CharterVersion, family: str, form) -> QuickDiagnos
             continue
         value, error = scoring.validate_answer(pure[code], raw)
         if error:
-            quick.errors[code] = error
+            quick.errors[code] = translate(error)
         else:
             number = pure[code].answer_type == "number"
             quick.answers[code] = float(value) if number else value

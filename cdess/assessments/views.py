@@ -173,7 +173,7 @@ def _radar(data: dict, previous: list[float | None] | None = None) -> str:
         description=description,
         previous=previous,
         legend=(_("Cette auto-évaluation"), _("Auto-évaluation précédente (pointillés)")),
-        scale_note=_("Cercles : 20, 40, 60, 80 et 100 points"),
+        scale_note=_("Cercles : 20, 40, 60, 80 et 100 points"),
     )
 
 
@@ -248,7 +248,7 @@ def finish(assessment_id: int):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Auto-évaluation terminée : son résultat est conservé."), "success")
+        flash(_("Auto-évaluation terminée : son résultat est conservé."), "success")
     return redirect(url_for("assessments.result", assessment_id=assessment.id))
 
 

@@ -9,9 +9,11 @@ from cdess.clock import utcnow
 from cdess.extensions import db
 
 # How an entry's hash is computed. 1: an application's transition written before the journal
-# covered every subject (its hash is kept as it was, so the chain runs on unbroken); 2: any
-# entry since, every field hashed.
-LEGACY_SCHEME, SCHEME = 1, 2
+# covered every subject (its hash is kept as it was, so the chain runs on unbroken); 2: every
+# field hashed; 3 (since the right to erasure): every field hashed, but the names of people
+# (the actor's, and the personal values of `detail`) through a salted digest, so that erasing
+# a person (blanking the name and its salt) leaves the chain verifiable.
+LEGACY_SCHEME, PLAIN_SCHEME, SCHEME = 1, 2, 3
 
 
 class AuditEntry(db.Model):
@@ -36,6 +38,13 @@ class AuditEntry(db.Model):
     # its entries, and their hashes, as they were).
     actor_id: Mapped[int | None] = mapped_column(index=True)
     actor_name: Mapped[str] = mapped_column(String(200))
+    # Scheme 3: the hash covers sha256(salt + name), not the name; an erasure replaces the name
+    # by the account's pseudonym and drops the salt (the digest alone is no way back to it).
+    actor_salt: Mapped[str | None] = mapped_column(String(32))
+    actor_digest: Mapped[str | None] = mapped_column(String(64))
+    # Scheme 3: the same for each personal value of `detail` (a name, an address, or a list of
+    # them): {key: {"salt", "digest"}} or {key: [{"salt", "digest"}, …]}.
+    personal: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -13,10 +13,23 @@ Where DESIGN is silent, decided here:
   entry holds the PDF's hash, which holds the anchor), and after the close of the session
   whose minutes print it;
 - /journal publishes the head as it reads it: a new anchor each time the journal has grown
-  since the last one published (so at most one per entry)."""
+  since the last one published (so at most one per entry).
+
+Personal data and the right to erasure (RGPD art. 17). Since scheme 3 an entry's hash covers
+the names of people only through a salted digest (`seal`): the actor's name
+(`actor_salt`, `actor_digest`) and each personal value of `detail` (`PERSONAL_KEYS`: names and
+addresses the application writes there, in `personal`). Erasing a person (`erase_person`)
+replaces those values by the account's pseudonym and drops their salts: the chain still
+verifies from the digests, and the digest without its salt cannot be tried against a list of
+names. Entries written before scheme 3 (schemes 1 and 2) hash the names themselves, and their
+hashes are printed in minutes and certificates already issued (the anchors): changing them
+would break those anchors, so they stay as they were, as legal records kept to comply with a
+legal obligation and for the establishment and defence of legal claims (RGPD art. 17.3.b
+and 17.3.e); the account itself, and every entry since scheme 3, carry only the pseudonym."""
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -28,6 +41,22 @@ from cdess.extensions import db
 
 GENESIS = "0" * 64
 SYSTEM = "cdess"  # the actor of what the application does by itself (reminders, expiries)
+# The keys of `detail` whose values name a person (a name, an address, or a list of names), as
+# the application writes them: sealed in scheme 3, erasable.
+PERSONAL_KEYS = frozenset(
+    {
+        "email",
+        "member",
+        "members",
+        "invited_by",
+        "holder",
+        "secretary",
+        "rapporteur",
+        "cast_by",
+        "entered_by",
+        "signer",
+    }
+)
 
 
 def subject_key(subject) -> tuple[str, int]:
@@ -77,10 +106,148 @@ def record(
         at=utcnow(),
         prev_hash=last or GENESIS,
     )
+    seal(entry)
     entry.hash = entry_hash(entry)
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _digest(salt: str, value: str) -> str:
+    return hashlib.sha256(f"{salt}\x00{value}".encode()).hexdigest()
+
+
+def _seal_value(value):
+    """{"salt", "digest"} of a personal value (a list: one each); None for what names nobody."""
+    if isinstance(value, str):
+        salt = secrets.token_hex(16)
+        return {"salt": salt, "digest": _digest(salt, value)}
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [_seal_value(v) for v in value]
+    return None
+
+
+def seal(entry: AuditEntry) -> dict:
+    """Draw the salts of a scheme-3 entry and keep the digests of its actor's name and of the
+    personal values of its detail (before `entry_hash`). Returns the columns set."""
+    salt = secrets.token_hex(16)
+    personal = {}
+    for key, value in (entry.detail or {}).items():
+        if key in PERSONAL_KEYS and (sealed := _seal_value(value)) is not None:
+            personal[key] = sealed
+    entry.actor_salt, entry.actor_digest = salt, _digest(salt, entry.actor_name)
+    entry.personal = personal
+    return {"actor_salt": salt, "actor_digest": entry.actor_digest, "personal": personal}
+
+
+def _sealed_detail(entry: AuditEntry) -> dict:
+    """The detail as a scheme-3 hash covers it: personal values by their digests."""
+    detail = dict(entry.detail or {})
+    for key, sealed in (entry.personal or {}).items():
+        if isinstance(sealed, list):
+            detail[key] = [part["digest"] for part in sealed]
+        else:
+            detail[key] = sealed["digest"]
+    return detail
+
+
+PSEUDONYM = "Compte supprimé n° "
+
+
+def pseudonym(user_id: int | None) -> str:
+    """The name an erased account keeps wherever it acted (stored data, so not translated)."""
+    return f"{PSEUDONYM}{user_id}"
+
+
+def _matches(value, part: dict) -> bool:
+    """A sealed value still matches its digest; an erased one (no salt) is a pseudonym."""
+    if not isinstance(value, str):
+        return False
+    if part.get("salt"):
+        return _digest(part["salt"], value) == part.get("digest")
+    return value.startswith(PSEUDONYM)
+
+
+def seal_problems(entry: AuditEntry) -> list[str]:
+    """What does not match its digest among a scheme-3 entry's personal values still held
+    (an erased value, its salt dropped, must be a pseudonym)."""
+    if entry.scheme < SCHEME:
+        return []
+    problems = []
+    if entry.actor_salt:
+        if _digest(entry.actor_salt, entry.actor_name) != entry.actor_digest:
+            problems.append(f"entrée {entry.id} : contenu modifié après coup (nom de l'acteur)")
+    elif entry.actor_name != pseudonym(entry.actor_id):
+        problems.append(f"entrée {entry.id} : contenu modifié après coup (nom de l'acteur effacé)")
+    detail = entry.detail or {}
+    for key, sealed in (entry.personal or {}).items():
+        value = detail.get(key)
+        if isinstance(sealed, list):
+            ok = (
+                isinstance(value, list)
+                and len(value) == len(sealed)
+                and all(_matches(v, part) for v, part in zip(value, sealed, strict=True))
+            )
+        else:
+            ok = _matches(value, sealed)
+        if not ok:
+            problems.append(f"entrée {entry.id} : contenu modifié après coup (« {key} »)")
+    return problems
+
+
+def erase_person(user_id: int, values: set[str], replacement: str) -> int:
+    """Replace a person in the scheme-3 entries: their name as actor (entries with their id)
+    and every personal value of a detail equal to one of `values` (their name, their address),
+    by `replacement`, dropping the salts. The hashes stay as they were, and verify. Entries of
+    earlier schemes are left as they were (module docstring). Returns how many changed.
+    Flushes; the caller commits."""
+    values = {v for v in values if v}
+    changed = 0
+    last = 0
+    while True:
+        batch = list(
+            db.session.execute(
+                db.select(AuditEntry)
+                .filter(AuditEntry.scheme >= SCHEME, AuditEntry.id > last)
+                .order_by(AuditEntry.id)
+                .limit(1000)
+            ).scalars()
+        )
+        if not batch:
+            break
+        last = batch[-1].id
+        for entry in batch:
+            if _erase_in(entry, user_id, values, replacement):
+                changed += 1
+    db.session.flush()
+    return changed
+
+
+def _erase_in(entry: AuditEntry, user_id: int, values: set[str], replacement: str) -> bool:
+    touched = False
+    if entry.actor_id == user_id and entry.actor_salt is not None:
+        entry.actor_name, entry.actor_salt = replacement, None
+        touched = True
+    if not entry.personal:
+        return touched
+    detail = dict(entry.detail or {})
+    personal = {k: (list(v) if isinstance(v, list) else v) for k, v in entry.personal.items()}
+    for key, sealed in personal.items():
+        value = detail.get(key)
+        if isinstance(sealed, list) and isinstance(value, list):
+            value = list(value)
+            for i, (part, item) in enumerate(zip(sealed, value, strict=False)):
+                if item in values and part.get("salt"):
+                    value[i], sealed[i] = replacement, {"salt": None, "digest": part["digest"]}
+                    touched = True
+            detail[key] = value
+        elif isinstance(sealed, dict) and value in values and sealed.get("salt"):
+            detail[key] = replacement
+            personal[key] = {"salt": None, "digest": sealed["digest"]}
+            touched = True
+    if touched:  # new objects: the JSON columns are not tracked in place
+        entry.detail, entry.personal = detail, personal
+    return touched
 
 
 def _state(value: object) -> str:
@@ -88,9 +255,25 @@ def _state(value: object) -> str:
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    """The SHA-256 of an entry: its fields as its scheme hashes them (the legacy scheme fewer)
-    with the previous entry's hash, as canonical JSON. Reads nothing else, writes nothing."""
-    if entry.scheme == LEGACY_SCHEME:
+    """The SHA-256 of an entry: its fields as its scheme hashes them (the legacy scheme fewer;
+    scheme 3 the names of people by their digests, `seal`) with the previous entry's hash, as
+    canonical JSON. Reads nothing else, writes nothing."""
+    if entry.scheme >= SCHEME:
+        fields = [
+            entry.scheme,
+            entry.subject_kind,
+            entry.subject_id,
+            entry.action,
+            entry.from_state,
+            entry.to_state,
+            entry.actor_id,
+            entry.actor_digest,
+            entry.reason,
+            _sealed_detail(entry),
+            entry.at.isoformat(),
+            entry.prev_hash,
+        ]
+    elif entry.scheme == LEGACY_SCHEME:
         fields = [
             entry.subject_id,
             entry.actor_id,
@@ -216,6 +399,7 @@ def verify(extra: list[tuple[int, str]] = ()) -> Verification:
             )
         if entry_hash(entry) != entry.hash:
             report.problems.append(f"entrée {entry.id} : contenu modifié après coup")
+        report.problems.extend(seal_problems(entry))
         for hash_, label in expected.pop(position, []):
             report.anchors_checked += 1
             if hash_ != entry.hash:

@@ -13,7 +13,7 @@ from cdess.extensions import db
 from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required
-from cdess.web.queries import int_arg, paginate, query_arg
+from cdess.web.queries import COUNT_CAP, int_arg, paginate, query_arg
 
 bp = Blueprint("audit", __name__)
 add_entry(bp, "audit.journal", _l("Journal"), can_read_journal, order=110)
@@ -76,7 +76,7 @@ def _filters() -> tuple[audit.Filters, dict]:
 @permission_required(can_read_journal)
 def journal():
     filters, args = _filters()
-    page = paginate(audit.search(filters))
+    page = paginate(audit.search(filters), count_cap=COUNT_CAP)
     return render_template(
         "audit/journal.html",
         page=page,

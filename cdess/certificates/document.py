@@ -1,7 +1,10 @@
 """The certificate as a document: a plain-dict snapshot, and the PDF/A rendered from it.
 
 Rendering reads nothing but the snapshot and the image files, so the same snapshot always
-gives the same bytes, and a batch can be rendered in worker processes."""
+gives the same bytes, and a batch can be rendered in worker processes. The certificate is
+French, its legal language, whatever the locale of the person who issues it; a translation
+(`render_translation`) is drawn on demand from the same snapshot, titled as having no legal
+value, naming the original's number and SHA-256, and never stored nor registered."""
 
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -9,7 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 
+from cdess.web.formats import LEGAL_LOCALE
 from cdess.web.pdf import render_pdf
 from cdess.web.qr import qr_svg
 
@@ -30,18 +35,40 @@ def image_path(name: str) -> Path:
 def render(snapshot: dict) -> bytes:
     """The certificate's PDF/A from its snapshot: one A4 landscape page."""
     images = {name: image_path(name).resolve().as_uri() for name in IMAGES}
-    issued = datetime.fromisoformat(snapshot["issued_at"])
-    return render_pdf(
-        "certificates/certificate_pdf.html",
-        pdf_variant=PDF_VARIANT,
-        c=snapshot,
-        qr=qr_svg(snapshot["verification_url"]),
-        images=images,
-        valid_from=date.fromisoformat(snapshot["valid_from"]),
-        valid_until=date.fromisoformat(snapshot["valid_until"]),
-        decided_on=date.fromisoformat(snapshot["decision_date"]),
-        issued=issued,
-    )
+    with force_locale(LEGAL_LOCALE):
+        return render_pdf(
+            "certificates/certificate_pdf.html",
+            pdf_variant=PDF_VARIANT,
+            c=snapshot,
+            qr=qr_svg(snapshot["verification_url"]),
+            images=images,
+            **_dates(snapshot),
+        )
+
+
+def render_translation(snapshot: dict, sha256: str, locale: str) -> bytes:
+    """A translation of the certificate into `locale`, for information: the same snapshot,
+    titled as a translation without legal value, naming the French original by its number and
+    SHA-256; no signature image (it signs nothing). Not PDF/A, never stored: drawn on demand."""
+    with force_locale(locale):
+        return render_pdf(
+            "certificates/certificate_translation_pdf.html",
+            c=snapshot,
+            sha256=sha256,
+            locale=locale,
+            qr=qr_svg(snapshot["verification_url"]),
+            images={"logo": image_path("logo").resolve().as_uri()},
+            **_dates(snapshot),
+        )
+
+
+def _dates(snapshot: dict) -> dict:
+    return {
+        "valid_from": date.fromisoformat(snapshot["valid_from"]),
+        "valid_until": date.fromisoformat(snapshot["valid_until"]),
+        "decided_on": date.fromisoformat(snapshot["decision_date"]),
+        "issued": datetime.fromisoformat(snapshot["issued_at"]),
+    }
 
 
 _worker_app = None

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager, joinedload, undefer
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, undefer
 
 from cdess import territories
 from cdess.applications.models import Application, State
@@ -14,10 +14,12 @@ from cdess.certificates.models import Certificate
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.clock import add_months
 from cdess.extensions import db
-from cdess.sessions.models import CouncilSession, ItemKind
+from cdess.sessions.models import AgendaItem, CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
+from cdess.web.collation import by_name
 from cdess.web.queries import paginate, parse_month
+from cdess.web.typography import collation_key
 from cdess.web.urls import external_url
 
 RECENT_SESSIONS = 6  # how far back the secretariat's list looks for certificates to issue
@@ -130,19 +132,28 @@ def certificates_export(filters: dict[str, str]) -> tuple[list[str], Iterator[li
 
 def awaiting_issue() -> list[tuple[Application, date]]:
     """The granted applications without a certificate yet, the longest waiting first, each
-    with the day the label was granted."""
-    waiting = db.session.execute(
-        db.select(Application)
-        .filter(Application.state == State.granted)
-        .order_by(Application.updated_at)
-    ).scalars()
-    return [(application, services.decision(application)[1]) for application in waiting]
+    with the day the label was granted; in three statements however many they are."""
+    waiting = (
+        db.session.execute(
+            db.select(Application)
+            .filter(Application.state == State.granted)
+            .options(joinedload(Application.structure), selectinload(Application.audit))
+            .order_by(Application.updated_at, Application.id)
+        )
+        .scalars()
+        .all()
+    )
+    decided = services.decisions(waiting)
+    return [(application, decided[application.id][1]) for application in waiting]
 
 
 def sessions_to_issue() -> list[CouncilSession]:
     """Among the latest sessions, newest first, those that granted a label not issued yet."""
     sessions = db.session.execute(
-        db.select(CouncilSession).order_by(CouncilSession.starts_at.desc()).limit(RECENT_SESSIONS)
+        db.select(CouncilSession)
+        .order_by(CouncilSession.starts_at.desc())
+        .limit(RECENT_SESSIONS)
+        .options(selectinload(CouncilSession.items).joinedload(AgendaItem.application))
     ).scalars()
     return [
         s
@@ -187,7 +198,7 @@ def registry(filters: dict[str, str]):
     family = Family(filters["famille"]) if filters["famille"] in {f.value for f in Family} else None
     return services.search(
         services.labelled(), filters["q"], filters["epci"], filters["commune"], family
-    ).order_by(Structure.name, Certificate.id)
+    ).order_by(by_name(Structure.name), Structure.name, Certificate.id)
 
 
 def registry_page(filters: dict[str, str]):
@@ -199,7 +210,8 @@ def registry_communes() -> list[territories.Commune]:
     """The communes where a labelled structure is, by name (codes the territory file does not
     know are left out)."""
     communes = services.labelled_communes()
-    return sorted((c for c in map(territories.commune, communes) if c), key=lambda c: c.name)
+    found = (c for c in map(territories.commune, communes) if c)
+    return sorted(found, key=lambda c: (collation_key(c.name), c.code))
 
 
 def open_data_rows(filters: dict[str, str]) -> Iterator[dict[str, str]]:

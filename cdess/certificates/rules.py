@@ -22,6 +22,8 @@ import enum
 import re
 from datetime import date
 
+from cdess.labels import N_
+
 
 class CertificateError(Exception):
     """A certificate cannot be issued or changed so; the message is for the user."""
@@ -128,16 +130,16 @@ def decided_status(
     reason it cannot be taken: a council's vote (`by_council`) decides any change, the
     president's urgency only a suspension."""
     if name not in CHANGES:
-        raise CertificateError("Ce changement n'existe pas.")
+        raise CertificateError(N_("Ce changement n'existe pas."))
     if not by_council and not (urgent and name == "suspend"):
         raise CertificateError(
-            "Seul le conseil décide du statut d'un label : proposez-le à une séance."
+            N_("Seul le conseil décide du statut d'un label : proposez-le à une séance.")
         )
     sources, target = CHANGES[name]
     if status not in sources:
-        raise CertificateError("Ce changement n'est pas possible pour ce certificat.")
+        raise CertificateError(N_("Ce changement n'est pas possible pour ce certificat."))
     if not reason.strip():
-        raise CertificateError("Indiquez le motif de la décision.")
+        raise CertificateError(N_("Indiquez le motif de la décision."))
     if on is not None and on > today:
-        raise CertificateError("La date de la décision ne peut pas être dans le futur.")
+        raise CertificateError(N_("La date de la décision ne peut pas être dans le futur."))
     return target

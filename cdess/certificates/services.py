@@ -5,9 +5,11 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from cdess import signals
 from cdess.accounts.models import User
@@ -30,6 +32,7 @@ from cdess.certificates.rules import CertificateStatus as Status
 from cdess.clock import add_months, utcnow
 from cdess.extensions import db
 from cdess.notifications.notices import appeal_rights, tell
+from cdess.notifications.services import lazy_date
 from cdess.sessions import services as sessions
 from cdess.sessions.live import local_date
 from cdess.sessions.models import (
@@ -41,6 +44,7 @@ from cdess.sessions.models import (
 )
 from cdess.structures import queries as structures
 from cdess.structures.models import Structure
+from cdess.web.messages import translate
 from cdess.web.queries import escape_like
 from cdess.web.urls import external_url
 
@@ -72,23 +76,43 @@ def next_number(year: int) -> tuple[int, str]:
 
 def decision(application: Application) -> tuple[CouncilSession | None, date]:
     """The session whose vote granted the label, and the day of that vote."""
-    item = (
-        db.session.execute(
-            db.select(AgendaItem)
-            .filter(AgendaItem.application_id == application.id, AgendaItem.result.isnot(None))
-            .order_by(AgendaItem.id.desc())
+    return decisions([application])[application.id]
+
+
+def decisions(applications: list[Application]) -> dict[int, tuple[CouncilSession | None, date]]:
+    """`decision` of each application (by id), in one statement for all of them (and their
+    journal's, unless loaded with them: a list loads them with `selectinload`)."""
+    if not applications:
+        return {}
+    latest: dict[int, AgendaItem] = {}
+    items = db.session.execute(
+        db.select(AgendaItem)
+        .filter(
+            AgendaItem.application_id.in_([a.id for a in applications]),
+            AgendaItem.result.isnot(None),
         )
-        .scalars()
-        .first()
-    )
-    if item is None or item.vote_closed_at is None:  # decided outside a recorded vote
-        granted = next(
-            (e.at for e in reversed(application.transitions) if e.to_state == State.granted.value),
-            None,
-        )
-        decided = (granted or utcnow()).date()
-        return None, min(decided, application.label_valid_from or decided)
-    return item.session, item.session.starts_at.date()
+        .options(joinedload(AgendaItem.session))
+        .order_by(AgendaItem.id)
+    ).scalars()
+    for item in items:  # the last one of each application wins
+        latest[item.application_id] = item
+    found = {}
+    for application in applications:
+        item = latest.get(application.id)
+        if item is None or item.vote_closed_at is None:  # decided outside a recorded vote
+            granted = next(
+                (
+                    e.at
+                    for e in reversed(application.transitions)
+                    if e.to_state == State.granted.value
+                ),
+                None,
+            )
+            decided = (granted or utcnow()).date()
+            found[application.id] = None, min(decided, application.label_valid_from or decided)
+        else:
+            found[application.id] = item.session, item.session.starts_at.date()
+    return found
 
 
 def snapshot(
@@ -350,15 +374,18 @@ def change_status(
 ) -> StatusChange:
     """Suspend, reinstate or revoke a label, on the council's vote (`item`) or, for a
     suspension only, the president's urgent decision: reason, date and decision kept."""
-    target = certificate_rules.decided_status(
-        certificate.status,
-        name,
-        reason,
-        on=on,
-        today=date.today(),
-        by_council=item is not None,
-        urgent=urgent,
-    )
+    try:
+        target = certificate_rules.decided_status(
+            certificate.status,
+            name,
+            reason,
+            on=on,
+            today=date.today(),
+            by_council=item is not None,
+            urgent=urgent,
+        )
+    except CertificateError as error:
+        raise CertificateError(translate(str(error))) from None
     return _change(certificate, target, actor, reason.strip(), on, item, urgent)
 
 
@@ -428,7 +455,7 @@ def answer(proposal: CertificateProposal, actor: User, text: str) -> None:
     if not text:
         raise CertificateError(_("Écrivez la réponse de la structure."))
     if len(text) > 5000:
-        raise CertificateError(_("Réponse trop longue : 5 000 caractères au plus."))
+        raise CertificateError(_("Réponse trop longue : 5 000 caractères au plus."))
     proposal.answer, proposal.answered_by_name = text, actor.display_name
     proposal.answered_at = utcnow()
     db.session.flush()
@@ -491,7 +518,7 @@ def _decide(item: AgendaItem, outcome: str, actor: User) -> StatusChange | None:
     certificate = proposal.certificate
     day = item.session.starts_at.date()
     reason = _(
-        "Décision du conseil du %(d)s : %(r)s", d=day.strftime("%d/%m/%Y"), r=proposal.report
+        "Décision du conseil du %(d)s : %(r)s", d=day.strftime("%d/%m/%Y"), r=proposal.report
     )
     if proposal.action is ProposalAction.confirm:
         if outcome == "granted":  # kept: the history says the council confirmed it
@@ -543,19 +570,19 @@ def notify_decision(item: AgendaItem) -> int:
     certificate = proposal.certificate
     outcome = (item.result or {}).get("outcome")
     if outcome == "deferred":
-        text = _(
-            "Le conseil a ajourné sa décision : la proposition sera examinée à une séance suivante."
+        text = _l(
+            "Le conseil a ajourné sa décision : la proposition sera examinée à une séance suivante."
         )
     else:
-        text = _(
-            "Le conseil a décidé : le label de %(s)s est maintenant « %(st)s ».",
+        text = _l(
+            "Le conseil a décidé : le label de %(s)s est maintenant « %(st)s ».",
             s=certificate.snapshot["structure"],
-            st=certificate.status.label,
+            st=LazyString(lambda: certificate.status.label),
         )
     return tell(
         structures.people(certificate.structure_id),
-        _("Décision du conseil sur votre label — %(s)s", s=certificate.snapshot["structure"]),
-        [text, appeal_rights()],
+        _l("Décision du conseil sur votre label — %(s)s", s=certificate.snapshot["structure"]),
+        [text, LazyString(appeal_rights)],
         external_url("certificates.verify", number=certificate.number),
     )
 
@@ -567,17 +594,21 @@ def notify_proposal(proposal: CertificateProposal) -> int:
     application = certificate.application
     return tell(
         structures.people(application.structure_id),
-        _("%(a)s — %(s)s", a=proposal.action_label, s=certificate.snapshot["structure"]),
+        _l(
+            "%(a)s — %(s)s",
+            a=LazyString(lambda: proposal.action_label),
+            s=certificate.snapshot["structure"],
+        ),
         [
-            _(
+            _l(
                 "Le secrétariat du conseil propose au conseil la décision suivante sur le label "
-                "de %(s)s (certificat %(n)s) : %(a)s. Son rapport :",
+                "de %(s)s (certificat %(n)s) : %(a)s. Son rapport :",
                 s=certificate.snapshot["structure"],
                 n=certificate.number,
-                a=proposal.action_label.lower(),
+                a=LazyString(lambda: proposal.action_label.lower()),
             ),
-            _(
-                "Vous pouvez y répondre par écrit depuis la page du dossier avant la séance : "
+            _l(
+                "Vous pouvez y répondre par écrit depuis la page du dossier avant la séance : "
                 "votre réponse sera jointe au dossier que lisent les membres du conseil."
             ),
         ],
@@ -843,23 +874,23 @@ def notify_issued(certificates: list[Certificate]) -> int:
     for certificate in certificates:
         name = certificate.snapshot["structure"]
         paragraphs = [
-            _(
+            _l(
                 "Le certificat du label de %(s)s est délivré sous le numéro %(n)s.",
                 s=name,
                 n=certificate.number,
             ),
-            _(
+            _l(
                 "Il est valable du %(a)s au %(b)s. Téléchargez-le depuis le dossier de "
-                "candidature ; chacun peut en vérifier l'authenticité à l'adresse %(u)s.",
-                a=certificate.valid_from.strftime("%d/%m/%Y"),
-                b=certificate.valid_until.strftime("%d/%m/%Y"),
+                "candidature ; chacun peut en vérifier l'authenticité à l'adresse %(u)s.",
+                a=lazy_date(certificate.valid_from),
+                b=lazy_date(certificate.valid_until),
                 u=certificate.snapshot["verification_url"],
             ),
         ]
         link = external_url("applications.show", application_id=certificate.application_id)
         sent += tell(
             structures.people(certificate.structure_id),
-            _("Votre certificat de label — %(s)s", s=name),
+            _l("Votre certificat de label — %(s)s", s=name),
             paragraphs,
             link,
         )
@@ -872,18 +903,18 @@ def send_reminders(today: date) -> tuple[int, int]:
     sent = 0
     for certificate, days in due_reminders(today):
         name = certificate.structure.name
-        until = certificate.valid_until.strftime("%d/%m/%Y")
+        until = lazy_date(certificate.valid_until)
         paragraphs = [
-            _("Le label de %(s)s prend fin le %(d)s.", s=name, d=until),
-            _(
+            _l("Le label de %(s)s prend fin le %(d)s.", s=name, d=until),
+            _l(
                 "Pour le garder sans interruption, déposez une demande de renouvellement depuis "
-                "votre espace : elle reprend votre dernière auto-évaluation et vos pièces."
+                "votre espace : elle reprend votre dernière auto-évaluation et vos pièces."
             ),
         ]
         link = external_url("applications.show", application_id=certificate.application_id)
         sent += tell(
             structures.people(certificate.structure_id),
-            _("Votre label prend fin dans %(n)s jours — %(s)s", n=days, s=name),
+            _l("Votre label prend fin dans %(n)s jours — %(s)s", n=days, s=name),
             paragraphs,
             link,
         )

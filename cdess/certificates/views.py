@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from cdess import signals
 from cdess.applications.models import Application
 from cdess.applications.workflow import TransitionError
-from cdess.certificates import cache, queries, services
+from cdess.certificates import cache, document, queries, services
 from cdess.certificates.forms import (
     AnswerForm,
     ProposalForm,
@@ -147,7 +147,7 @@ REFUSED = (services.CertificateError, TransitionError, IntegrityError)
 def _refusal(error: Exception) -> str:
     if isinstance(error, services.CertificateError):
         return str(error)
-    return _("Un autre agent vient de délivrer ce certificat : rechargez la page.")
+    return _("Un autre agent vient de délivrer ce certificat : rechargez la page.")
 
 
 @bp.post("/candidatures/<int:application_id>/certificat")
@@ -251,7 +251,7 @@ def propose(number: str):
         return show(number, proposal_form=form, code=400)
     db.session.commit()  # the structure's email leaves with it
     flash(
-        _("Proposition enregistrée : inscrivez-la à l'ordre du jour d'une séance du conseil."),
+        _("Proposition enregistrée : inscrivez-la à l'ordre du jour d'une séance du conseil."),
         "success",
     )
     return redirect(url_for("certificates.show", number=number))
@@ -271,7 +271,7 @@ def schedule(session_id: int, proposal_id: int):
         flash(str(error), "error")
         return redirect(target)
     db.session.commit()
-    flash(_("« %(name)s » inscrit à l'ordre du jour.", name=item.subject), "success")
+    flash(_("« %(name)s » inscrit à l'ordre du jour.", name=item.subject), "success")
     return redirect(target + "#ordre-du-jour")
 
 
@@ -291,7 +291,7 @@ def suspend_urgently(number: str):
         return show(number, urgent_form=form, code=400)
     db.session.commit()  # the structure's email leaves with it
     flash(
-        _("Label suspendu d'urgence : la prochaine séance devra confirmer la suspension."),
+        _("Label suspendu d'urgence : la prochaine séance devra confirmer la suspension."),
         "success",
     )
     return redirect(url_for("certificates.show", number=number))
@@ -339,7 +339,7 @@ def reissue(number: str):
         form.reason.errors.append(str(error))
         return show(number, reissue_form=form, code=400)
     db.session.commit()  # its email leaves with it
-    flash(_("Nouvelle édition : certificat %(n)s.", n=new.number), "success")
+    flash(_("Nouvelle édition : certificat %(n)s.", n=new.number), "success")
     return redirect(url_for("certificates.show", number=new.number))
 
 
@@ -350,6 +350,23 @@ def download(number: str):
     certificate = _certificate(number)
     require(can_download(current_user, certificate))
     return _pdf_response(certificate)
+
+
+@bp.get("/certificats/<number>/<lang>.pdf")
+@permission_required(authenticated)
+def download_translation(number: str, lang: str):
+    """A translation of the certificate into another locale of the interface, drawn on demand
+    from its snapshot: it says it has no legal value and names the French original, which
+    stays the certificate (its bytes and SHA-256 untouched, the translation never stored)."""
+    certificate = _certificate(number)
+    require(can_download(current_user, certificate))
+    if lang == document.LEGAL_LOCALE or lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    pdf = document.render_translation(certificate.snapshot, certificate.sha256, lang)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    disposition = f'attachment; filename="{certificate.number}-{lang}.pdf"'
+    response.headers["Content-Disposition"] = disposition
+    return response
 
 
 # --- public -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ Where DESIGN is silent, decided here:
 from dataclasses import dataclass
 
 from cdess.charter import scoring
+from cdess.labels import N_
 
 UNANSWERED, ELIMINATORY, FLOOR, THRESHOLD = "unanswered", "eliminatory", "floor", "threshold"
 
@@ -121,9 +122,9 @@ def correction(
     """The stored value of a correction typed in a form, or CorrectionRefused (in French)."""
     criterion = next((c for c in charter.criteria if c.code == code), None)
     if criterion is None or not criterion.scored:
-        raise CorrectionRefused("value", "Ce critère n'est pas vérifié.")
+        raise CorrectionRefused("value", N_("Ce critère n'est pas vérifié."))
     if not criterion.applies_to(family):
-        raise CorrectionRefused("value", "Ce critère ne s'applique pas à cette structure.")
+        raise CorrectionRefused("value", N_("Ce critère ne s'applique pas à cette structure."))
     value, error = scoring.validate_answer(criterion, raw)
     if error:
         raise CorrectionRefused("value", error)
@@ -131,8 +132,8 @@ def correction(
         value = float(value)
     if value == applicant_value and isinstance(value, bool) == isinstance(applicant_value, bool):
         raise CorrectionRefused(
-            "value", "C'est la réponse de la structure : confirmez-la plutôt que la corriger."
+            "value", N_("C'est la réponse de la structure : confirmez-la plutôt que la corriger.")
         )
     if not reason.strip():
-        raise CorrectionRefused("reason", "Indiquez le motif de la correction.")
+        raise CorrectionRefused("reason", N_("Indiquez le motif de la correction."))
     return value

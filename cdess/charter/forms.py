@@ -59,8 +59,8 @@ class WithdrawForm(Form):
 
 
 VERSION_KINDS = [
-    ("minor", _l("Mineure : seule la rédaction change")),
-    ("major", _l("Majeure : la notation ou l'éligibilité change")),
+    ("minor", _l("Mineure : seule la rédaction change")),
+    ("major", _l("Majeure : la notation ou l'éligibilité change")),
 ]
 
 
@@ -73,10 +73,10 @@ class PublishForm(Form):
         choices=choice_list(VERSION_KINDS),
         validators=[InputRequired(_l("Indiquez si cette version est mineure ou majeure."))],
         description=_l(
-            "Mineure (titres, questions, aide, libellés, recommandations) : les signatures et "
+            "Mineure (titres, questions, aide, libellés, recommandations) : les signatures et "
             "les demandes en cours continuent. Majeure (critères, points, poids, seuils, "
-            "critères éliminatoires) : chaque signataire est invité par courriel à signer de "
-            "nouveau dans le délai prévu ; sa signature vaut jusque-là."
+            "critères éliminatoires) : chaque signataire est invité par courriel à signer de "
+            "nouveau dans le délai prévu ; sa signature vaut jusque-là."
         ),
     )
 
@@ -221,7 +221,7 @@ class CriterionForm(Form):
     evidence_required = BooleanField(_l("Justificatif obligatoire"))
     eliminatory = BooleanField(_l("Critère éliminatoire"))
     families = CheckboxListField(
-        _l("Familles concernées (aucune cochée : toutes)"),
+        _l("Familles concernées (aucune cochée : toutes)"),
         choices=choice_list((f.value, f.label) for f in Family),
     )
     recommendation = TextAreaField(
@@ -299,7 +299,7 @@ class CriterionForm(Form):
             self.parsed_bands.append((low, high, points))
         _raise_row_errors(field, _l("Tranche"))
         if not self.parsed_bands:
-            raise ValidationError(_l("Un nombre est noté par tranches : indiquez-en au moins une."))
+            raise ValidationError(_l("Un nombre est noté par tranches : indiquez-en au moins une."))
 
 
 def _filled_rows(field) -> list[tuple[int, wtforms.Form]]:

@@ -75,7 +75,7 @@ class _StrictLoader(yaml.SafeLoader):
             line = key_node.start_mark.line + 1
             if key in mapping:
                 self.duplicates.append(
-                    (line, _("le champ « %(field)s » est écrit deux fois", field=key))
+                    (line, _("le champ « %(field)s » est écrit deux fois", field=key))
                 )
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = line
@@ -198,25 +198,25 @@ class _Problems:
 
     def lines(self) -> list[str]:
         ordered = sorted(self.items, key=lambda item: item[0])  # stable: file order
-        return [_("ligne %(n)s : %(problem)s", n=line, problem=text) for line, text in ordered]
+        return [_("ligne %(n)s : %(problem)s", n=line, problem=text) for line, text in ordered]
 
 
 def _check_fields(mapping, spec: Spec, where: str, line: int, problems: _Problems) -> bool:
     """Unknown, missing and mistyped fields of one mapping (`line`: where it stands, for a
     value that is not one); False when it is not a mapping."""
     if not isinstance(mapping, _Mapping):
-        problems.add(line, _("%(where)s : des champs « nom: valeur » attendus", where=where))
+        problems.add(line, _("%(where)s : des champs « nom: valeur » attendus", where=where))
         return False
     for field, key_line in mapping.key_lines.items():
         value = mapping[field]
         if field not in spec:
-            message = _("champ inconnu « %(field)s » (%(where)s)", field=field, where=where)
+            message = _("champ inconnu « %(field)s » (%(where)s)", field=field, where=where)
             if value is None:  # `{label: A, b, points: 1}`: YAML made « b » a field
                 message += _(" — un libellé qui contient une virgule doit être entre guillemets")
             problems.add(key_line, message)
         elif value is not None and not CHECKS[spec[field][0]](value):
             message = _(
-                "« %(field)s » doit être %(expected)s (%(where)s)",
+                "« %(field)s » doit être %(expected)s (%(where)s)",
                 field=field,
                 expected=_expected(spec[field][0]),
                 where=where,
@@ -230,7 +230,7 @@ def _check_fields(mapping, spec: Spec, where: str, line: int, problems: _Problem
             problems.add(
                 mapping.key_lines.get(field, mapping.line),
                 _(
-                    "champ obligatoire « %(field)s » vide ou manquant (%(where)s)",
+                    "champ obligatoire « %(field)s » vide ou manquant (%(where)s)",
                     field=field,
                     where=where,
                 ),
@@ -252,7 +252,7 @@ def _check_criterion(criterion, principle: str, line: int, problems: _Problems) 
         problems.add(
             criterion.key_lines["type"],
             _(
-                "type de réponse inconnu « %(kind)s » dans %(code)s (%(known)s)",
+                "type de réponse inconnu « %(kind)s » dans %(code)s (%(known)s)",
                 kind=kind,
                 code=where,
                 known=", ".join(ANSWER_TYPES),
@@ -263,7 +263,7 @@ def _check_criterion(criterion, principle: str, line: int, problems: _Problems) 
             problems.add(
                 criterion.key_lines[field],
                 _(
-                    "« %(field)s » ne sert qu'aux critères de type %(needed)s, "
+                    "« %(field)s » ne sert qu'aux critères de type %(needed)s, "
                     "%(code)s est de type %(kind)s",
                     field=field,
                     needed=needed,
@@ -276,7 +276,7 @@ def _check_criterion(criterion, principle: str, line: int, problems: _Problems) 
         problems.add(
             criterion.key_lines["families"],
             _(
-                "famille inconnue dans %(code)s : %(unknown)s",
+                "famille inconnue dans %(code)s : %(unknown)s",
                 code=where,
                 unknown=", ".join(unknown),
             ),
@@ -302,7 +302,7 @@ def _check_options(options: list, code: str, line: int, problems: _Problems) -> 
             if key in keys:
                 problems.add(
                     option.key_lines["key"],
-                    _("la clé « %(key)s » figure deux fois dans %(code)s", key=key, code=code),
+                    _("la clé « %(key)s » figure deux fois dans %(code)s", key=key, code=code),
                 )
             keys.add(key)
         if isinstance(label, str):
@@ -315,7 +315,7 @@ def _check_options(options: list, code: str, line: int, problems: _Problems) -> 
                 problems.add(
                     option.key_lines["label"],
                     _(
-                        "l'option « %(label)s » figure deux fois dans %(code)s",
+                        "l'option « %(label)s » figure deux fois dans %(code)s",
                         label=label.strip(),
                         code=code,
                     ),
@@ -381,7 +381,7 @@ def parse(text: str) -> dict:
         raise CharterError(
             [
                 _(
-                    "ligne %(n)s : le fichier n'est pas du YAML valide (%(detail)s)",
+                    "ligne %(n)s : le fichier n'est pas du YAML valide (%(detail)s)",
                     n=line,
                     detail=detail,
                 )

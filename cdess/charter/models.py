@@ -278,6 +278,8 @@ class CharterSignature(db.Model):
             sqlite_where=db.text("status = 'active'"),
             postgresql_where=db.text("status = 'active'"),
         ),
+        # The secretariat's signatures, newest first: a page read from the index's end.
+        Index("ix_charter_signature_signed", "signed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import contains_eager, joinedload
 from cdess.charter import services, versions
 from cdess.charter.models import CharterSignature, CharterVersion, SignatureStatus
 from cdess.extensions import db
+from cdess.structures import queries as structures
 from cdess.structures.models import Structure
 from cdess.web import spreadsheet
-
-SIGNATURES_SHOWN = 500  # the secretariat's list: the most recent ones
+from cdess.web.collation import by_name
+from cdess.web.queries import COUNT_CAP, paginate
 
 
 def all_versions() -> list[CharterVersion]:
@@ -25,36 +26,65 @@ def all_versions() -> list[CharterVersion]:
     )
 
 
-def signatures_list():
-    """Every signature, newest first, with its structure and version; runs nothing."""
-    return (
+def signatures_list(text: str = ""):
+    """Every signature, newest first, with its structure and version, of the structures
+    `text` finds (`structures.search`: name, SIRET, SIREN, RNA); runs nothing."""
+    stmt = (
         db.select(CharterSignature)
         .join(Structure)
         .options(contains_eager(CharterSignature.structure), joinedload(CharterSignature.version))
         .order_by(CharterSignature.signed_at.desc(), CharterSignature.id.desc())
     )
+    if (searched := structures.search(text)) is not None:
+        stmt = stmt.where(searched)
+    return stmt
 
 
-def signatures(
-    today: date,
-) -> tuple[list[CharterSignature], dict[int, versions.Standing]]:
-    """The latest signatures (`signatures_list`, the first `SIGNATURES_SHOWN`), and the
-    standing on `today` of the active ones (by signature id), read with one query for the
-    published versions."""
-    rows = db.session.execute(signatures_list().limit(SIGNATURES_SHOWN)).scalars().all()
+def signatures(today: date, text: str = ""):
+    """One page of the secretariat's signatures (`signatures_list`), and the standing on
+    `today` of its active ones (by signature id), read with one query for the published
+    versions."""
+    page = paginate(signatures_list(text), count_cap=COUNT_CAP)
     published = services.published_versions()
     standings = {
         s.id: services.signature_standing(s, today, published)
-        for s in rows
+        for s in page.items
         if s.status is SignatureStatus.active
     }
-    return rows, standings
+    return page, standings
 
 
-def signatures_export(today: date) -> tuple[list[str], Iterator[list]]:
-    """Every signature (`signatures_list`, not only the page's latest) as a spreadsheet: its
-    header, and a row each, read lazily; an active one says whether it counts on `today` for
-    applying, and until when while a major version's grace period runs."""
+def signatories(today: date, text: str = ""):
+    """One page of the public list: the active signatures that count on `today`, by the
+    structure's name, of the structures `text` finds; each with its standing (« à renouveler
+    avant le … » during a major version's grace period). Whether a signature counts depends on
+    its version only: the versions that count are worked out first, then the page is read."""
+    published = services.published_versions()
+    standing = {v.number: versions.standing(v.number, published, today) for v in published}
+    counting = [number for number, s in standing.items() if s.in_force]
+    stmt = (
+        db.select(CharterSignature)
+        .join(Structure, Structure.id == CharterSignature.structure_id)
+        .join(CharterVersion, CharterVersion.id == CharterSignature.version_id)
+        .filter(
+            CharterSignature.status == SignatureStatus.active,
+            CharterVersion.number.in_(counting),
+        )
+        .options(
+            contains_eager(CharterSignature.structure), contains_eager(CharterSignature.version)
+        )
+        .order_by(by_name(Structure.name), Structure.name, Structure.id)
+    )
+    if (searched := structures.search(text)) is not None:
+        stmt = stmt.where(searched)
+    page = paginate(stmt, count_cap=COUNT_CAP)
+    return page, [(s, standing[s.version.number]) for s in page.items]
+
+
+def signatures_export(today: date, text: str = "") -> tuple[list[str], Iterator[list]]:
+    """Every signature `text` finds (`signatures_list`, not only a page's) as a spreadsheet:
+    its header, and a row each, read lazily; an active one says whether it counts on `today`
+    for applying, and until when while a major version's grace period runs."""
     header = [
         _("Structure"),
         _("SIRET"),
@@ -74,7 +104,7 @@ def signatures_export(today: date) -> tuple[list[str], Iterator[list]]:
 
     def rows() -> Iterator[list]:
         published = services.published_versions()
-        for s in spreadsheet.each(signatures_list(), CharterSignature.id):
+        for s in spreadsheet.each(signatures_list(text), CharterSignature.id):
             structure = s.structure
             standing = (
                 services.signature_standing(s, today, published)

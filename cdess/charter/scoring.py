@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
+from cdess.labels import N_
 from cdess.numbers import parse_number
 
 FAMILIES = frozenset(
@@ -379,27 +380,35 @@ def validate_answer(criterion: Criterion, raw: str) -> tuple[object, str | None]
     if criterion.answer_type == "yes_no":
         if raw in ("oui", "non"):
             return raw == "oui", None
-        return None, "Répondez par oui ou par non."
+        return None, N_("Répondez par oui ou par non.")
     if criterion.answer_type == "choice":
         if any(o.key == raw for o in criterion.options):
             return raw, None
-        return None, "Choisissez une des réponses proposées."
+        return None, N_("Choisissez une des réponses proposées.")
     if criterion.answer_type == "number":
         value = parse_number(raw)
         if value is not None and criterion.in_range(value):
             return value, None
         low, high = criterion.min_value, criterion.max_value
         if low is not None and high is not None:
-            message = f"Saisissez un nombre entre {_format_number(low)} et {_format_number(high)}."
+            message = N_(
+                "Saisissez un nombre entre %(low)s et %(high)s.",
+                low=_format_number(low),
+                high=_format_number(high),
+            )
         elif low is not None:
-            message = f"Saisissez un nombre supérieur ou égal à {_format_number(low)}."
+            message = N_(
+                "Saisissez un nombre supérieur ou égal à %(low)s.", low=_format_number(low)
+            )
         elif high is not None:
-            message = f"Saisissez un nombre inférieur ou égal à {_format_number(high)}."
+            message = N_(
+                "Saisissez un nombre inférieur ou égal à %(high)s.", high=_format_number(high)
+            )
         else:
-            message = "Saisissez un nombre."
+            message = N_("Saisissez un nombre.")
         return None, message
     if len(raw) > TEXT_MAX_LENGTH:
-        return None, f"Réponse trop longue : {TEXT_MAX_LENGTH} caractères au plus."
+        return None, N_("Réponse trop longue : %(n)s caractères au plus.", n=TEXT_MAX_LENGTH)
     return raw, None
 
 
@@ -429,21 +438,27 @@ def validate_charter(charter: Charter) -> list[str]:
     """What prevents publishing this charter, in French; empty when it can be published."""
     problems = []
     if not 0 <= charter.threshold <= 100:
-        problems.append("Le seuil d'éligibilité doit être compris entre 0 et 100.")
+        problems.append(N_("Le seuil d'éligibilité doit être compris entre 0 et 100."))
     if not 0 <= charter.principle_floor <= 100:
-        problems.append("Le plancher par principe doit être compris entre 0 et 100.")
+        problems.append(N_("Le plancher par principe doit être compris entre 0 et 100."))
     seen_principles, seen_criteria = set(), set()
     for principle in charter.principles:
         if principle.code in seen_principles:
-            problems.append(f"Le code de principe {principle.code} est utilisé deux fois.")
+            problems.append(
+                N_("Le code de principe %(code)s est utilisé deux fois.", code=principle.code)
+            )
         seen_principles.add(principle.code)
         if principle.weight <= 0:
-            problems.append(f"Le poids du principe {principle.code} doit être positif.")
+            problems.append(
+                N_("Le poids du principe %(code)s doit être positif.", code=principle.code)
+            )
         if not any(c.scored for c in principle.criteria):
-            problems.append(f"Le principe {principle.code} n'a aucun critère noté.")
+            problems.append(N_("Le principe %(code)s n'a aucun critère noté.", code=principle.code))
         for c in principle.criteria:
             if c.code in seen_criteria:
-                problems.append(f"Le code de critère {c.code} est utilisé deux fois.")
+                problems.append(
+                    N_("Le code de critère %(code)s est utilisé deux fois.", code=c.code)
+                )
             seen_criteria.add(c.code)
             problems.extend(_criterion_problems(c))
     return problems
@@ -452,35 +467,50 @@ def validate_charter(charter: Charter) -> list[str]:
 def _criterion_problems(c: Criterion) -> list[str]:
     problems = []
     if c.answer_type not in ANSWER_TYPES:
-        return [f"{c.code} : type de réponse inconnu."]
+        return [N_("%(code)s : type de réponse inconnu.", code=c.code)]
     if not c.question.strip():
-        problems.append(f"{c.code} : la question est vide.")
+        problems.append(N_("%(code)s : la question est vide.", code=c.code))
     if c.families is not None and (unknown := c.families - FAMILIES):
-        problems.append(f"{c.code} : famille inconnue ({', '.join(sorted(unknown))}).")
+        families = ", ".join(sorted(unknown))
+        problems.append(
+            N_("%(code)s : famille inconnue (%(families)s).", code=c.code, families=families)
+        )
     if c.answer_type == "yes_no" and c.points <= 0:
-        problems.append(f"{c.code} : une question oui/non doit rapporter des points.")
+        problems.append(
+            N_("%(code)s : une question oui/non doit rapporter des points.", code=c.code)
+        )
     if c.answer_type == "choice":
         keys = [o.key for o in c.options]
         if len(keys) < 2:
-            problems.append(f"{c.code} : un choix demande au moins deux réponses.")
+            problems.append(N_("%(code)s : un choix demande au moins deux réponses.", code=c.code))
         if len(set(keys)) != len(keys):
-            problems.append(f"{c.code} : deux réponses ont la même clé.")
+            problems.append(N_("%(code)s : deux réponses ont la même clé.", code=c.code))
         if any(o.points < 0 for o in c.options):
-            problems.append(f"{c.code} : une réponse a des points négatifs.")
+            problems.append(N_("%(code)s : une réponse a des points négatifs.", code=c.code))
     if c.answer_type == "number":
         if not c.bands:
-            problems.append(f"{c.code} : un nombre demande au moins une tranche de points.")
+            problems.append(
+                N_("%(code)s : un nombre demande au moins une tranche de points.", code=c.code)
+            )
         for band in c.bands:
             if band.min is not None and band.max is not None and band.min >= band.max:
-                problems.append(f"{c.code} : une tranche a un minimum supérieur à son maximum.")
+                problems.append(
+                    N_("%(code)s : une tranche a un minimum supérieur à son maximum.", code=c.code)
+                )
             if band.points < 0:
-                problems.append(f"{c.code} : une tranche a des points négatifs.")
+                problems.append(N_("%(code)s : une tranche a des points négatifs.", code=c.code))
         if c.min_value is not None and c.max_value is not None and c.min_value > c.max_value:
-            problems.append(f"{c.code} : la valeur minimale dépasse la valeur maximale.")
+            problems.append(
+                N_("%(code)s : la valeur minimale dépasse la valeur maximale.", code=c.code)
+            )
     if c.scored and c.max_points <= 0:
-        problems.append(f"{c.code} : aucune réponse ne rapporte de points.")
+        problems.append(N_("%(code)s : aucune réponse ne rapporte de points.", code=c.code))
     if c.eliminatory and not c.scored:
-        problems.append(f"{c.code} : une question libre ne peut pas être éliminatoire.")
+        problems.append(
+            N_("%(code)s : une question libre ne peut pas être éliminatoire.", code=c.code)
+        )
     elif c.eliminatory and not _has_failing_answer(c):
-        problems.append(f"{c.code} : un critère éliminatoire doit avoir une réponse qui échoue.")
+        problems.append(
+            N_("%(code)s : un critère éliminatoire doit avoir une réponse qui échoue.", code=c.code)
+        )
     return problems

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -26,8 +27,11 @@ from cdess.charter.models import (
 )
 from cdess.clock import add_months, utcnow
 from cdess.extensions import db
-from cdess.notifications.services import notify
+from cdess.notifications.services import lazy_date, notify
 from cdess.structures.models import Membership, Structure
+from cdess.web.collation import by_name
+from cdess.web.formats import wallclock
+from cdess.web.messages import translate
 from cdess.web.urls import external_url
 
 DEFAULT_CHARTER = Path(__file__).parent / "default_charter.yaml"
@@ -227,7 +231,8 @@ def publish(
     once committed, `send_resign_requests` tells them. Returns the classification (None for
     a first version, which has no kind)."""
     ensure_draft(version)
-    problems = scoring.validate_charter(scoring.charter_from_dict(version_to_dict(version)))
+    charter = scoring.charter_from_dict(version_to_dict(version))
+    problems = [translate(problem) for problem in scoring.validate_charter(charter)]
     if not version.principles:
         problems.insert(0, _("La charte n'a aucun principe."))
     if problems:
@@ -240,8 +245,8 @@ def publish(
             raise VersionKindError(
                 [
                     _(
-                        "Cette version change la notation ou l'éligibilité : elle est majeure "
-                        "et les signataires devront la signer de nouveau. Ce qui change : "
+                        "Cette version change la notation ou l'éligibilité : elle est majeure "
+                        "et les signataires devront la signer de nouveau. Ce qui change : "
                         "%(reasons)s.",
                         reasons="; ".join(change.reasons),
                     )
@@ -279,7 +284,7 @@ def publish(
 def ensure_draft(version: CharterVersion) -> None:
     """Published and archived versions never change."""
     if version.status is not CharterStatus.draft:
-        raise CharterError(_("Cette version est publiée : elle ne peut plus être modifiée."))
+        raise CharterError(_("Cette version est publiée : elle ne peut plus être modifiée."))
 
 
 # --- signatures ------------------------------------------------------------------------------
@@ -311,7 +316,7 @@ def sign(structure: Structure, signer_name: str, signer_role: str, actor: User):
         raise CharterError(_("Aucune charte n'est publiée."))
     if (latest := latest_signature(structure)) and latest.status is SignatureStatus.suspended:
         raise CharterError(
-            _("La signature de la structure est suspendue par le secrétariat : contactez-le.")
+            _("La signature de la structure est suspendue par le secrétariat : contactez-le.")
         )
     current = active_signature(structure)
     if current is not None and current.version_id == version.id:
@@ -441,20 +446,20 @@ def signature_problems(structure: Structure, today: date) -> list[str]:
     if standing.deadline is None:
         return [
             _(
-                "La structure a signé la version %(old)s de la charte ; la version %(new)s la "
-                "modifie sur le fond : son représentant légal doit la signer de nouveau.",
+                "La structure a signé la version %(old)s de la charte ; la version %(new)s la "
+                "modifie sur le fond : son représentant légal doit la signer de nouveau.",
                 old=signature.version.number,
                 new=standing.major_number,
             )
         ]
     return [
         _(
-            "La structure a signé la version %(old)s de la charte ; la version %(new)s la "
-            "modifie sur le fond et devait être signée de nouveau avant le %(date)s : son "
+            "La structure a signé la version %(old)s de la charte ; la version %(new)s la "
+            "modifie sur le fond et devait être signée de nouveau avant le %(date)s : son "
             "représentant légal doit la signer.",
             old=signature.version.number,
             new=standing.major_number,
-            date=standing.deadline.strftime("%d/%m/%Y"),
+            date=wallclock(standing.deadline, "short"),
         )
     ]
 
@@ -472,7 +477,7 @@ def signatories(today: date | None = None) -> list[tuple[CharterSignature, versi
             .options(
                 contains_eager(CharterSignature.structure), joinedload(CharterSignature.version)
             )
-            .order_by(func.lower(Structure.name))
+            .order_by(by_name(Structure.name), Structure.name, Structure.id)
         )
         .scalars()
         .all()
@@ -510,24 +515,25 @@ def send_resign_requests(version: CharterVersion, today: date | None = None) -> 
         deadline = standing.renew_before
         # Short subjects: Python's email folding misplaces a space in long non-ASCII ones.
         subject = (
-            _(
+            _l(
                 "Signez de nouveau la charte avant le %(d)s — %(s)s",
-                d=deadline.strftime("%d/%m/%Y"),
+                d=lazy_date(deadline),
                 s=name,
             )
             if deadline
-            else _("Signez de nouveau la charte — %(s)s", s=name)
+            else _l("Signez de nouveau la charte — %(s)s", s=name)
         )
         sent += notify(
             user.email,
             subject,
             "charter_resign",
+            user.locale,
             user=user,
             structure_name=name,
             version=version.number,
-            published_on=version.published_at.strftime("%d/%m/%Y"),
+            published_on=lazy_date(version.published_at),
             signed_version=signature.version.number,
-            deadline=deadline.strftime("%d/%m/%Y") if deadline else None,
+            deadline=lazy_date(deadline) if deadline else None,
             reasons=reasons,
             link=external_url("charter.sign", structure_id=signature.structure_id),
         )
@@ -682,5 +688,5 @@ def diff(old: dict, new: dict) -> list[tuple[str, str, str]]:
                 if k != "criteria" and before[code].get(k) != after[code].get(k)
             )
             if changed:
-                rows.append((kind, code, _("modifié : %(fields)s", fields=", ".join(changed))))
+                rows.append((kind, code, _("modifié : %(fields)s", fields=", ".join(changed))))
     return rows

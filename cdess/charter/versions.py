@@ -200,7 +200,7 @@ def classify(old: dict, new: dict) -> Change:
         reasons.append(_("principe %(code)s supprimé", code=code))
     for code in sorted(old_p.keys() & new_p.keys()):
         if float(old_p[code].get("weight", 1)) != float(new_p[code].get("weight", 1)):
-            reasons.append(_("principe %(code)s : poids modifié", code=code))
+            reasons.append(_("principe %(code)s : poids modifié", code=code))
         changed = [
             _wording_label(field)
             for field in ("title", "description")
@@ -208,7 +208,7 @@ def classify(old: dict, new: dict) -> Change:
         ]
         if changed:
             wording.append(
-                _("principe %(code)s reformulé : %(what)s", code=code, what=", ".join(changed))
+                _("principe %(code)s reformulé : %(what)s", code=code, what=", ".join(changed))
             )
     if [p for p in old_p if p in new_p] != [p for p in new_p if p in old_p]:
         wording.append(_("ordre des principes"))
@@ -226,7 +226,7 @@ def classify(old: dict, new: dict) -> Change:
         if changed:
             reasons.append(
                 _(
-                    "%(code)s modifié : %(what)s",
+                    "%(code)s modifié : %(what)s",
                     code=code,
                     what=", ".join(_scoring_label(f) for f in changed),
                 )
@@ -237,7 +237,7 @@ def classify(old: dict, new: dict) -> Change:
         if changed:
             wording.append(
                 _(
-                    "%(code)s reformulé : %(what)s",
+                    "%(code)s reformulé : %(what)s",
                     code=code,
                     what=", ".join(_wording_label(f) for f in changed),
                 )

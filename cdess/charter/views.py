@@ -39,10 +39,13 @@ from cdess.charter.models import (
 from cdess.charter.permissions import can_edit_charter, can_manage_signatures, can_sign_for
 from cdess.charter.versions import Change
 from cdess.extensions import db
+from cdess.structures import queries as structures
 from cdess.structures.models import Structure
 from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry, everyone
 from cdess.web.permissions import authenticated, permission_required, require
+from cdess.web.queries import query_arg
+from cdess.web.typography import first_of_month
 
 bp = Blueprint("charter", __name__)
 add_entry(bp, "charter.show", _l("La charte"), everyone, order=20)
@@ -62,9 +65,23 @@ def show():
     return render_template("charter/show.html", version=version)
 
 
+def _searched() -> str:
+    """The text a signatures' list searches (`?q=`: a structure's name, SIRET, SIREN, RNA)."""
+    return query_arg("q", structures.SEARCH_LENGTH)
+
+
+def _back_to_signatures():
+    """Back to the secretariat's signatures, on the page and search the form was sent from
+    (its action carries them)."""
+    kept = {k: request.args[k] for k in ("page", "q") if request.args.get(k)}
+    return redirect(url_for("charter.signatures", **kept))
+
+
 @bp.get("/charte/signataires")
 def signatories():
-    return render_template("charter/signatories.html", rows=services.signatories(date.today()))
+    filters = {"q": _searched()}
+    page, rows = queries.signatories(date.today(), filters["q"])
+    return render_template("charter/signatories.html", page=page, rows=rows, filters=filters)
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -86,7 +103,7 @@ def sign(structure_id: int):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("La charte est signée au nom de « %(name)s ».", name=structure.name), "success")
+            flash(_("La charte est signée au nom de « %(name)s ».", name=structure.name), "success")
             return redirect(url_for("structures.show", structure_id=structure.id))
     return render_template(
         "charter/sign.html",
@@ -122,17 +139,23 @@ def withdraw(structure_id: int):
 @bp.get("/secretariat/signatures")
 @permission_required(can_manage_signatures)
 def signatures():
-    rows, standings = queries.signatures(date.today())
+    filters = {"q": _searched()}
+    page, standings = queries.signatures(date.today(), filters["q"])
     return render_template(
-        "charter/signatures.html", signatures=rows, standings=standings, form=ReasonForm()
+        "charter/signatures.html",
+        page=page,
+        signatures=page.items,
+        standings=standings,
+        filters=filters,
+        form=ReasonForm(),
     )
 
 
 @bp.get("/secretariat/signatures.<any(csv, xlsx):fmt>")
 @permission_required(can_manage_signatures)
 def signatures_export(fmt: str):
-    """Every signature as a spreadsheet (the page shows the latest; it has no filter)."""
-    header, rows = queries.signatures_export(date.today())
+    """Every signature the page's search finds (all of them without one), as a spreadsheet."""
+    header, rows = queries.signatures_export(date.today(), _searched())
     return spreadsheet.answer(fmt, "signatures-charte", header, rows)
 
 
@@ -143,15 +166,15 @@ def suspend(signature_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Indiquez le motif de la suspension."), "error")
-        return redirect(url_for("charter.signatures"))
+        return _back_to_signatures()
     try:
         services.suspend_signature(signature, form.reason.data, current_user)
     except services.CharterError as error:
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Signature de « %(name)s » suspendue.", name=signature.structure.name), "success")
-    return redirect(url_for("charter.signatures"))
+        flash(_("Signature de « %(name)s » suspendue.", name=signature.structure.name), "success")
+    return _back_to_signatures()
 
 
 @bp.post("/secretariat/signatures/<int:signature_id>/retablir")
@@ -164,8 +187,8 @@ def lift(signature_id: int):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Signature de « %(name)s » rétablie.", name=signature.structure.name), "success")
-    return redirect(url_for("charter.signatures"))
+        flash(_("Signature de « %(name)s » rétablie.", name=signature.structure.name), "success")
+    return _back_to_signatures()
 
 
 # --- secretariat: the editor -----------------------------------------------------------------
@@ -271,10 +294,10 @@ def publish(version_id: int):
         sent = services.send_resign_requests(version)
         flash(
             _(
-                "Version %(n)s publiée, majeure : les signataires ont jusqu'au %(d)s pour la "
+                "Version %(n)s publiée, majeure : les signataires ont jusqu'au %(d)s pour la "
                 "signer de nouveau (%(sent)s courriel(s) envoyé(s)).",
                 n=version.number,
-                d=format_date(version.resign_deadline, "long"),
+                d=first_of_month(format_date(version.resign_deadline, "long")),
                 sent=sent,
             ),
             "success",
@@ -282,8 +305,8 @@ def publish(version_id: int):
     elif version.kind is VersionKind.minor:
         flash(
             _(
-                "Version %(n)s publiée, mineure : les signatures et les demandes en cours "
-                "continuent ; les nouvelles auto-évaluations l'utilisent.",
+                "Version %(n)s publiée, mineure : les signatures et les demandes en cours "
+                "continuent ; les nouvelles auto-évaluations l'utilisent.",
                 n=version.number,
             ),
             "success",
@@ -291,7 +314,7 @@ def publish(version_id: int):
     else:
         flash(
             _(
-                "Version %(n)s publiée : les nouvelles auto-évaluations l'utilisent.",
+                "Version %(n)s publiée : les nouvelles auto-évaluations l'utilisent.",
                 n=version.number,
             ),
             "success",

@@ -191,7 +191,7 @@ def _labelled_map(data: Data, prefix: str) -> str:
         title=_("Carte des structures labellisées par EPCI"),
         description=_(
             "Les %(n)s EPCI du département, d'autant plus foncés qu'ils comptent de structures "
-            "labellisées (%(total)s en tout) ; le nombre est écrit sur chacun, et le tableau "
+            "labellisées (%(total)s en tout) ; le nombre est écrit sur chacun, et le tableau "
             "ci-dessous donne les mêmes chiffres.",
             n=len(shapes.load().epcis),
             total=charts.number(total),
@@ -219,7 +219,7 @@ def epcis(data: Data) -> Figure:
     best = max(ranked, key=lambda r: r[4], default=None)
     summary = (
         _(
-            "La part la plus forte est celle de %(epci)s : %(share)s %% des structures connues "
+            "La part la plus forte est celle de %(epci)s : %(share)s %% des structures connues "
             "y sont labellisées.",
             epci=best[0],
             share=charts.number(best[4]),
@@ -269,7 +269,7 @@ def years(data: Data) -> Figure:
     series = [(names[k], [y[k] for y in data.years]) for k in drawn]
     summary = (
         _(
-            "En %(year)s : %(submissions)s candidatures déposées et %(granted)s labels attribués.",
+            "En %(year)s : %(submissions)s candidatures déposées et %(granted)s labels attribués.",
             year=rows[-1][0],
             submissions=charts.number(data.years[-1]["submissions"]),
             granted=charts.number(data.years[-1]["granted"]),
@@ -336,7 +336,7 @@ def principles(data: Data) -> Figure:
     lowest = min((r for r in rows if r[1] is not None), key=lambda r: r[1], default=None)
     summary = (
         _(
-            "Le principe le moins bien noté en moyenne est « %(title)s » (%(score)s sur 100).",
+            "Le principe le moins bien noté en moyenne est « %(title)s » (%(score)s sur 100).",
             title=lowest[0],
             score=charts.number(lowest[1]),
         )
@@ -532,7 +532,7 @@ def public_epcis(data: Data) -> Figure:
     most = max(rows, key=lambda r: r[1], default=None)
     summary = (
         _(
-            "%(epci)s compte le plus de structures labellisées : %(count)s.",
+            "%(epci)s compte le plus de structures labellisées : %(count)s.",
             epci=most[0],
             count=charts.number(most[1]),
         )

@@ -203,7 +203,8 @@ class Journal:
                     }
                 )
             entry = AuditEntry(**row, prev_hash=previous)
-            row = dict(row, prev_hash=previous, hash=audit.entry_hash(entry))
+            sealed = audit.seal(entry)  # the salted digests of its names (scheme 3)
+            row = dict(row, **sealed, prev_hash=previous, hash=audit.entry_hash(entry))
             rows.append(row)
             count, previous = count + 1, row["hash"]
             if anchor is not None and anchor[0] == "minutes":
@@ -934,7 +935,7 @@ class History:
                 ProposalAction.reinstate: Status.valid,
                 ProposalAction.revoke: Status.revoked,
             }[action]
-            reason = f"Décision du conseil du {day:%d/%m/%Y} : {report}"  # as the service says
+            reason = f"Décision du conseil du {day:%d/%m/%Y} : {report}"  # as the service says
             self._change(target.certificate, status, day, reason, item)
 
     def _expire(self, labels) -> None:

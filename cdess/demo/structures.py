@@ -15,6 +15,7 @@ Decided here:
 
 import random
 from collections.abc import Iterator
+from itertools import accumulate
 
 from sqlalchemy import insert
 from stdnum import luhn
@@ -34,6 +35,7 @@ from cdess.demo.data import (
 )
 from cdess.extensions import db
 from cdess.structures.models import Family, Structure
+from cdess.web.typography import elide
 
 
 def _siren(rng: random.Random, used: set[str]) -> str:
@@ -77,17 +79,18 @@ def structure_rows(seed: int = 62) -> Iterator[dict]:
     """The demo structures as plain rows, ready for a bulk insert."""
     rng = random.Random(seed)  # nosec B311  # repeatable demo data, no secret
     communes = territories.communes()
-    weights = [max(c.population, 1) for c in communes]
+    # Cumulated once: `choices` would add the 887 weights up again for every structure.
+    weights = list(accumulate(max(c.population, 1) for c in communes))
     used_siren: set[str] = set()
     used_names: set[str] = set()
     rna_numbers = iter(rng.sample(range(1_000_000, 9_999_999), STRUCTURE_COUNT))
     now = utcnow()
     for family in _families(rng):
-        commune = rng.choices(communes, weights=weights)[0]
+        commune = rng.choices(communes, cum_weights=weights)[0]
         siren = siret = rna = None
         declared = None
         if family is Family.association:
-            name = f"{rng.choice(ASSOCIATION_KINDS)} de {commune.name}"
+            name = f"{rng.choice(ASSOCIATION_KINDS)} {elide('de', commune.name)}"
             legal_form = rng.choices(["9220", "9230", "9221", "9222"], [85, 3, 8, 4])[0]
             rna = f"W62{next(rna_numbers)}"
             if rng.random() < 0.85:  # employers; the others have only their RNA number

@@ -43,6 +43,7 @@ from cdess.structures.models import Structure
 from cdess.structures.permissions import can_act_for, can_view_structure
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
+from cdess.web.typography import first_of_month
 
 bp = Blueprint("label", __name__, url_prefix="/structures")
 
@@ -236,7 +237,7 @@ def _steps(label: Label, today: date, acting: bool) -> list[Step]:
 
 
 def _day(day: date | None) -> str:
-    return format_date(day, "long") if day else ""
+    return first_of_month(format_date(day, "long")) if day else ""
 
 
 def _objectives(certificate: Certificate, structure: Structure, today: date):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -48,6 +49,7 @@ from cdess.followups.models import (
     SampleDraw,
 )
 from cdess.notifications.notices import tell
+from cdess.notifications.services import lazy_date
 from cdess.sessions import services as sessions
 from cdess.sessions.models import CouncilSession, SessionStatus
 from cdess.structures import queries as structures
@@ -104,7 +106,7 @@ def transition(
     ).rowcount
     if moved != 1:
         raise FollowUpError(
-            _("Ce suivi vient d'être modifié par quelqu'un d'autre : rechargez la page.")
+            _("Ce suivi vient d'être modifié par quelqu'un d'autre : rechargez la page.")
         )
     source = followup.state
     db.session.expire(followup, ["state", "revision", *values])
@@ -157,9 +159,9 @@ def objectives(followup: FollowUp) -> list:
 def label_refusal(certificate: Certificate, today: date) -> str | None:
     """Why the label no longer takes a follow-up (ended, suspended, revoked), or None."""
     if certificate.status is Status.suspended:
-        return _("Le label est suspendu : le suivi annuel ne peut pas être déposé.")
+        return _("Le label est suspendu : le suivi annuel ne peut pas être déposé.")
     if certificate.status is not Status.valid or certificate.valid_until < today:
-        return _("Le label a pris fin : le suivi annuel ne peut plus être déposé.")
+        return _("Le label a pris fin : le suivi annuel ne peut plus être déposé.")
     return None
 
 
@@ -226,7 +228,7 @@ def file(followup: FollowUp, actor: User, filing: Filing, today: date | None = N
     if (refusal := label_refusal(followup.certificate, today)) is not None:
         raise FollowUpError(refusal)
     if errors := check_filing(followup, filing):
-        raise FollowUpError(_("Le suivi n'est pas complet : voyez les champs signalés."), errors)
+        raise FollowUpError(_("Le suivi n'est pas complet : voyez les champs signalés."), errors)
     replaced = [
         _store(followup, kind, upload, actor)
         for kind, upload in filing.uploads.items()
@@ -336,8 +338,8 @@ def accept(followup: FollowUp, actor: User) -> None:
     transition(followup, "accept", actor, decided_at=utcnow(), decided_by_id=actor.id)
     _tell(
         followup,
-        _("Votre suivi annuel est accepté — %(s)s", s=followup.structure.name),
-        [_("Le secrétariat a accepté le suivi annuel de votre label. Merci.")],
+        _l("Votre suivi annuel est accepté — %(s)s", s=followup.structure.name),
+        [_l("Le secrétariat a accepté le suivi annuel de votre label. Merci.")],
     )
 
 
@@ -363,10 +365,10 @@ def request_complements(followup: FollowUp, actor: User, reason: str) -> None:
     )
     _tell(
         followup,
-        _("Compléments demandés pour votre suivi annuel — %(s)s", s=followup.structure.name),
+        _l("Compléments demandés pour votre suivi annuel — %(s)s", s=followup.structure.name),
         [
-            _("Le secrétariat demande des compléments à votre suivi annuel :"),
-            _("Déposez-les depuis la page du suivi."),
+            _l("Le secrétariat demande des compléments à votre suivi annuel :"),
+            _l("Déposez-les depuis la page du suivi."),
         ],
         comment=reason,
     )
@@ -425,7 +427,7 @@ def propose_suspension(followup: FollowUp, actor: User, report: str, today: date
     session = next_session(today)
     if session is None:
         raise FollowUpError(
-            _("Aucune séance du conseil n'est en préparation : planifiez-en une d'abord.")
+            _("Aucune séance du conseil n'est en préparation : planifiez-en une d'abord.")
         )
     try:
         proposal = certificates.propose(followup.certificate, ProposalAction.suspend, actor, report)
@@ -586,22 +588,22 @@ def _tell(followup: FollowUp, subject: str, paragraphs: list[str], comment: str 
 
 def _remind(followup: FollowUp, step: Step) -> None:
     """The reminder of `step` to the structure's people, sent once committed."""
-    day = followup.anniversary.strftime("%d/%m/%Y")
+    day = lazy_date(followup.anniversary)
     name = followup.structure.name
     if step is Step.reminder_0:
-        subject = _("Votre suivi annuel est attendu aujourd'hui — %(s)s", s=name)
+        subject = _l("Votre suivi annuel est attendu aujourd'hui — %(s)s", s=name)
     else:
-        subject = _("Votre suivi annuel est attendu le %(d)s — %(s)s", d=day, s=name)
+        subject = _l("Votre suivi annuel est attendu le %(d)s — %(s)s", d=day, s=name)
     _tell(
         followup,
         subject,
         [
-            _(
+            _l(
                 "Chaque année de validité du label, la structure dépose le procès-verbal de sa "
                 "dernière assemblée générale et ses derniers comptes annuels, et confirme que "
                 "chaque critère éliminatoire de la charte est toujours respecté."
             ),
-            _("Le suivi annuel de %(s)s est attendu le %(d)s.", s=name, d=day),
+            _l("Le suivi annuel de %(s)s est attendu le %(d)s.", s=name, d=day),
         ],
     )
     audit.record(followup, "followup_reminded", None, detail={"step": step.value})
@@ -615,10 +617,10 @@ def _flag(followup: FollowUp, today: date) -> None:
     audit.record(followup, "followup_flagged", None)
     _tell(
         followup,
-        _("Suivi annuel en retard — %(s)s", s=followup.structure.name),
+        _l("Suivi annuel en retard — %(s)s", s=followup.structure.name),
         [
-            _(
-                "Le suivi annuel de votre label n'a pas été déposé 30 jours après son échéance : "
+            _l(
+                "Le suivi annuel de votre label n'a pas été déposé 30 jours après son échéance : "
                 "le secrétariat du conseil en est informé et peut proposer au conseil de "
                 "suspendre le label. Déposez-le au plus vite."
             )
@@ -710,7 +712,7 @@ def draw_sample(actor: User, today: date | None = None, seed: str | None = None)
         raise FollowUpError(_("Le taux de l'échantillon doit être compris entre 0 et 1."))
     labelled = labelled_structures(today)
     if not labelled:
-        raise FollowUpError(_("Aucune structure n'est labellisée : rien à tirer."))
+        raise FollowUpError(_("Aucune structure n'est labellisée : rien à tirer."))
     seed = seed or secrets.token_hex(16)
     population = sorted(labelled)
     drawn = sample.pick(population, rate, seed)
@@ -745,20 +747,20 @@ def draw_sample(actor: User, today: date | None = None, seed: str | None = None)
             _take(followup, step, today)
         _tell(
             followup,
-            _(
+            _l(
                 "Votre label est tiré au sort pour une vérification — %(s)s",
                 s=followup.structure.name,
             ),
             [
-                _(
+                _l(
                     "Chaque année, le conseil vérifie plus en détail les pièces d'un échantillon "
                     "de structures labellisées tirées au sort. La vôtre l'a été cette année."
                 ),
-                _(
+                _l(
                     "Déposez avant le %(d)s vos statuts à jour, le procès-verbal de votre "
                     "dernière assemblée générale et vos derniers comptes annuels, et confirmez "
                     "chaque critère éliminatoire de la charte.",
-                    d=due.strftime("%d/%m/%Y"),
+                    d=lazy_date(due),
                 ),
             ],
         )

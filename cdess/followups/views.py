@@ -37,6 +37,7 @@ from cdess.followups.permissions import (
 from cdess.structures.models import Family
 from cdess.web import spreadsheet
 from cdess.web.files import send_stored
+from cdess.web.formats import wallclock
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg, year_choices
@@ -121,8 +122,8 @@ def draw_sample():
     db.session.commit()  # the structures' emails leave with it
     flash(
         ngettext(
-            "Échantillon %(y)s tiré : %(num)s structure sur %(t)s.",
-            "Échantillon %(y)s tiré : %(num)s structures sur %(t)s.",
+            "Échantillon %(y)s tiré : %(num)s structure sur %(t)s.",
+            "Échantillon %(y)s tiré : %(num)s structures sur %(t)s.",
             len(draw.drawn),
             y=draw.year,
             t=len(draw.population),
@@ -180,7 +181,7 @@ def file(followup_id: int):
         return _page(followup, error.status, errors=error.errors, values=request.form)
     db.session.commit()
     services.discard(replaced)
-    flash(_("Suivi annuel déposé : le secrétariat va l'examiner."), "success")
+    flash(_("Suivi annuel déposé : le secrétariat va l'examiner."), "success")
     return redirect(url_for("followups.show", followup_id=followup.id))
 
 
@@ -225,7 +226,7 @@ def request_complements(followup_id: int):
         form.reason.errors = [*form.reason.errors, str(error)]
         return _page(followup, 400, complements_form=form)
     db.session.commit()  # the structure's email leaves with it
-    flash(_("Compléments demandés : la structure en est informée."), "success")
+    flash(_("Compléments demandés : la structure en est informée."), "success")
     return redirect(url_for("followups.show", followup_id=followup.id))
 
 
@@ -247,7 +248,7 @@ def propose_suspension(followup_id: int):
     flash(
         _(
             "Proposition de suspension inscrite à l'ordre du jour de la séance du %(d)s.",
-            d=item.session.starts_at.strftime("%d/%m/%Y"),
+            d=wallclock(item.session.starts_at, "short"),
         ),
         "success",
     )

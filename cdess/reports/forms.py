@@ -29,7 +29,7 @@ class ReportForm(Form):
     text = _text_area(
         _l("Le manquement constaté"),
         _l(
-            "Décrivez les faits : ce que vous avez constaté, quand, et en quoi la structure ne "
+            "Décrivez les faits : ce que vous avez constaté, quand, et en quoi la structure ne "
             "respecte pas la charte. 5 000 caractères au plus."
         ),
         rows=8,
@@ -57,10 +57,10 @@ class ReportForm(Form):
     )
     file = FileField(
         _l("Une pièce (facultatif)"),
-        description=_l("PDF, PNG, JPEG, ODT ou DOCX, 5 Mo au plus : une photo, un document."),
+        description=_l("PDF, PNG, JPEG, ODT ou DOCX, 5 Mo au plus : une photo, un document."),
     )
     website = StringField(
-        _l("Laissez ce champ vide : il sert à écarter les envois automatiques"),
+        _l("Laissez ce champ vide : il sert à écarter les envois automatiques"),
         render_kw={"autocomplete": "off", "tabindex": "-1"},
     )
 
@@ -88,7 +88,7 @@ class ProposalForm(Form):
     report = _text_area(
         _l("Rapport du secrétariat au conseil"),
         _l(
-            "Envoyé à la structure, qui peut y répondre par écrit, et lu par le conseil : "
+            "Envoyé à la structure, qui peut y répondre par écrit, et lu par le conseil : "
             "la proposition de suspension est inscrite à la prochaine séance en préparation."
         ),
         rows=6,

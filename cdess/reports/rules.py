@@ -23,6 +23,8 @@ import enum
 import hashlib
 import hmac
 
+from cdess.labels import N_
+
 
 class ReportError(Exception):
     """A report cannot be filed or moved so; the message is for the user."""
@@ -65,12 +67,12 @@ def next_state(state: ReportState, action: str) -> ReportState:
     return target
 
 
-ALREADY_DECIDED = "Ce signalement a déjà été traité."
+ALREADY_DECIDED = N_("Ce signalement a déjà été traité.")
 REFUSALS = {
-    ("ask", State.asked): "La structure a déjà été interrogée sur ce signalement.",
-    ("ask", State.answered): "La structure a déjà répondu à ce signalement.",
-    ("answer", State.received): "Aucune réponse n'est demandée à la structure.",
-    ("answer", State.answered): "La structure a déjà répondu à ce signalement.",
+    ("ask", State.asked): N_("La structure a déjà été interrogée sur ce signalement."),
+    ("ask", State.answered): N_("La structure a déjà répondu à ce signalement."),
+    ("answer", State.received): N_("Aucune réponse n'est demandée à la structure."),
+    ("answer", State.answered): N_("La structure a déjà répondu à ce signalement."),
 }
 
 

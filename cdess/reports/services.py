@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, or_, update
 
 from cdess.accounts.models import User
@@ -23,6 +25,7 @@ from cdess.certificates.rules import CertificateStatus as Status
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.notifications.notices import tell
+from cdess.notifications.services import lazy_date
 from cdess.reports import rules
 from cdess.reports.models import Report
 from cdess.reports.rules import ReportError, ReportState
@@ -78,7 +81,7 @@ def _text(value: str | None, field: str, missing: str) -> str:
     if len(value) > rules.TEXT_MAX:
         raise FieldError(
             field,
-            _("Texte trop long : %(n)s caractères au plus.", n=rules.thousands(rules.TEXT_MAX)),
+            _("Texte trop long : %(n)s caractères au plus.", n=rules.thousands(rules.TEXT_MAX)),
         )
     return value
 
@@ -113,7 +116,7 @@ def file_report(
     leaves with the commit."""
     name, email = _clean(name), _clean(email)
     if not reportable(certificate):
-        raise ReportError(_("Ce label n'est plus en vigueur : il ne peut pas être signalé."))
+        raise ReportError(_("Ce label n'est plus en vigueur : il ne peut pas être signalé."))
     text = _text(text, "text", _("Décrivez le manquement constaté."))
     if len(name) > rules.NAME_MAX:
         raise FieldError("name", _("%(n)s caractères au plus.", n=rules.NAME_MAX))
@@ -124,8 +127,8 @@ def file_report(
     if rules.over_limit(sent_today(key, email), limit):
         raise LimitReached(
             _(
-                "Vous avez déjà envoyé %(n)s signalements en 24 heures : c'est le maximum. "
-                "Votre signalement n'a pas été enregistré ; réessayez demain, ou écrivez au "
+                "Vous avez déjà envoyé %(n)s signalements en 24 heures : c'est le maximum. "
+                "Votre signalement n'a pas été enregistré ; réessayez demain, ou écrivez au "
                 "secrétariat du conseil.",
                 n=limit,
             )
@@ -153,7 +156,7 @@ def file_report(
         if report.file_stored_name:
             file_path(report).unlink(missing_ok=True)
         raise
-    _tell_reporter(report, _("Signalement reçu"), [_receipt_text(report)])
+    _tell_reporter(report, _l("Signalement reçu"), [_receipt_text(report)])
     return report
 
 
@@ -227,7 +230,7 @@ def _move(report: Report, action: str, actor, **detail) -> ReportState:
     ).rowcount
     if moved != 1:
         db.session.refresh(report)
-        raise ReportError(_("Ce signalement vient d'être traité par ailleurs : rechargez la page."))
+        raise ReportError(_("Ce signalement vient d'être traité par ailleurs : rechargez la page."))
     report.state = after
     db.session.flush()
     audit.record(
@@ -250,15 +253,15 @@ def ask(report: Report, actor: User, question: str) -> None:
     structure = report.certificate.structure
     tell(
         structures.people(structure.id),
-        _("Le secrétariat vous demande une réponse — %(s)s", s=structure.name),
+        _l("Le secrétariat vous demande une réponse — %(s)s", s=structure.name),
         [
-            _(
+            _l(
                 "Le secrétariat du conseil a reçu un signalement sur le respect de la charte "
-                "par %(s)s (label %(n)s) et vous demande votre réponse écrite :",
+                "par %(s)s (label %(n)s) et vous demande votre réponse écrite :",
                 s=structure.name,
                 n=report.certificate.number,
             ),
-            _("Répondez depuis la page indiquée ci-dessous."),
+            _l("Répondez depuis la page indiquée ci-dessous."),
         ],
         external_url("reports.answer", report_id=report.id),
         comment=question,
@@ -286,15 +289,15 @@ def dismiss(report: Report, actor: User, reason: str) -> None:
     _decide(report, "dismiss", actor, reason)
     _tell_reporter(
         report,
-        _("Votre signalement est classé sans suite"),
+        _l("Votre signalement est classé sans suite"),
         [
-            _(
+            _l(
                 "Le secrétariat du conseil a examiné votre signalement %(r)s sur %(s)s et l'a "
-                "classé sans suite, pour le motif suivant :",
+                "classé sans suite, pour le motif suivant :",
                 r=report.reference,
                 s=report.certificate.snapshot["structure"],
             ),
-            _("Merci de votre vigilance."),
+            _l("Merci de votre vigilance."),
         ],
         comment=reason,
     )
@@ -324,7 +327,7 @@ def propose(report: Report, actor: User, text: str):
     if session is None:
         raise ReportError(
             _(
-                "Aucune séance du conseil n'est en préparation : planifiez la prochaine "
+                "Aucune séance du conseil n'est en préparation : planifiez la prochaine "
                 "séance, puis proposez la suspension."
             )
         )
@@ -337,17 +340,17 @@ def propose(report: Report, actor: User, text: str):
     _decide(report, "propose", actor, text, proposal=proposal.id, agenda_item=item.id)
     _tell_reporter(
         report,
-        _("Suite donnée à votre signalement"),
+        _l("Suite donnée à votre signalement"),
         [
-            _(
+            _l(
                 "Après examen de votre signalement %(r)s, le secrétariat propose au conseil de "
                 "suspendre le label de %(s)s. Le conseil en décidera lors de sa séance du %(d)s, "
                 "après avoir lu la réponse de la structure.",
                 r=report.reference,
                 s=report.certificate.snapshot["structure"],
-                d=session.starts_at.strftime("%d/%m/%Y"),
+                d=lazy_date(session.starts_at),
             ),
-            _("Merci de votre vigilance."),
+            _l("Merci de votre vigilance."),
         ],
     )
     return item
@@ -364,13 +367,13 @@ class Reporter:
     display_name: str
 
 
-def _receipt_text(report: Report) -> str:
-    return _(
+def _receipt_text(report: Report) -> LazyString:
+    return _l(
         "Votre signalement sur %(s)s a bien été reçu le %(d)s sous la référence %(r)s. Le "
         "secrétariat du conseil l'examinera et vous dira la suite qui lui est donnée. Il n'est "
         "jamais publié.",
         s=report.certificate.snapshot["structure"],
-        d=report.received_at.strftime("%d/%m/%Y"),
+        d=lazy_date(report.received_at),
         r=report.reference,
     )
 
@@ -379,6 +382,7 @@ def _tell_reporter(report: Report, subject: str, paragraphs: list[str], comment=
     """One email to the reporter, when they left an address (queued until the commit)."""
     if not report.reporter_email:
         return 0
-    reporter = Reporter(report.reporter_email, report.reporter_name or _("Madame, Monsieur"))
+    reporter = Reporter(report.reporter_email, report.reporter_name or _l("Madame, Monsieur"))
     link = external_url("certificates.verify", number=report.certificate.number)
-    return tell([reporter], f"{subject} — {report.reference}", paragraphs, link, comment=comment)
+    titled = LazyString(lambda: f"{subject} — {report.reference}")  # in the recipient's locale
+    return tell([reporter], titled, paragraphs, link, comment=comment)

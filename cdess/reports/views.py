@@ -28,6 +28,7 @@ from cdess.reports.models import Report
 from cdess.reports.permissions import can_answer_report, can_file_report, can_handle_reports
 from cdess.reports.rules import ReportError, ReportState
 from cdess.web.files import send_stored
+from cdess.web.messages import translate
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
@@ -41,10 +42,11 @@ RECEIPT = "report_receipt"  # what the receipt page shows, kept in the visitor's
 def _refuse(form, error: ReportError) -> None:
     """Put a refusal next to its field, or above the form (a flash) when it is about no field."""
     field = getattr(error, "field", None)
+    message = translate(str(error))  # the rules' refusals are in French (N_), the others not
     if field is not None and field in form:
-        form[field].errors = [*form[field].errors, str(error)]
+        form[field].errors = [*form[field].errors, message]
     else:
-        flash(str(error), "error")
+        flash(message, "error")
 
 
 # --- the public --------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ def propose(report_id: int):
         "proposal_form",
         form,
         lambda report: services.propose(report, current_user, form.report.data),
-        _("Suspension proposée : elle est inscrite à l'ordre du jour de la prochaine séance."),
+        _("Suspension proposée : elle est inscrite à l'ordre du jour de la prochaine séance."),
     )
 
 

@@ -18,13 +18,16 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from icalendar import Calendar, Event, vCalAddress
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application
 from cdess.notifications.notices import tell
-from cdess.notifications.services import build_message, send
+from cdess.notifications.services import build_message, lazy_date, offered, send
 from cdess.sessions import services
 from cdess.sessions.models import CouncilSession, SessionStatus
 from cdess.structures import queries as structures
@@ -53,10 +56,10 @@ def ics(session: CouncilSession, attendee: User | None = None) -> bytes:
     if cancelled:
         description = _("Séance annulée.")
         if session.cancellation_reason:
-            description += "\n" + _("Motif : %(r)s", r=session.cancellation_reason)
+            description += "\n" + _("Motif : %(r)s", r=session.cancellation_reason)
     else:
         agenda = "\n".join(f"{item.position}. {item.subject}" for item in session.items)
-        description = _("Ordre du jour :") + "\n" + agenda
+        description = _("Ordre du jour :") + "\n" + agenda
     event = Event.new(
         uid=uid(session),
         sequence=session.ics_sequence,
@@ -88,17 +91,17 @@ def ics(session: CouncilSession, attendee: User | None = None) -> bytes:
     return calendar.to_ical()
 
 
-def _day(moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y")
+def _day(moment: datetime) -> LazyString:
+    return lazy_date(moment)
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y à %H:%M")
+def _when(moment: datetime) -> LazyString:
+    return lazy_date(moment, "short_datetime")
 
 
 def _where(session: CouncilSession) -> str:
     if session.place and session.video_link:
-        return _("%(p)s ou en visioconférence (%(v)s)", p=session.place, v=session.video_link)
+        return _l("%(p)s ou en visioconférence (%(v)s)", p=session.place, v=session.video_link)
     return session.place or session.video_link or ""
 
 
@@ -114,13 +117,16 @@ def _tell_members(session: CouncilSession, subject: str, paragraphs: list[str], 
             member.email,
             subject,
             "session",
+            member.locale,
             user=member,
             paragraphs=paragraphs,
             comment=comment,
             link=link,
         )
+        with force_locale(offered(member.locale)):
+            event = ics(session, member)
         message.add_attachment(
-            ics(session, member).decode(),
+            event.decode(),
             subtype="calendar",
             charset="utf-8",
             filename=FILENAME,
@@ -132,8 +138,8 @@ def _tell_members(session: CouncilSession, subject: str, paragraphs: list[str], 
 
 def _agenda(session: CouncilSession) -> list[str]:
     return [
-        _(
-            "%(n)s. %(s)s — rapporteur : %(r)s",
+        _l(
+            "%(n)s. %(s)s — rapporteur : %(r)s",
             n=item.position,
             s=item.subject,
             r=item.rapporteur.display_name if item.rapporteur else "—",
@@ -147,13 +153,13 @@ def send_convocations(session: CouncilSession) -> int:
     when, where = _when(session.starts_at), _where(session)
     sent = _tell_members(
         session,
-        _("Convocation — séance du CDESS du %(d)s", d=_day(session.starts_at)),
+        _l("Convocation — séance du CDESS du %(d)s", d=_day(session.starts_at)),
         [
-            _("Vous êtes convoqué(e) à la séance du conseil du %(d)s, %(w)s.", d=when, w=where),
-            _("Ordre du jour :"),
+            _l("Vous êtes convoqué(e) à la séance du conseil du %(d)s, %(w)s.", d=when, w=where),
+            _l("Ordre du jour :"),
             *_agenda(session),
-            _(
-                "Les dossiers et les rapports sont à lire dans votre espace ; déclarez-y vos "
+            _l(
+                "Les dossiers et les rapports sont à lire dans votre espace ; déclarez-y vos "
                 "conflits d'intérêts et, si vous ne pouvez pas venir, donnez votre pouvoir."
             ),
         ],
@@ -161,15 +167,15 @@ def send_convocations(session: CouncilSession) -> int:
     for application in services.agenda_files(session):
         sent += tell(
             structures.people(application.structure_id),
-            _("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
+            _l("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
-                _(
+                _l(
                     "Le dossier de %(s)s est inscrit à l'ordre du jour de la séance du "
                     "conseil du %(d)s.",
                     s=application.structure.name,
                     d=when,
                 ),
-                _("La décision vous sera notifiée à l'issue de la séance."),
+                _l("La décision vous sera notifiée à l'issue de la séance."),
             ],
             external_url("applications.show", application_id=application.id),
         )
@@ -181,9 +187,9 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
     a word to the applicants whose files are on its agenda; the number delivered."""
     when, where = _when(session.starts_at), _where(session)
     if session.starts_at == previous:
-        change = _("La séance du conseil du %(d)s se tiendra désormais %(w)s.", d=when, w=where)
+        change = _l("La séance du conseil du %(d)s se tiendra désormais %(w)s.", d=when, w=where)
     else:
-        change = _(
+        change = _l(
             "La séance du conseil prévue le %(old)s est déplacée au %(d)s, %(w)s.",
             old=_when(previous),
             d=when,
@@ -191,12 +197,12 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
         )
     sent = _tell_members(
         session,
-        _("Séance du CDESS déplacée — désormais le %(d)s", d=_day(session.starts_at)),
+        _l("Séance du CDESS déplacée — désormais le %(d)s", d=_day(session.starts_at)),
         [
             change,
-            _("Ordre du jour :"),
+            _l("Ordre du jour :"),
             *_agenda(session),
-            _(
+            _l(
                 "L'invitation jointe remplace la précédente dans votre agenda. Votre pouvoir "
                 "et vos déclarations de conflit d'intérêts restent valables."
             ),
@@ -205,11 +211,11 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
     for application in services.agenda_files(session):
         sent += tell(
             structures.people(application.structure_id),
-            _("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
+            _l("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
                 change,
-                _(
-                    "Le dossier de %(s)s reste inscrit à son ordre du jour ; la décision vous "
+                _l(
+                    "Le dossier de %(s)s reste inscrit à son ordre du jour ; la décision vous "
                     "sera notifiée à l'issue de la séance.",
                     s=application.structure.name,
                 ),
@@ -229,10 +235,10 @@ def send_cancellation(session: CouncilSession, applications: list[Application]) 
     reason = session.cancellation_reason
     sent = _tell_members(
         session,
-        _("Séance du CDESS du %(d)s annulée", d=_day(session.starts_at)),
+        _l("Séance du CDESS du %(d)s annulée", d=_day(session.starts_at)),
         [
-            _("La séance du conseil du %(d)s est annulée.", d=day),
-            _(
+            _l("La séance du conseil du %(d)s est annulée.", d=day),
+            _l(
                 "Les dossiers inscrits à son ordre du jour seront proposés à une prochaine "
                 "séance, à laquelle vous serez convoqué(e)."
             ),
@@ -242,16 +248,16 @@ def send_cancellation(session: CouncilSession, applications: list[Application]) 
     for application in applications:
         sent += tell(
             structures.people(application.structure_id),
-            _("Séance du %(d)s annulée — votre dossier", d=_day(session.starts_at)),
+            _l("Séance du %(d)s annulée — votre dossier", d=_day(session.starts_at)),
             [
-                _(
+                _l(
                     "La séance du conseil du %(d)s, à laquelle le dossier de %(s)s devait être "
                     "examiné, est annulée.",
                     d=day,
                     s=application.structure.name,
                 ),
-                _(
-                    "Votre dossier reste recevable : il sera inscrit à une prochaine séance, "
+                _l(
+                    "Votre dossier reste recevable : il sera inscrit à une prochaine séance, "
                     "dont la date vous sera communiquée."
                 ),
             ],

@@ -53,7 +53,7 @@ class SessionForm(Form):
 
 class RulesForm(Form):
     quorum_percent = IntegerField(
-        _l("Quorum (en % des membres votants présents ou représentés)"),
+        _l("Quorum (pourcentage des membres votants présents ou représentés)"),
         validators=[InputRequired(REQUIRED), NumberRange(1, 100, _l("Entre 1 et 100."))],
     )
     proxies_allowed = BooleanField(_l("Les pouvoirs (procurations) sont admis"))

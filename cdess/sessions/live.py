@@ -44,6 +44,8 @@ from cdess.sessions.models import (
     VoteStatus,
 )
 from cdess.sessions.services import SessionError, bump
+from cdess.web.formats import wallclock
+from cdess.web.messages import translate
 
 OUTCOME_ACTIONS = {"granted": "grant", "refused": "refuse", "deferred": "defer"}
 
@@ -61,7 +63,7 @@ def convene(session: CouncilSession, actor: User) -> None:
     if missing := [i for i in session.items if i.kind in reported and i.rapporteur_id is None]:
         raise SessionError(
             _(
-                "Désignez un rapporteur pour : %(names)s.",
+                "Désignez un rapporteur pour : %(names)s.",
                 names=", ".join(i.subject for i in missing),
             )
         )
@@ -101,17 +103,17 @@ def _check_day(session: CouncilSession, opened_at: datetime) -> None:
     today = local_date(opened_at)
     if council_rules.may_open(session.starts_at.date(), today, tolerance):
         return
-    values = {"d": session.starts_at.strftime("%d/%m/%Y"), "t": today.strftime("%d/%m/%Y")}
+    values = {"d": wallclock(session.starts_at, "short"), "t": wallclock(today, "short")}
     if tolerance:
         message = _(
-            "Cette séance s'ouvre le %(d)s, ou au plus %(n)s jour(s) avant ou après : "
+            "Cette séance s'ouvre le %(d)s, ou au plus %(n)s jour(s) avant ou après : "
             "nous sommes le %(t)s.",
             n=tolerance,
             **values,
         )
     else:
         message = _(
-            "Cette séance ne s'ouvre que le jour prévu, le %(d)s : nous sommes le %(t)s.", **values
+            "Cette séance ne s'ouvre que le jour prévu, le %(d)s : nous sommes le %(t)s.", **values
         )
     raise SessionError(message)
 
@@ -136,7 +138,7 @@ def open_session(
         raise SessionError(
             _(
                 "Le secrétaire de séance est un membre du conseil ou un agent du secrétariat, "
-                "autre que le président : %(name)s ne peut pas l'être.",
+                "autre que le président : %(name)s ne peut pas l'être.",
                 name=secretary.display_name,
             )
         )
@@ -167,7 +169,7 @@ def close_session(session: CouncilSession, actor: User, at=None) -> None:
     ]:
         raise SessionError(
             _(
-                "Des points n'ont pas été votés : %(names)s. Votez-les ou reportez-les.",
+                "Des points n'ont pas été votés : %(names)s. Votez-les ou reportez-les.",
                 names=", ".join(i.subject for i in pending),
             )
         )
@@ -261,7 +263,7 @@ def give_proxy(session: CouncilSession, giver: User, holder: User):
         if problems := council_rules.check_proxies(
             rules, voters, present, proxies, only=giver.id, session_open=True
         ):
-            raise SessionError(" ".join(problems))
+            raise SessionError(" ".join(translate(problem) for problem in problems))
     return services.give_proxy(session, giver, holder)
 
 
@@ -372,24 +374,24 @@ def quorum_lost_message(check: council_rules.QuorumCheck) -> str:
     numbers = {"p": now.present_or_represented, "e": now.eligible, "r": now.required}
     if check.opening:
         first = _(
-            "Quorum perdu : le vote ne peut pas être clos. %(p)s présents ou représentés sur "
+            "Quorum perdu : le vote ne peut pas être clos. %(p)s présents ou représentés sur "
             "%(e)s membres votants non récusés, %(r)s requis (%(o)s à l'ouverture du vote).",
             o=check.opening.present_or_represented,
             **numbers,
         )
     else:
         first = _(
-            "Quorum perdu : le vote ne peut pas être clos. %(p)s présents ou représentés sur "
+            "Quorum perdu : le vote ne peut pas être clos. %(p)s présents ou représentés sur "
             "%(e)s membres votants non récusés, %(r)s requis.",
             **numbers,
         )
     parts = [first]
     if left := _names(check.left):
         parts.append(
-            _("Ont quitté la séance depuis l'ouverture du vote : %(n)s.", n=", ".join(left))
+            _("Ont quitté la séance depuis l'ouverture du vote : %(n)s.", n=", ".join(left))
         )
     if gone := _names(check.unrepresented):
-        parts.append(_("Ne sont plus représentés : %(n)s.", n=", ".join(gone)))
+        parts.append(_("Ne sont plus représentés : %(n)s.", n=", ".join(gone)))
     parts.append(_("Attendez leur retour ou annulez le vote."))
     return " ".join(parts)
 
@@ -408,7 +410,7 @@ def open_vote(item: AgendaItem, actor: User) -> None:
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le vote sur ce point a déjà eu lieu."))
     if (current := open_item(session)) is not None:
-        raise SessionError(_("Clôturez d'abord le vote sur « %(s)s ».", s=current.subject))
+        raise SessionError(_("Clôturez d'abord le vote sur « %(s)s ».", s=current.subject))
     if not item.kind.voted:
         raise SessionError(_("Un point d'information n'est pas mis au vote."))
     if item.kind is ItemKind.application and (
@@ -419,7 +421,7 @@ def open_vote(item: AgendaItem, actor: User) -> None:
         raise SessionError(
             " ".join(
                 [
-                    _("Le vote ne peut pas s'ouvrir : retirez ce dossier de l'ordre du jour."),
+                    _("Le vote ne peut pas s'ouvrir : retirez ce dossier de l'ordre du jour."),
                     *problems,
                 ]
             )
@@ -429,7 +431,7 @@ def open_vote(item: AgendaItem, actor: User) -> None:
     if not count.reached:
         raise SessionError(
             _(
-                "Quorum non atteint pour ce point : %(p)s présents ou représentés sur %(e)s "
+                "Quorum non atteint pour ce point : %(p)s présents ou représentés sur %(e)s "
                 "membres votants non récusés, %(r)s requis.",
                 p=count.present_or_represented,
                 e=count.eligible,
@@ -488,12 +490,12 @@ def cast(
     ballots the voter casts on the item (themself, and a proxy's giver)."""
     if entered_by is not None and item.secret:
         raise SessionError(
-            _("Un vote à bulletin secret ne se saisit pas pour un membre : chacun vote lui-même.")
+            _("Un vote à bulletin secret ne se saisit pas pour un membre : chacun vote lui-même.")
         )
     mine = ballots_of(item, voter)
     if member_id not in mine:
         if voter.id in services.recused_ids(item):
-            raise SessionError(_("Vous êtes récusé sur ce point : vous ne votez pas."))
+            raise SessionError(_("Vous êtes récusé sur ce point : vous ne votez pas."))
         raise SessionError(_("Vous ne pouvez pas voter pour ce membre sur ce point."))
     if item.secret:
         counter = {
@@ -508,7 +510,7 @@ def cast(
         except IntegrityError:
             db.session.rollback()
             raise SessionError(
-                _("Ce vote a déjà été enregistré : un vote secret est définitif.")
+                _("Ce vote a déjà été enregistré : un vote secret est définitif.")
             ) from None
     else:
         _lock_open(item)
@@ -520,7 +522,7 @@ def cast(
             # Checked again under the item's lock: the member voted from their device meanwhile.
             raise SessionError(
                 _(
-                    "%(name)s a déjà voté depuis son appareil : ce vote ne se saisit pas à sa "
+                    "%(name)s a déjà voté depuis son appareil : ce vote ne se saisit pas à sa "
                     "place.",
                     name=existing.member.display_name,
                 )
@@ -736,7 +738,7 @@ def annul_vote(item: AgendaItem, actor: User) -> VoteAnnulment:
     if not check.may_annul:
         raise SessionError(
             _(
-                "Le quorum est atteint : clôturez le vote. Seul un vote dont le quorum a été "
+                "Le quorum est atteint : clôturez le vote. Seul un vote dont le quorum a été "
                 "perdu peut être annulé."
             )
         )
@@ -827,13 +829,13 @@ def check_in_with_code(session: CouncilSession, member: User, code: str) -> None
     """A member checks themself in from the code of the room's screen: refused unless the
     session is open and the code is its current one; then `check_in`, the one path."""
     if session.status is SessionStatus.closed:
-        raise SessionError(_("La séance est close : l'émargement n'est plus possible."))
+        raise SessionError(_("La séance est close : l'émargement n'est plus possible."))
     expected = checkin_code(session)
     if expected is None:
-        raise SessionError(_("La séance n'est pas ouverte : revenez quand elle aura commencé."))
+        raise SessionError(_("La séance n'est pas ouverte : revenez quand elle aura commencé."))
     if not hmac.compare_digest(normalise_code(code), expected):
         raise WrongCode(
-            _("Ce code n'est pas celui de la séance : vérifiez-le sur l'écran de la salle.")
+            _("Ce code n'est pas celui de la séance : vérifiez-le sur l'écran de la salle.")
         )
     if not member.sits_on_council:
         raise SessionError(_("Seuls les membres du conseil émargent."))
@@ -888,14 +890,14 @@ def enter_ballot(item: AgendaItem, member_id: int, choice: Choice, actor: User) 
     if own is not None and own.entered_by_id is None:  # the member's own, theirs to change
         raise SessionError(
             _(
-                "%(name)s a déjà voté depuis son appareil : ce vote ne se saisit pas à sa place.",
+                "%(name)s a déjà voté depuis son appareil : ce vote ne se saisit pas à sa place.",
                 name=own.member.display_name,
             )
         )
     if holder is None and not item.secret:  # a secret ballot: `cast` says why it is refused
         raise SessionError(
             _(
-                "Ce membre ne vote pas sur ce point : absent et non représenté, récusé, ou sans "
+                "Ce membre ne vote pas sur ce point : absent et non représenté, récusé, ou sans "
                 "voix délibérative."
             )
         )

@@ -8,6 +8,7 @@ when it closed, and the votes annulled on it for want of a quorum."""
 import hashlib
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import defer, selectinload
 
@@ -25,6 +26,7 @@ from cdess.sessions.models import (
     SessionStatus,
 )
 from cdess.sessions.rules import inactive_proxies
+from cdess.web.formats import LEGAL_LOCALE
 from cdess.web.pdf import render_pdf
 
 
@@ -197,8 +199,9 @@ def data(session: CouncilSession) -> dict:
 def write(session: CouncilSession) -> bytes:
     """The minutes PDF, with the journal's head at the close: an anchor kept beside it."""
     kept = audit.anchor("minutes", str(session.id))
-    content = data(session) | {"journal": {"count": kept.count, "head": kept.head}}
-    pdf = render_pdf("sessions/minutes_pdf.html", minutes=content)
+    with force_locale(LEGAL_LOCALE):  # a legal record: French, whoever closes the session
+        content = data(session) | {"journal": {"count": kept.count, "head": kept.head}}
+        pdf = render_pdf("sessions/minutes_pdf.html", minutes=content)
     session.minutes_pdf = pdf
     session.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
     db.session.flush()

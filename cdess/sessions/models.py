@@ -125,7 +125,7 @@ class CouncilSession(db.Model):
     __tablename__ = "council_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    starts_at: Mapped[datetime]
+    starts_at: Mapped[datetime] = mapped_column(index=True)  # the lists: latest first
     place: Mapped[str] = mapped_column(String(300), default="")
     video_link: Mapped[str] = mapped_column(String(500), default="")
     deadline: Mapped[date]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application
@@ -18,6 +18,7 @@ from cdess.sessions.models import (
     AgendaItem,
     BallotReceipt,
     Choice,
+    Conflict,
     CouncilSession,
     Proxy,
     Vote,
@@ -25,13 +26,46 @@ from cdess.sessions.models import (
 )
 
 
-def all_sessions() -> list[CouncilSession]:
-    """Every session, the latest first (the secretariat's planning page)."""
-    return list(
-        db.session.execute(
-            db.select(CouncilSession).order_by(CouncilSession.starts_at.desc())
-        ).scalars()
+def all_sessions() -> list[tuple[CouncilSession, int]]:
+    """Every session, the latest first, with the number of its agenda's items (the
+    secretariat's planning page), in one statement."""
+    items = (
+        select(func.count(AgendaItem.id))
+        .filter(AgendaItem.session_id == CouncilSession.id)
+        .scalar_subquery()
     )
+    return [
+        (session, count)
+        for session, count in db.session.execute(
+            db.select(CouncilSession, items).order_by(
+                CouncilSession.starts_at.desc(), CouncilSession.id.desc()
+            )
+        )
+    ]
+
+
+def agenda(session_id: int) -> CouncilSession | None:
+    """The session with what its agenda shows (the secretariat's page, a member's), in a few
+    statements whatever its length: each item with its file and structure (or proposal, or
+    minutes), its rapporteur and its declared conflicts with their members; the session's
+    proxies and attendance."""
+    people = (lazyload(User.role_rows),)  # shown by name: their roles are not read
+    items = selectinload(CouncilSession.items).options(
+        joinedload(AgendaItem.application).joinedload(Application.structure),
+        joinedload(AgendaItem.proposal),
+        joinedload(AgendaItem.approves),
+        joinedload(AgendaItem.rapporteur).options(*people),
+        selectinload(AgendaItem.conflicts).joinedload(Conflict.user).options(*people),
+    )
+    return db.session.execute(
+        db.select(CouncilSession)
+        .filter_by(id=session_id)
+        .options(
+            items,
+            selectinload(CouncilSession.proxies),
+            selectinload(CouncilSession.attendance),
+        )
+    ).scalar_one_or_none()
 
 
 def live_session(session_id: int, presides: bool = False) -> CouncilSession | None:
@@ -142,7 +176,7 @@ def votes_export(session_id: int) -> tuple[list[str], Iterator[list]]:
             decision = data["outcome"]
             if data["casting_vote"]:
                 decision = _(
-                    "%(d)s (voix prépondérante du président : %(c)s)",
+                    "%(d)s (voix prépondérante du président : %(c)s)",
                     d=decision,
                     c=data["casting_vote"],
                 )

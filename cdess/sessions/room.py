@@ -72,7 +72,7 @@ def quorum_sentence(quorum: council_rules.Quorum | None) -> str:
     if quorum is None:
         return ""
     numbers = _(
-        "%(p)s présents, %(r)s représentés, sur %(e)s membres votants non récusés : %(q)s requis.",
+        "%(p)s présents, %(r)s représentés, sur %(e)s membres votants non récusés : %(q)s requis.",
         p=quorum.present,
         r=quorum.represented,
         e=quorum.eligible,
@@ -282,12 +282,12 @@ def checkin(session_id: int, code: str):
 
 def _not_open(session: CouncilSession) -> str:
     if session.status is SessionStatus.closed:
-        return _("La séance est close : l'émargement n'est plus possible.")
-    return _("La séance n'est pas ouverte : revenez quand elle aura commencé.")
+        return _("La séance est close : l'émargement n'est plus possible.")
+    return _("La séance n'est pas ouverte : revenez quand elle aura commencé.")
 
 
 def _wrong_code() -> str:
-    return _("Ce code n'est pas celui de la séance : vérifiez-le sur l'écran de la salle.")
+    return _("Ce code n'est pas celui de la séance : vérifiez-le sur l'écran de la salle.")
 
 
 # --- the room's screen ------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def _ballot_summary(item: AgendaItem) -> str:
     if item.vote_status is not VoteStatus.open:
         return ""
     return _(
-        "Bulletins reçus : %(n)s sur %(e)s attendus.",
+        "Bulletins reçus : %(n)s sur %(e)s attendus.",
         n=live.ballots_received(item),
         e=len(live.ballots_of_all(item)),
     )
@@ -440,12 +440,12 @@ def enter_ballot(item_id: int):
         flash(str(error), "error")
         return redirect(target)
     db.session.commit()
-    message = _("Vote de %(name)s saisi : %(c)s.", name=member.display_name, c=choice.label)
+    message = _("Vote de %(name)s saisi : %(c)s.", name=member.display_name, c=choice.label)
     if _wants_json():
         return jsonify(
             ok=True,
             message=message,
-            state=_("saisi par le président : %(c)s", c=choice.label),
+            state=_("saisi par le président : %(c)s", c=choice.label),
             summary=_ballot_summary(item),
         )
     flash(message, "success")

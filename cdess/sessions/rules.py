@@ -60,6 +60,12 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 
+def N_(text: str) -> str:
+    """Marks a message for extraction (`make translations`); the page that shows it translates
+    it. Ours, not `cdess.labels.N_`: these rules import the standard library only."""
+    return text
+
+
 class RulesError(ValueError):
     """Rules or inputs the rules cannot work with; the message is for the user."""
 
@@ -201,18 +207,20 @@ class Quorum:
 class ProxyProblem(enum.Enum):
     """Why a proxy is refused, as the user reads it."""
 
-    not_allowed = "Le règlement intérieur n'admet pas les pouvoirs."
-    giver_not_voter = "Seul un membre ayant voix délibérative donne un pouvoir."
-    holder_not_voter = "Un pouvoir se donne à un membre ayant voix délibérative."
-    to_self = "On ne se donne pas pouvoir à soi-même."
-    given_twice = "Un membre ne donne qu'un seul pouvoir."
-    holder_full = "Ce membre détient déjà autant de pouvoirs que le règlement intérieur le permet."
-    giver_holds = "Un membre qui détient un pouvoir ne peut pas donner le sien."
-    holder_gave = "Ce membre a lui-même donné pouvoir : il ne peut pas en recevoir."
-    giver_present = (
+    not_allowed = N_("Le règlement intérieur n'admet pas les pouvoirs.")
+    giver_not_voter = N_("Seul un membre ayant voix délibérative donne un pouvoir.")
+    holder_not_voter = N_("Un pouvoir se donne à un membre ayant voix délibérative.")
+    to_self = N_("On ne se donne pas pouvoir à soi-même.")
+    given_twice = N_("Un membre ne donne qu'un seul pouvoir.")
+    holder_full = N_(
+        "Ce membre détient déjà autant de pouvoirs que le règlement intérieur le permet."
+    )
+    giver_holds = N_("Un membre qui détient un pouvoir ne peut pas donner le sien.")
+    holder_gave = N_("Ce membre a lui-même donné pouvoir : il ne peut pas en recevoir.")
+    giver_present = N_(
         "Un membre présent vote lui-même : il ne donne pouvoir qu'après avoir quitté la séance."
     )
-    holder_absent = (
+    holder_absent = N_(
         "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent, "
         "qui pourra voter pour vous."
     )

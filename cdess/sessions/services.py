@@ -29,6 +29,7 @@ from cdess.sessions.models import (
     VoteStatus,
 )
 from cdess.structures.models import Membership
+from cdess.web.messages import translate
 
 DEFAULT_PLACE = "Hôtel du Département, rue Ferdinand Buisson, Arras"
 DEFAULT_START = time(14, 0)
@@ -224,7 +225,7 @@ def default_calendar(year: int, actor: User | None = None) -> list[CouncilSessio
 def _require_status(session: CouncilSession, *allowed: SessionStatus) -> None:
     if session.status not in allowed:
         raise SessionError(
-            _("Ce n'est plus possible : la séance est « %(s)s ».", s=_status(session))
+            _("Ce n'est plus possible : la séance est « %(s)s ».", s=_status(session))
         )
 
 
@@ -255,11 +256,11 @@ def require_changeable(session: CouncilSession, cancelling: bool = False) -> Non
     if session.status not in CHANGEABLE:
         if cancelling:
             message = _(
-                "La séance est « %(s)s » : elle ne peut plus être annulée.", s=_status(session)
+                "La séance est « %(s)s » : elle ne peut plus être annulée.", s=_status(session)
             )
         else:
             message = _(
-                "La séance est « %(s)s » : elle ne peut plus être déplacée ni modifiée.",
+                "La séance est « %(s)s » : elle ne peut plus être déplacée ni modifiée.",
                 s=_status(session),
             )
         raise SessionError(message)
@@ -280,7 +281,7 @@ def _write_while_changeable(session: CouncilSession, bump_sequence: bool, **valu
     if written != 1:
         db.session.refresh(session, ["status"])
         require_changeable(session, cancelling=values.get("status") is SessionStatus.cancelled)
-        raise SessionError(_("La séance vient d'être modifiée : rechargez la page."))
+        raise SessionError(_("La séance vient d'être modifiée : rechargez la page."))
     db.session.expire(session, [*values, "ics_sequence"])
     bump(session.id)
 
@@ -308,7 +309,7 @@ def update_session(
             )
         if starts_at <= now:
             raise SessionFieldError(
-                _("Cette heure est déjà passée : choisissez-en une à venir."), "start"
+                _("Cette heure est déjà passée : choisissez-en une à venir."), "start"
             )
     try:
         _check_dates(starts_at, deadline)
@@ -353,12 +354,12 @@ def cancel_session(session: CouncilSession, actor: User, reason: str = "") -> li
     reason = reason.replace("\x00", "").strip()[:1000]
     if session.status is SessionStatus.convened and not reason:
         raise SessionFieldError(
-            _("Indiquez le motif de l'annulation : il est communiqué aux membres convoqués."),
+            _("Indiquez le motif de l'annulation : il est communiqué aux membres convoqués."),
             "reason",
         )
     applications = agenda_files(session)
     status = session.status
-    comment = _("Séance annulée : %(r)s", r=reason) if reason else _("Séance annulée.")
+    comment = _("Séance annulée : %(r)s", r=reason) if reason else _("Séance annulée.")
     for item in list(session.items):
         remove_item(item, actor, comment)
     _write_while_changeable(
@@ -492,7 +493,7 @@ def add_information_item(session: CouncilSession, title: str, actor: User) -> Ag
     if not title:
         raise SessionError(_("Donnez un intitulé au point d'information."))
     if len(title) > 300:
-        raise SessionError(_("Intitulé trop long : 300 caractères au plus."))
+        raise SessionError(_("Intitulé trop long : 300 caractères au plus."))
     item = AgendaItem(
         kind=ItemKind.information,
         title=title,
@@ -536,9 +537,9 @@ def remove_item(item: AgendaItem, actor: User, reason: str) -> None:
     """Defer a file to a later session before its vote: back to admissible, proposed again."""
     session = item.session
     if item.vote_status is not VoteStatus.pending:
-        raise SessionError(_("Le vote sur ce point a commencé : il ne peut plus être retiré."))
+        raise SessionError(_("Le vote sur ce point a commencé : il ne peut plus être retiré."))
     if item.annulments:  # the minutes must tell of the annulled vote: the item stays
-        raise SessionError(_("Un vote sur ce point a été annulé : il reste à l'ordre du jour."))
+        raise SessionError(_("Un vote sur ce point a été annulé : il reste à l'ordre du jour."))
     _require_status(session, SessionStatus.planned, SessionStatus.convened, SessionStatus.open)
     if not reason.strip():
         raise SessionError(_("Indiquez un motif."))
@@ -581,7 +582,7 @@ def drop_withdrawn(application: Application) -> None:
         return
     session = item.session
     if session.status is SessionStatus.open:
-        raise SessionError(_("La séance a commencé : le dossier ne peut plus être retiré."))
+        raise SessionError(_("La séance a commencé : le dossier ne peut plus être retiré."))
     application.session_id = None
     _agenda_entry(item, "item_removed", None, _("Candidature retirée par la structure."))
     session.items.remove(item)
@@ -658,7 +659,7 @@ def write_report(item: AgendaItem, user: User, report: str, opinion: Opinion) ->
     ):
         raise SessionError(
             " ".join(
-                [_("Un avis favorable est impossible : le label ne peut être attribué."), *problems]
+                [_("Un avis favorable est impossible : le label ne peut être attribué."), *problems]
             )
         )
     item.report, item.opinion = report.strip(), opinion
@@ -703,7 +704,7 @@ def withdraw_conflict(item: AgendaItem, user: User) -> None:
     if item.vote_status is not VoteStatus.pending:
         raise SessionError(_("Le vote sur ce point a commencé."))
     if user.id in _member_ids_of(item.application):
-        raise SessionError(_("Vous êtes membre de la structure : le conflit est automatique."))
+        raise SessionError(_("Vous êtes membre de la structure : le conflit est automatique."))
     for conflict in list(item.conflicts):
         if conflict.user_id == user.id:
             item.conflicts.remove(conflict)
@@ -715,7 +716,7 @@ def withdraw_conflict(item: AgendaItem, user: User) -> None:
 def _no_vote_open(session: CouncilSession) -> None:
     """Proxies change between votes, never during one: a ballot cast for a member stands."""
     if any(item.vote_status is VoteStatus.open for item in session.items):
-        raise SessionError(_("Un vote est en cours : les pouvoirs changent entre deux votes."))
+        raise SessionError(_("Un vote est en cours : les pouvoirs changent entre deux votes."))
 
 
 def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
@@ -730,7 +731,7 @@ def give_proxy(session: CouncilSession, giver: User, holder: User) -> Proxy:
         session_rules(session), voters, present, proxies, only=giver.id
     )
     if problems:
-        raise SessionError(" ".join(problems))
+        raise SessionError(" ".join(translate(problem) for problem in problems))
     for existing in list(session.proxies):
         if existing.giver_id == giver.id:
             session.proxies.remove(existing)

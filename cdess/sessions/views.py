@@ -46,6 +46,7 @@ from cdess.sessions.permissions import (
     is_council_member,
 )
 from cdess.web import spreadsheet
+from cdess.web.formats import wallclock
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import permission_required, require
 from cdess.web.queries import form_int
@@ -56,13 +57,9 @@ add_entry(bp, "sessions.members", _l("Espace du conseil"), is_council_member, or
 bp.add_app_template_global(can_export_votes, "can_export_votes")
 
 
-@bp.app_template_filter()
-def wallclock(value: datetime, format: str = "d MMMM y 'à' HH:mm") -> str:
-    """A session's time as the council set it: local wall-clock time, stored without a zone
-    (never shifted like the UTC timestamps of events)."""
-    from flask_babel import format_datetime
-
-    return format_datetime(value, format, rebase=False)
+# A session's time as the council set it: local wall-clock time, stored without a zone (never
+# shifted like the UTC timestamps of events), in the reader's locale.
+bp.add_app_template_filter(wallclock, "wallclock")
 
 
 def _session(session_id: int) -> CouncilSession:
@@ -170,7 +167,7 @@ def calendar():
 @bp.get("/seances/<int:session_id>")
 @permission_required(can_plan_sessions)
 def show(session_id: int, form: SessionForm | None = None, status: int = 200):
-    session = _session(session_id)
+    session = queries.agenda(session_id) or abort(404)
     if form is None:
         form = SessionForm(
             formdata=None,
@@ -220,7 +217,7 @@ def update(session_id: int):
     if previous is None:
         return _done(_("Séance modifiée."), target)
     sent = convocation.send_move_notices(session, previous)
-    return _done(_("Séance déplacée : %(n)s courriel(s) envoyé(s).", n=sent), target)
+    return _done(_("Séance déplacée : %(n)s courriel(s) envoyé(s).", n=sent), target)
 
 
 @bp.post("/seances/<int:session_id>/annulation")
@@ -236,7 +233,7 @@ def cancel(session_id: int):
     except (services.SessionError, services.workflow.TransitionError) as error:
         return _refused(error, target + "#annuler")
     db.session.commit()
-    message = _("Séance annulée ; ses dossiers sont de nouveau proposés.")
+    message = _("Séance annulée ; ses dossiers sont de nouveau proposés.")
     if session.convened_at is not None:
         sent = convocation.send_cancellation(session, applications)
         message += " " + _("%(n)s courriel(s) envoyé(s).", n=sent)
@@ -268,7 +265,7 @@ def add_item(session_id: int):
         return _refused(error, target)
     db.session.commit()
     return _done(
-        _("« %(name)s » inscrit à l'ordre du jour.", name=item.subject), target, "ordre-du-jour"
+        _("« %(name)s » inscrit à l'ordre du jour.", name=item.subject), target, "ordre-du-jour"
     )
 
 
@@ -352,7 +349,7 @@ def save_rules():
     services.save_rules(form.to_rules(services.current_rules()), current_user)
     db.session.commit()
     return _done(
-        _("Règlement enregistré : il s'appliquera aux séances qui ne sont pas encore ouvertes."),
+        _("Règlement enregistré : il s'appliquera aux séances qui ne sont pas encore ouvertes."),
         url_for("sessions.rules"),
     )
 
@@ -373,7 +370,7 @@ def members():
 @bp.get("/conseil/seances/<int:session_id>")
 @permission_required(can_sit)
 def member_session(session_id: int):
-    session = _session(session_id)
+    session = queries.agenda(session_id) or abort(404)
     if session.status is SessionStatus.cancelled:
         abort(404)
     proxy_given = next((p for p in session.proxies if p.giver_id == current_user.id), None)
@@ -458,7 +455,7 @@ def conflict(item_id: int):
             agenda_item, current_user, request.form.get("reason", "")
         ),
         f"{target}#point-{agenda_item.id}",
-        _("Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote."),
+        _("Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote."),
     )
 
 
@@ -495,7 +492,7 @@ def convene(session_id: int):
         lambda: live.convene(session, current_user),
         target,
         lambda _result: _(
-            "Conseil convoqué : %(n)s courriel(s) envoyé(s).",
+            "Conseil convoqué : %(n)s courriel(s) envoyé(s).",
             n=convocation.send_convocations(session),
         ),
     )
@@ -686,7 +683,7 @@ def vote(item_id: int):
         db.session.rollback()
         return _live_panel(session_id, {"text": str(error), "error": True}, status=409)
     db.session.commit()
-    message = _("Vote enregistré : %(c)s.", c=choice.label)
+    message = _("Vote enregistré : %(c)s.", c=choice.label)
     if not scripted:
         return _done(message, target, "vote-titre")
     notice = {"text": message, "error": False}
@@ -766,7 +763,7 @@ def annul_vote(item_id: int):
         lambda: live.annul_vote(agenda_item, current_user),
         _live_url(agenda_item.session_id),
         _(
-            "Vote annulé, faute de quorum : ses bulletins sont effacés ; le point reste à "
+            "Vote annulé, faute de quorum : ses bulletins sont effacés ; le point reste à "
             "l'ordre du jour et sera de nouveau mis aux voix."
         ),
     )
@@ -779,7 +776,7 @@ def close_session(session_id: int):
     return _perform(
         lambda: live.close_session(session, current_user),
         _live_url(session.id),
-        _("Séance close : le procès-verbal est prêt."),
+        _("Séance close : le procès-verbal est prêt."),
     )
 
 

@@ -97,16 +97,16 @@ class StructureForm(Form):
         if field.data and (error := identity.rna_error(field.data)):
             raise ValidationError(_(error))
         if not (field.data or self.siret.data or self.siren.data):
-            raise ValidationError(_("Indiquez au moins un identifiant : SIRET, SIREN ou RNA."))
+            raise ValidationError(_("Indiquez au moins un identifiant : SIRET, SIREN ou RNA."))
 
     def validate_family(self, field):
         implied = identity.family_of(self.legal_form.data or "")
         if not field.data and implied is None and self.legal_form.data:
-            raise ValidationError(_("Cette forme juridique ne suffit pas : choisissez la famille."))
+            raise ValidationError(_("Cette forme juridique ne suffit pas : choisissez la famille."))
         if field.data and implied is not None and field.data != implied.value:
             raise ValidationError(
                 _(
-                    "Cette forme juridique correspond à la famille « %(family)s ».",
+                    "Cette forme juridique correspond à la famille « %(family)s ».",
                     family=implied.label,
                 )
             )
@@ -114,7 +114,7 @@ class StructureForm(Form):
     def validate_commune(self, field):
         if territories.resolve(field.data) is None:
             raise ValidationError(
-                _("Commune inconnue dans le département : choisissez-la dans la liste.")
+                _("Commune inconnue dans le département : choisissez-la dans la liste.")
             )
 
     def validate_website(self, field):

@@ -6,6 +6,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from cdess.labels import N_
 from cdess.structures.models import Family
 
 # INSEE catégories juridiques (niveau III) that ESS structures use. None: the code alone
@@ -33,11 +34,6 @@ LEGAL_FORMS: dict[str, tuple[str, Family | None]] = {
     "5499": ("Société à responsabilité limitée (SARL)", None),
     "5599": ("Société anonyme à conseil d'administration", None),
 }
-
-
-def N_(text: str) -> str:
-    """Marks a message for translation (extracted by Babel); the caller translates it."""
-    return text
 
 
 RNA_PATTERN = re.compile(r"^W[0-9A-Z]{9}$")

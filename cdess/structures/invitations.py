@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from cdess.accounts.models import Role, User
 from cdess.accounts.services import find_user
@@ -66,8 +67,9 @@ def invite(structure: Structure, email: str, inviter: User) -> None:
     token = make_token(user, PURPOSE, structure=structure.id, inviter=inviter.id)
     notify(
         user.email,
-        _("Invitation à agir pour « %(name)s »", name=structure.name),
+        _l("Invitation à agir pour « %(name)s »", name=structure.name),
         "membership_invitation",
+        user.locale,
         user=user,
         inviter=inviter,
         structure=structure,
@@ -103,12 +105,12 @@ def read(token: str, user: User) -> Invitation:
         raise InvitationRefused(_("Seul un compte porteur de projet peut agir pour une structure."))
     if _is_member(structure, user):
         raise InvitationRefused(
-            _("Vous agissez déjà pour la structure « %(name)s ».", name=structure.name)
+            _("Vous agissez déjà pour la structure « %(name)s ».", name=structure.name)
         )
     if not inviter.active or not can_edit_structure(inviter, structure):
         raise InvitationRefused(
             _(
-                "La personne qui vous a invité n'agit plus pour la structure « %(name)s » : "
+                "La personne qui vous a invité n'agit plus pour la structure « %(name)s » : "
                 "cette invitation ne vaut plus.",
                 name=structure.name,
             )
@@ -116,7 +118,7 @@ def read(token: str, user: User) -> Invitation:
     if _removed_since(structure, user, link.issued_at):
         raise InvitationRefused(
             _(
-                "Vous avez été retiré de la structure « %(name)s » après cette invitation : elle "
+                "Vous avez été retiré de la structure « %(name)s » après cette invitation : elle "
                 "ne vaut plus. Demandez une nouvelle invitation si besoin.",
                 name=structure.name,
             )
@@ -136,12 +138,13 @@ def accept(token: str, user: User) -> Membership:
         if person.id != user.id:
             notify(
                 person.email,
-                _(
-                    "%(who)s agit désormais pour « %(name)s »",
+                _l(
+                    "%(who)s agit désormais pour « %(name)s »",
                     who=user.display_name,
                     name=structure.name,
                 ),
                 "membership_joined",
+                person.locale,
                 user=person,
                 member=user,
                 inviter=invitation.inviter,

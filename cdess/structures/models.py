@@ -43,6 +43,8 @@ class Structure(db.Model):
         CheckConstraint("siret IS NULL OR siren = substr(siret, 1, 9)", name="siret_matches_siren"),
         CheckConstraint("employees IS NULL OR employees >= 0", name="employees_positive"),
         Index("ix_structure_epci_family", "epci_code", "family"),
+        # The structures' list and the registry filter by commune.
+        Index("ix_structure_commune_code", "commune_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

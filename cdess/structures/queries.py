@@ -11,7 +11,8 @@ from cdess.extensions import db
 from cdess.structures.identity import LEGAL_FORMS
 from cdess.structures.models import Family, Membership, Structure
 from cdess.web import spreadsheet
-from cdess.web.queries import escape_like, paginate
+from cdess.web.collation import by_name
+from cdess.web.queries import COUNT_CAP, escape_like, paginate
 
 
 def people(structure_id: int) -> list[User]:
@@ -22,6 +23,41 @@ def people(structure_id: int) -> list[User]:
             .join(Membership, Membership.user_id == User.id)
             .filter(Membership.structure_id == structure_id, User.active.is_(True))
             .order_by(User.id)
+        ).scalars()
+    )
+
+
+SEARCH_LENGTH = 100  # the longest text a list's search reads
+
+
+def search(text: str):
+    """The condition « the structure's name contains the text (any case), or its SIRET starts
+    with it, or its SIREN or RNA is it » (spaces in numbers ignored); None for no text."""
+    text = text.strip()[:SEARCH_LENGTH]
+    if not text:
+        return None
+    digits = text.replace(" ", "")
+    pattern = "%" + escape_like(text.lower()) + "%"
+    conditions = [
+        func.lower(Structure.name).like(pattern, escape="\\"),
+        Structure.rna == digits.upper(),
+    ]
+    if digits.isdigit():
+        conditions += [
+            Structure.siren == digits,
+            Structure.siret.like(escape_like(digits) + "%", escape="\\"),
+        ]
+    return or_(*conditions)
+
+
+def of_user(user_id: int) -> list[Structure]:
+    """The structures the account acts for, by name, in one statement (« Mes structures »)."""
+    return list(
+        db.session.execute(
+            db.select(Structure)
+            .join(Membership, Membership.structure_id == Structure.id)
+            .filter(Membership.user_id == user_id)
+            .order_by(by_name(Structure.name), Structure.name, Structure.id)
         ).scalars()
     )
 
@@ -47,7 +83,7 @@ def identity_cells(structure: Structure) -> list:
 def structures(filters: dict[str, str]):
     """The secretariat's list of structures by name, found by name or identifier (SIRET,
     SIREN, RNA), EPCI, family and commune; runs nothing."""
-    stmt = db.select(Structure).order_by(func.lower(Structure.name), Structure.id)
+    stmt = db.select(Structure).order_by(by_name(Structure.name), Structure.name, Structure.id)
     if filters["q"]:
         like = "%" + escape_like(filters["q"].lower()) + "%"
         ident = filters["q"].replace(" ", "").upper()
@@ -70,7 +106,7 @@ def structures(filters: dict[str, str]):
 
 def structures_page(filters: dict[str, str]):
     """One page of the secretariat's list (`structures`)."""
-    return paginate(structures(filters))
+    return paginate(structures(filters), count_cap=COUNT_CAP)
 
 
 def export(filters: dict[str, str]) -> tuple[list[str], Iterator[list]]:

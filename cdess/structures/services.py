@@ -85,7 +85,7 @@ def add_member(
     if user is None or not user.has_role(Role.applicant):
         raise StructureError(
             _(
-                "Aucun compte porteur de projet n'existe pour cette adresse : la personne doit "
+                "Aucun compte porteur de projet n'existe pour cette adresse : la personne doit "
                 "d'abord créer son compte."
             ),
             "email",

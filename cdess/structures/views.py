@@ -68,7 +68,7 @@ def export(fmt: str):
 @bp.get("/mes-structures")
 @permission_required(authenticated)
 def mine():
-    return render_template("structures/mine.html", structures=current_user.structures)
+    return render_template("structures/mine.html", structures=queries.of_user(current_user.id))
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
@@ -82,7 +82,7 @@ def create():
             form[error.field].errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("La structure « %(name)s » est enregistrée.", name=structure.name), "success")
+            flash(_("La structure « %(name)s » est enregistrée.", name=structure.name), "success")
             return redirect(url_for("structures.show", structure_id=structure.id))
     return render_template("structures/form.html", form=form, structure=None)
 
@@ -200,7 +200,7 @@ def join(token: str):
         return redirect(url_for("structures.mine"))
     flash(
         _(
-            "Vous agissez maintenant pour la structure « %(name)s ».",
+            "Vous agissez maintenant pour la structure « %(name)s ».",
             name=membership.structure.name,
         ),
         "success",

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from cdess.web.typography import collation_key
+
 DATA_DIR = Path(__file__).parent / "data"
 
 
@@ -76,7 +78,7 @@ def epci(code: str | None) -> Epci | None:
 
 
 def epcis() -> list[Epci]:
-    return sorted(current().epcis.values(), key=lambda e: _fold(e.name))
+    return sorted(current().epcis.values(), key=lambda e: collation_key(e.name))
 
 
 def communes() -> list[Commune]:
@@ -85,7 +87,8 @@ def communes() -> list[Commune]:
 
 @lru_cache(maxsize=4)
 def _sorted_communes(departement: str) -> list[Commune]:
-    return sorted(load(departement).communes.values(), key=lambda c: (_fold(c.name), c.code))
+    communes = load(departement).communes.values()
+    return sorted(communes, key=lambda c: (collation_key(c.name), c.code))
 
 
 def _fold(text: str) -> str:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 from werkzeug.serving import WSGIRequestHandler
 
+from cdess.web import formats
 from cdess.web.navigation import navigation
 
 ERRORS = {
@@ -56,6 +57,10 @@ CSP = (
 
 
 def setup_web(app: Flask) -> None:
+    # Flask-Babel's date filters, with the French « 1er juin » (`formats.date_filter`).
+    app.jinja_env.filters["dateformat"] = formats.date_filter
+    app.jinja_env.filters["datetimeformat"] = formats.datetime_filter
+
     def handle_error(error: HTTPException):
         code = error.code if isinstance(error, HTTPException) else 500
         if code == 413 and request.endpoint in TOO_LARGE_HANDLERS and current_user.is_authenticated:

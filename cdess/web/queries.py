@@ -2,9 +2,11 @@
 (a number the database cannot hold never reaches it), and one page of a list."""
 
 from datetime import date, datetime
+from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, func, select
+from sqlalchemy.orm import lazyload
 
 from cdess.extensions import db
 from cdess.web.urls import MAX_ID
@@ -84,14 +86,36 @@ def within_years(column, first: int | None, last: int | None = None) -> list:
     return conditions
 
 
-def paginate(stmt, per_page: int | None = None):
+# How far a list counts its rows: beyond, it says « more than » (a bounded read, whatever the
+# table's size) and its last page is the one holding the COUNT_CAP-th row.
+COUNT_CAP = 10_000
+
+
+def paginate(stmt, per_page: int | None = None, count_cap: int | None = None):
     """One page of the statement's rows (PER_PAGE of them), the page read from `?page=`: a
     missing, malformed, zero or negative page is the first, a page past the end (however large)
-    the last — never an empty page, a 404 or an overflow in the database driver."""
+    the last — never an empty page, a 404 or an overflow in the database driver. Its `total`
+    is a plain COUNT; with `count_cap`, the count stops there (`capped`: there are more)."""
     per_page = per_page or current_app.config["PER_PAGE"]
     asked = _whole(request.args.get("page")) or 1
     page = min(max(asked, 1), MAX_ID)
+    if count_cap is not None:
+        return _capped(stmt, page, per_page, count_cap)
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     if page > max(result.pages, 1):  # past the end: read the last page instead (rare)
         result = db.paginate(stmt, page=max(result.pages, 1), per_page=per_page, error_out=False)
+    result.capped = False
+    return result
+
+
+def _capped(stmt, page: int, per_page: int, cap: int):
+    """`paginate` counting no further than `cap` rows: the count first (of at most cap + 1
+    rows), then the page, moved back within what was counted."""
+    counted = stmt.options(lazyload("*")).order_by(None).limit(cap + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(counted)).scalar_one()
+    last = max(ceil(min(total, cap) / per_page), 1)
+    result = db.paginate(
+        stmt, page=min(page, last), per_page=per_page, error_out=False, count=False
+    )
+    result.total, result.capped = min(total, cap), total > cap
     return result

@@ -97,7 +97,7 @@ def test_the_search_finds_by_name_siret_siren_or_rna(
     assert found("_") == []
     assert found("nulle part") == []
     page = html(client.get("/secretariat/candidatures?q=Ternois"))
-    assert 'name="q" value="Ternois"' in page and "1 dossier pour « Ternois »" in page
+    assert 'name="q" value="Ternois"' in page and "1 dossier pour « Ternois »" in page
 
 
 def test_the_search_combines_with_the_filters_and_stays_in_the_address(

@@ -50,7 +50,7 @@ def test_submit_freezes_the_result_and_picks_the_session(app, ready, people):
     application = services.create(structure, people["applicant"])
     missing = services.missing(application)
     assert missing[0] == "Rattachez une auto-évaluation terminée."
-    assert "Pièce manquante : Statuts." in missing
+    assert "Pièce manquante : Statuts" in missing
     services.attach_assessment(application, assessment)
     add_documents(application, people["applicant"])
     assert services.missing(application) == []

@@ -54,7 +54,7 @@ def test_a_failing_assessment_cannot_be_submitted_and_the_page_says_why(
     page = html(client.get(f"/candidatures/{application.id}"))
     assert "L'auto-évaluation jointe ne respecte pas la charte" in page
     assert "Critère éliminatoire non atteint — TER-01" in page
-    assert "Recommandation : Le label est réservé aux structures implantées" in page
+    assert "Recommandation : Le label est réservé aux structures implantées" in page
     # A crafted POST changes nothing: the draft stays, with its assessment.
     response = client.post(f"/candidatures/{application.id}/actions/submit")
     assert response.status_code == 302
@@ -64,7 +64,7 @@ def test_a_failing_assessment_cannot_be_submitted_and_the_page_says_why(
     assert "Critère éliminatoire non atteint — TER-01" in html(client.get(response.location))
     with pytest.raises(workflow.TransitionError) as refused:
         services.transition(application, "submit", people["applicant"])
-    assert refused.value.problems[0] == "L'auto-évaluation jointe ne respecte pas la charte :"
+    assert refused.value.problems[0] == "L'auto-évaluation jointe ne respecte pas la charte :"
     db.session.rollback()
 
 
@@ -79,7 +79,7 @@ def test_a_principle_under_its_floor_is_named_with_its_score(app, ready, people)
     application = new_application(structure, assessment)
     problems = checks.eligible_self_assessment(application)
     assert assessment.result["principles_below_floor"] == ["UTI"]
-    assert any(p.startswith("Principe « ") and "sous le plancher de 40" in p for p in problems)
+    assert any(p.startswith("Principe « ") and "sous le plancher de 40" in p for p in problems)
 
 
 def test_submission_freezes_the_answers_and_starts_the_verification(submitted):
@@ -133,7 +133,7 @@ def test_a_correction_is_recorded_with_its_reason_and_shown_to_the_applicant(
     client.post("/compte/deconnexion")
     login(people["applicant"])
     page = html(client.get(f"/candidatures/{submitted.id}/reponses"))
-    assert "corrigée : 25 %" in page and "Motif : 3 femmes sur 12 au CA." in page
+    assert "corrigée : 25 %" in page and "Motif : 3 femmes sur 12 au CA." in page
     assert "Confirmer" not in page  # the applicant reads, never checks
     assert client.post(url, data={"decision": "confirm"}).status_code == 403
 
@@ -316,7 +316,7 @@ def test_every_step_towards_a_label_refuses_a_failing_verified_result(
     failing_verified(application, people["secretariat"])
     with pytest.raises(workflow.TransitionError) as refused:
         services.transition(application, action, people[actor], "Motif")
-    assert "Le résultat vérifié ne respecte pas la charte :" in refused.value.problems
+    assert "Le résultat vérifié ne respecte pas la charte :" in refused.value.problems
     db.session.rollback()
     assert db.session.get(Application, application.id).state is state
 

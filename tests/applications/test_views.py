@@ -28,7 +28,7 @@ def test_apply_submit_complements_resubmit(client, login, ready, people, outbox)
         data={"assessment_id": str(assessment.id)},
     )
     page = html(client.get(f"/candidatures/{application.id}"))
-    assert "Pièce manquante : Statuts." in page
+    assert "Pièce manquante : Statuts" in page
     db.session.expire_all()
     for slot in evidence.slots(application):
         response = client.post(

@@ -197,13 +197,13 @@ def test_four_peers_are_too_few_five_are_compared(client, login, people, ready, 
     for gov in (10, 20, 30, 40):
         peer(gov)
     text = page(client, login, people, assessment)
-    assert "Famille « Association » : 4 structures labellisées comparables, trop peu" in text
-    assert "Intercommunalité « CU d'Arras » : 0 structure" in text
+    assert "Famille « Association » : 4 structures labellisées comparables, trop peu" in text
+    assert "Intercommunalité « CU d'Arras » : 0 structure" in text
     assert table(text) == []
     peer(50)
     text = page(client, login, people, assessment)
     assert "trop peu pour une comparaison" in text  # the EPCI still is
-    assert "Famille « Association » : " not in text
+    assert "Famille « Association » : " not in text
     rows = table(text)
     assert rows[0][:2] == ["Principe", "Votre score"]
     assert rows[0][2] == "Médiane de la famille « Association » 5 structures"
@@ -250,7 +250,7 @@ def test_the_structure_itself_is_left_out(client, login, people, ready, peer):
     certificates.issue(own, people["secretariat"])
     db.session.commit()
     text = page(client, login, people, assessment)
-    assert "Famille « Association » : 4 structures labellisées comparables" in text
+    assert "Famille « Association » : 4 structures labellisées comparables" in text
     assert table(text) == []
 
 
@@ -263,7 +263,7 @@ def test_only_standing_labels_count(client, login, people, ready, peer):
     peer(50).status = CertificateStatus.revoked
     db.session.commit()
     text = page(client, login, people, assessment)
-    assert "Famille « Association » : 3 structures labellisées comparables" in text
+    assert "Famille « Association » : 3 structures labellisées comparables" in text
 
 
 def test_the_latest_assessment_counts_verified_when_decided(client, login, people, ready, peer):

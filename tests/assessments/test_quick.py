@@ -72,7 +72,7 @@ def test_unanswered_questions_are_asked_again(client, charter):
 def test_result_says_what_it_means_and_carries_over(client, charter, owner, create_structure):
     data = dict(_answers(charter), family="association")
     page = html(client.post("/autodiagnostic", data=data))
-    assert "Score global : 100 / 100 sur ces 10 questions" in page
+    assert "Score global : 100 / 100 sur ces 10 questions" in page
     assert "c&#39;est une indication" in page or "c'est une indication" in page
     assert "Points forts" in page and "Gouvernance démocratique (100 / 100)" in page
     assert "reprend vos 10 réponses" in page

@@ -63,7 +63,7 @@ def test_an_edited_row_is_detected(app, chain):
     tamper(table.update().where(table.c.id == chain[2].id).values(reason="Rien à signaler"))
     assert audit.verify().problems == [f"entrée {chain[2].id} : contenu modifié après coup"]
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
-    assert result.exit_code == 1 and "Journal altéré : 1 problème(s)" in result.output
+    assert result.exit_code == 1 and "Journal altéré : 1 problème(s)" in result.output
 
 
 def test_a_removed_row_is_detected(app, chain):
@@ -176,7 +176,7 @@ def test_the_secretariat_reads_filters_exports_and_checks_the_journal(
     table = AuditEntry.__table__
     tamper(table.update().where(table.c.id == chain[0].id).values(actor_name="Autre"))
     page = html(client.get("/secretariat/journal/verification"))
-    assert "Journal altéré : 1 problème." in page and "contenu modifié après coup" in page
+    assert "Journal altéré : 1 problème." in page and "contenu modifié après coup" in page
 
 
 # --- the migration ------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_every_change_of_a_label_is_journalled(app, grant, people):
         (
             "status_changed",
             president.display_name,
-            "Décision du conseil du 20/11/2026 : Comptes non déposés",
+            "Décision du conseil du 20/11/2026 : Comptes non déposés",
             "valid",
             "suspended",
         ),

@@ -167,4 +167,4 @@ def test_other_types_rows_are_ignored_and_a_flood_of_rows_is_cut(client, draft):
 def test_family_checkboxes_are_in_a_fieldset(client, draft):
     criterion = _criterion(draft, AnswerType.yes_no)
     page = html(client.get(f"/secretariat/charte/{draft.id}/criteres/{criterion.id}"))
-    assert re.search(r"<legend>Familles concernées \(aucune cochée : toutes\)</legend>\s*<ul", page)
+    assert re.search(r"<legend>Familles concernées \(aucune cochée : toutes\)</legend>\s*<ul", page)

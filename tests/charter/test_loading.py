@@ -182,80 +182,80 @@ def test_the_bases_of_these_tests_load():
                 '            label: "Oui"\n',
                 '            label: "Oui"\n            label: "Encore"\n',
             ),
-            ["ligne 13 : le champ « label » est écrit deux fois"],
+            ["ligne 13 : le champ « label » est écrit deux fois"],
             id="mapping key written twice",
         ),
         pytest.param(
             edit(BASE, 'key: "b"', 'key: "a"'),
-            ["ligne 14 : la clé « a » figure deux fois dans GOV-01"],
+            ["ligne 14 : la clé « a » figure deux fois dans GOV-01"],
             id="duplicate option key",
         ),
         pytest.param(
             edit(BASE, 'label: "Non"', 'label: " oui "'),
-            ["ligne 15 : l'option « oui » figure deux fois dans GOV-01"],
+            ["ligne 15 : l'option « oui » figure deux fois dans GOV-01"],
             id="duplicate option label",
         ),
         pytest.param(
             edit(BASE, 'label: "Non"', 'label: "  "'),
-            ["ligne 15 : une option de GOV-01 a un libellé vide"],
+            ["ligne 15 : une option de GOV-01 a un libellé vide"],
             id="blank option label",
         ),
         pytest.param(
             edit(BASE, 'label: "Non"', "label:"),
-            ["ligne 15 : champ obligatoire « label » vide ou manquant (une option de GOV-01)"],
+            ["ligne 15 : champ obligatoire « label » vide ou manquant (une option de GOV-01)"],
             id="empty option label",
         ),
         pytest.param(
             edit(BASE, "threshold: 60\n", "threshold: 60\ncolour: bleu\n"),
-            ["ligne 3 : champ inconnu « colour » (la charte)"],
+            ["ligne 3 : champ inconnu « colour » (la charte)"],
             id="unknown field, top level",
         ),
         pytest.param(
             edit(BASE, "    title: Gouvernance\n", "    title: Gouvernance\n    weigth: 2\n"),
-            ["ligne 6 : champ inconnu « weigth » (GOV)"],
+            ["ligne 6 : champ inconnu « weigth » (GOV)"],
             id="unknown field, principle",
         ),
         pytest.param(
             edit(
                 BASE, "        type: choice\n", "        type: choice\n        eliminatoire: true\n"
             ),
-            ["ligne 10 : champ inconnu « eliminatoire » (GOV-01)"],
+            ["ligne 10 : champ inconnu « eliminatoire » (GOV-01)"],
             id="unknown field, criterion",
         ),
         pytest.param(
             edit(BASE, "            points: 0\n", "            points: 0\n            score: 1\n"),
-            ["ligne 17 : champ inconnu « score » (une option de GOV-01)"],
+            ["ligne 17 : champ inconnu « score » (une option de GOV-01)"],
             id="unknown field, option",
         ),
         pytest.param(
             edit(NUMBER, "            max: 3\n", "            max: 3\n            maximum: 4\n"),
-            ["ligne 13 : champ inconnu « maximum » (une tranche de LUC-08)"],
+            ["ligne 13 : champ inconnu « maximum » (une tranche de LUC-08)"],
             id="unknown field, band",
         ),
         pytest.param(
             edit(BASE, "    title: Gouvernance\n", ""),
-            ["ligne 4 : champ obligatoire « title » vide ou manquant (GOV)"],
+            ["ligne 4 : champ obligatoire « title » vide ou manquant (GOV)"],
             id="missing principle title",
         ),
         pytest.param(
             edit(BASE, "        type: choice\n", ""),
-            ["ligne 7 : champ obligatoire « type » vide ou manquant (GOV-01)"],
+            ["ligne 7 : champ obligatoire « type » vide ou manquant (GOV-01)"],
             id="missing criterion type",
         ),
         pytest.param(
             edit(NUMBER, "            points: 2\n", ""),
-            ["ligne 11 : champ obligatoire « points » vide ou manquant (une tranche de LUC-08)"],
+            ["ligne 11 : champ obligatoire « points » vide ou manquant (une tranche de LUC-08)"],
             id="missing band points",
         ),
         pytest.param(
             edit(BASE, "threshold: 60", "threshold: soixante"),
-            ["ligne 2 : « threshold » doit être un nombre (la charte)"],
+            ["ligne 2 : « threshold » doit être un nombre (la charte)"],
             id="threshold not a number",
         ),
         pytest.param(
             edit(BASE, 'key: "a"', "key: 25_50"),
             [
-                "ligne 11 : « key » doit être un texte (une option de GOV-01) — écrivez la "
+                "ligne 11 : « key » doit être un texte (une option de GOV-01) — écrivez la "
                 "valeur entre guillemets"
             ],
             id="unquoted key read as a number",
@@ -264,7 +264,7 @@ def test_the_bases_of_these_tests_load():
             edit(
                 BASE, "        type: choice\n", '        type: choice\n        eliminatory: "oui"\n'
             ),
-            ["ligne 10 : « eliminatory » doit être true ou false (GOV-01)"],
+            ["ligne 10 : « eliminatory » doit être true ou false (GOV-01)"],
             id="flag not a boolean",
         ),
         pytest.param(
@@ -273,20 +273,20 @@ def test_the_bases_of_these_tests_load():
                 "        type: choice\n",
                 "        type: choice\n        families: association\n",
             ),
-            ["ligne 10 : « families » doit être une liste de textes (GOV-01)"],
+            ["ligne 10 : « families » doit être une liste de textes (GOV-01)"],
             id="families not a list",
         ),
         pytest.param(
             edit(
                 BASE, "        type: choice\n", "        type: choice\n        families: [sarl]\n"
             ),
-            ["ligne 10 : famille inconnue dans GOV-01 : sarl"],
+            ["ligne 10 : famille inconnue dans GOV-01 : sarl"],
             id="unknown family",
         ),
         pytest.param(
             edit(BASE, "type: choice", "type: choix"),
             [
-                "ligne 9 : type de réponse inconnu « choix » dans GOV-01 "
+                "ligne 9 : type de réponse inconnu « choix » dans GOV-01 "
                 "(yes_no, choice, number, text)"
             ],
             id="unknown answer type",
@@ -294,19 +294,19 @@ def test_the_bases_of_these_tests_load():
         pytest.param(
             edit(BASE, "type: choice", "type: yes_no"),
             [
-                "ligne 10 : « options » ne sert qu'aux critères de type choice, GOV-01 est de "
+                "ligne 10 : « options » ne sert qu'aux critères de type choice, GOV-01 est de "
                 "type yes_no"
             ],
             id="options of a yes/no question",
         ),
         pytest.param(
             BASE + BASE[BASE.index("      - code: GOV-01") :],
-            ["ligne 17 : le code de critère GOV-01 est déjà utilisé"],
+            ["ligne 17 : le code de critère GOV-01 est déjà utilisé"],
             id="criterion code twice",
         ),
         pytest.param(
             "- title: une liste\n",
-            ["ligne 1 : la charte : des champs « nom: valeur » attendus"],
+            ["ligne 1 : la charte : des champs « nom: valeur » attendus"],
             id="not a mapping",
         ),
         pytest.param(
@@ -320,7 +320,7 @@ def test_refusals_name_their_line(text, expected):
     problems = problems_of(text)
     if expected is None:
         assert len(problems) == 1 and problems[0].startswith(
-            "ligne 6 : le fichier n'est pas du YAML"
+            "ligne 6 : le fichier n'est pas du YAML"
         )
     else:
         assert problems == expected
@@ -338,9 +338,9 @@ def test_flow_syntax_that_cut_the_shipped_labels_is_refused():
     )
     hint = " — un libellé qui contient une virgule doit être entre guillemets"
     assert problems_of(text) == [
-        f"ligne 11 : champ inconnu « avec un tarif réduit » (une option de GOV-01){hint}",
-        f"ligne 12 : champ inconnu « sans tarif réduit » (une option de GOV-01){hint}",
-        "ligne 12 : l'option « Plus de 30 € » figure deux fois dans GOV-01",
+        f"ligne 11 : champ inconnu « avec un tarif réduit » (une option de GOV-01){hint}",
+        f"ligne 12 : champ inconnu « sans tarif réduit » (une option de GOV-01){hint}",
+        "ligne 12 : l'option « Plus de 30 € » figure deux fois dans GOV-01",
     ]
 
 
@@ -348,7 +348,7 @@ def test_every_problem_is_listed_in_file_order():
     text = edit(BASE, "threshold: 60", "threshold: haut")
     text = edit(text, 'label: "Non"', 'label: "Oui"')
     text = edit(text, "    title: Gouvernance\n", "    title: Gouvernance\n    poids: 1\n")
-    assert [p.split(" : ")[0] for p in problems_of(text)] == ["ligne 2", "ligne 6", "ligne 16"]
+    assert [p.split(" : ")[0] for p in problems_of(text)] == ["ligne 2", "ligne 6", "ligne 16"]
 
 
 def test_load_command_refuses_with_the_line_and_loads_nothing(app, tmp_path):
@@ -356,13 +356,13 @@ def test_load_command_refuses_with_the_line_and_loads_nothing(app, tmp_path):
     bad.write_text(edit(BASE, 'label: "Non"', 'label: "Oui"'), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["charter", "load", str(bad)])
     assert result.exit_code != 0
-    assert "ligne 15 : l'option « Oui » figure deux fois dans GOV-01" in result.output
+    assert "ligne 15 : l'option « Oui » figure deux fois dans GOV-01" in result.output
     assert db.session.execute(db.select(db.func.count(CharterVersion.id))).scalar() == 0
 
 
 def test_load_file_refuses_before_writing_anything(app, tmp_path):
     bad = tmp_path / "charte.yaml"
     bad.write_text(edit(BASE, "threshold: 60\n", "threshold: 60\nseuil: 50\n"), encoding="utf-8")
-    with pytest.raises(services.CharterError, match="ligne 3 : champ inconnu « seuil »"):
+    with pytest.raises(services.CharterError, match="ligne 3 : champ inconnu « seuil »"):
         services.load_file(bad)
     assert db.session.execute(db.select(db.func.count(CharterVersion.id))).scalar() == 0

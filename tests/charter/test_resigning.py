@@ -77,7 +77,7 @@ def test_major_change_declared_minor_is_refused_and_nothing_changes(charter, age
     with pytest.raises(services.VersionKindError) as error:
         services.publish(draft, agent, kind="minor", today=PUBLISHED_ON)
     assert "elle est majeure" in error.value.problems[0]
-    assert "GOV-04 modifié : points" in error.value.problems[0]
+    assert "GOV-04 modifié : points" in error.value.problems[0]
     db.session.rollback()
     assert draft.status is CharterStatus.draft and draft.kind is None
     assert services.published_version() == charter
@@ -108,8 +108,8 @@ def test_older_signature_counts_until_the_deadline_then_must_be_renewed(signed, 
     assert standing.renew_before == DEADLINE and standing.major_number == 2
     assert services.signature_in_force(structure, DEADLINE) is None
     assert services.signature_problems(structure, DEADLINE) == [
-        "La structure a signé la version 1 de la charte ; la version 2 la modifie sur le fond "
-        "et devait être signée de nouveau avant le 28/02/2027 : son représentant légal doit "
+        "La structure a signé la version 1 de la charte ; la version 2 la modifie sur le fond "
+        "et devait être signée de nouveau avant le 28/02/2027 : son représentant légal doit "
         "la signer."
     ]
     renewed = services.sign(structure, "Lucie Roger", "Présidente", owner)
@@ -170,7 +170,7 @@ def test_major_version_asks_signatories_by_email_to_sign_again(
         f"Signez de nouveau la charte avant le {deadline} — Épicerie solidaire d'Arras"
     )
     body = email_text(message)
-    assert "GOV-04 modifié : points" in body
+    assert "GOV-04 modifié : points" in body
     assert f"doit signer la nouvelle version avant le {deadline}" in body
     assert link_in(message) == f"/structures/{structure.id}/charte"
 
@@ -226,12 +226,12 @@ def test_diff_page_says_which_kind_a_draft_is(client, charter, secretariat):
     reword(draft)
     db.session.commit()
     page = html(client.get(f"/secretariat/charte/{draft.id}/differences"))
-    assert "cette version est mineure" in page and "GOV-01 reformulé : aide" in page
+    assert "cette version est mineure" in page and "GOV-01 reformulé : aide" in page
     assert "Nature de cette version" in page and 'value="minor"' in page and 'value="major"' in page
     rescore(draft)
     db.session.commit()
     page = html(client.get(f"/secretariat/charte/{draft.id}/differences"))
-    assert "cette version est majeure" in page and "GOV-04 modifié : points" in page
+    assert "cette version est majeure" in page and "GOV-04 modifié : points" in page
 
 
 def test_publishing_a_major_change_as_minor_is_refused_next_to_the_control(
@@ -244,7 +244,7 @@ def test_publishing_a_major_change_as_minor_is_refused_next_to_the_control(
     assert response.status_code == 400
     error = re.search(r'<p class="error-message" id="kind-erreur">(.*?)</p>', html(response), re.S)
     assert error and "elle est majeure" in error.group(1)
-    assert "GOV-04 modifié : points" in error.group(1)
+    assert "GOV-04 modifié : points" in error.group(1)
     db.session.expire_all()
     assert draft.status is CharterStatus.draft and charter.status is CharterStatus.published
 

@@ -63,73 +63,73 @@ def test_identical_versions_are_minor_with_nothing_to_say():
         ),
         pytest.param(
             lambda d, c: c["GOV-04"].update(type="text"),
-            "GOV-04 modifié : type de réponse",
+            "GOV-04 modifié : type de réponse",
             id="answer type",
         ),
         pytest.param(
             lambda d, c: c["GOV-04"].update(points=3),
-            "GOV-04 modifié : points",
+            "GOV-04 modifié : points",
             id="points of a yes/no",
         ),
         pytest.param(
             lambda d, c: c["ADH-03"]["options"][2].update(points=1),
-            "ADH-03 modifié : clés ou points des réponses",
+            "ADH-03 modifié : clés ou points des réponses",
             id="points of an option",
         ),
         pytest.param(
             lambda d, c: c["ADH-03"]["options"][3].update(key="plus_30_plein"),
-            "ADH-03 modifié : clés ou points des réponses",
+            "ADH-03 modifié : clés ou points des réponses",
             id="key of an option",
         ),
         pytest.param(
             lambda d, c: c["ADH-03"]["options"].pop(),
-            "ADH-03 modifié : clés ou points des réponses",
+            "ADH-03 modifié : clés ou points des réponses",
             id="option removed",
         ),
         pytest.param(
             lambda d, c: c["GOV-07"]["bands"][1].update(max=35),
-            "GOV-07 modifié : tranches de points",
+            "GOV-07 modifié : tranches de points",
             id="band bound",
         ),
         pytest.param(
             lambda d, c: c["LUC-08"]["bands"][0].update(points=5),
-            "LUC-08 modifié : tranches de points",
+            "LUC-08 modifié : tranches de points",
             id="band points",
         ),
         pytest.param(
             lambda d, c: c["GOV-07"].update(max=100),
-            "GOV-07 modifié : valeur maximale admise",
+            "GOV-07 modifié : valeur maximale admise",
             id="max",
         ),
         pytest.param(
             lambda d, c: c["LUC-08"].update(min=0),
-            "LUC-08 modifié : valeur minimale admise",
+            "LUC-08 modifié : valeur minimale admise",
             id="min",
         ),
         pytest.param(
             lambda d, c: c["GOV-02"].update(families=["association", "cooperative"]),
-            "GOV-02 modifié : familles concernées",
+            "GOV-02 modifié : familles concernées",
             id="families",
         ),
         pytest.param(
             lambda d, c: c["GOV-04"].update(families=["association"]),
-            "GOV-04 modifié : familles concernées",
+            "GOV-04 modifié : familles concernées",
             id="families, from every family",
         ),
         pytest.param(
             lambda d, c: c["GOV-04"].update(eliminatory=True),
-            "GOV-04 modifié : caractère éliminatoire",
+            "GOV-04 modifié : caractère éliminatoire",
             id="eliminatory",
         ),
         pytest.param(
             lambda d, c: c["GOV-04"].update(evidence_required=True),
-            "GOV-04 modifié : justificatif obligatoire",
+            "GOV-04 modifié : justificatif obligatoire",
             id="evidence required",
         ),
-        pytest.param(move_criterion, "GOV-04 modifié : principe de rattachement", id="moved"),
+        pytest.param(move_criterion, "GOV-04 modifié : principe de rattachement", id="moved"),
         pytest.param(
             lambda d, c: principle(d, "TER").update(weight=2),
-            "principe TER : poids modifié",
+            "principe TER : poids modifié",
             id="weight",
         ),
         pytest.param(
@@ -174,26 +174,26 @@ def test_scoring_changes_are_major(edit, reason):
     [
         (
             lambda d, c: c["GOV-01"].update(question="Vos statuts sont-ils démocratiques ?"),
-            "GOV-01 reformulé : question",
+            "GOV-01 reformulé : question",
         ),
-        (lambda d, c: c["GOV-01"].update(help=""), "GOV-01 reformulé : aide"),
+        (lambda d, c: c["GOV-01"].update(help=""), "GOV-01 reformulé : aide"),
         (
             lambda d, c: c["GOV-01"].update(recommendation="Révisez vos statuts."),
-            "GOV-01 reformulé : recommandation",
+            "GOV-01 reformulé : recommandation",
         ),
-        (lambda d, c: c["GOV-07"].update(unit="pour cent"), "GOV-07 reformulé : unité"),
+        (lambda d, c: c["GOV-07"].update(unit="pour cent"), "GOV-07 reformulé : unité"),
         (
             lambda d, c: c["ADH-03"]["options"][3].update(label="Plus de 30 €, sans réduction"),
-            "ADH-03 reformulé : libellés des réponses",
+            "ADH-03 reformulé : libellés des réponses",
         ),
-        (lambda d, c: c["ADH-03"]["options"].reverse(), "ADH-03 reformulé : ordre des réponses"),
+        (lambda d, c: c["ADH-03"]["options"].reverse(), "ADH-03 reformulé : ordre des réponses"),
         (
             lambda d, c: principle(d, "GOV").update(title="Gouvernance partagée"),
-            "principe GOV reformulé : intitulé",
+            "principe GOV reformulé : intitulé",
         ),
         (
             lambda d, c: principle(d, "GOV").update(description="Une personne, une voix."),
-            "principe GOV reformulé : description",
+            "principe GOV reformulé : description",
         ),
         (lambda d, c: principle(d, "GOV")["criteria"].reverse(), "ordre des critères"),
         (lambda d, c: d["principles"].reverse(), "ordre des principes"),
@@ -226,8 +226,8 @@ def test_wording_and_scoring_changes_together_are_major_and_list_both():
         c["GOV-01"]["points"] = 5
 
     change = classify(SHIPPED, changed(SHIPPED, edit))
-    assert change.reasons == ("GOV-01 modifié : points",)
-    assert change.wording == ("GOV-01 reformulé : question",)
+    assert change.reasons == ("GOV-01 modifié : points",)
+    assert change.wording == ("GOV-01 reformulé : question",)
 
 
 def test_the_database_shape_classifies_like_the_file(charter, create_user):

@@ -82,24 +82,24 @@ def test_the_threshold_left_out_is_zero_not_one():
 
 def test_a_weight_left_out_is_one_not_two():
     assert classify(charter(principle={"weight": 2}), charter()) == Change(
-        MAJOR, ("principe GOV : poids modifié",), ()
+        MAJOR, ("principe GOV : poids modifié",), ()
     )
     assert classify(charter(), charter(principle={"weight": 2})) == Change(
-        MAJOR, ("principe GOV : poids modifié",), ()
+        MAJOR, ("principe GOV : poids modifié",), ()
     )
 
 
 def test_a_bands_lower_bound_counts():
     old = charter([criterion(type="number", bands=[{"min": 0, "max": 10, "points": 1}])])
     new = charter([criterion(type="number", bands=[{"min": 5, "max": 10, "points": 1}])])
-    assert classify(old, new) == Change(MAJOR, ("GOV-01 modifié : tranches de points",), ())
+    assert classify(old, new) == Change(MAJOR, ("GOV-01 modifié : tranches de points",), ())
 
 
 def test_an_option_without_points_scores_nothing_not_one():
     old = charter([criterion(options=[{"key": "a"}])])
     new = charter([criterion(options=[{"key": "a", "points": 1}])])
     assert classify(old, new) == Change(
-        MAJOR, ("GOV-01 modifié : clés ou points des réponses",), ()
+        MAJOR, ("GOV-01 modifié : clés ou points des réponses",), ()
     )
 
 
@@ -114,10 +114,10 @@ def test_several_changes_to_one_principle_or_criterion_are_listed_together():
     )
     assert classify(old, new) == Change(
         MAJOR,
-        ("GOV-01 modifié : points, caractère éliminatoire",),
+        ("GOV-01 modifié : points, caractère éliminatoire",),
         (
-            "principe GOV reformulé : intitulé, description",
-            "GOV-01 reformulé : question, aide",
+            "principe GOV reformulé : intitulé, description",
+            "GOV-01 reformulé : question, aide",
         ),
     )
 

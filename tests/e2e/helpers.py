@@ -93,7 +93,7 @@ def png_file(name: str) -> dict:
 
 
 QUORUM = re.compile(
-    r"(\d+) présents, (\d+) représentés, sur \d+ membres votants non récusés : (\d+) requis"
+    r"(\d+) présents, (\d+) représentés, sur \d+ membres votants non récusés\s: (\d+) requis"
 )
 
 

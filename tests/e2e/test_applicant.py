@@ -151,15 +151,15 @@ def apply_with_evidence(j, journey, server) -> None:
     j.check("candidature brouillon")
     url = page.url.split("#")[0]
     page.get_by_role("button", name="Joindre cette auto-évaluation").click()
-    expect(page.get_by_text("Pièce manquante : Statuts.")).to_be_visible()
+    expect(page.get_by_text("Pièce manquante : Statuts")).to_be_visible()
 
     # A text file renamed « .pdf » is refused next to its field; the page keeps working.
     page.get_by_label("Fichier pour « Statuts »").set_input_files(
         {"name": "statuts.pdf", "mimeType": "application/pdf", "buffer": b"Statuts (brouillon)"}
     )
-    page.get_by_role("button", name=re.compile(r"^Déposer\W+Statuts$")).click()
+    page.get_by_role("button", name=re.compile(r"^Ajouter la pièce\W+Statuts$")).click()
     expect(field_error(page, "Fichier pour « Statuts »")).to_have_text(
-        "Ce type de fichier n'est pas accepté : déposez un PDF, PNG, JPEG, ODT ou DOCX."
+        "Ce type de fichier n'est pas accepté : déposez un PDF, PNG, JPEG, ODT ou DOCX."
     )
     expect(page.get_by_label("Fichier pour « Statuts »")).to_have_attribute("aria-invalid", "true")
     j.check("piece refusee")
@@ -174,8 +174,8 @@ def apply_with_evidence(j, journey, server) -> None:
     uploads += [pdf_file(f"{code}.pdf") for code in codes[3:-1]] + [png_file(f"{codes[-1]}.png")]
     for i, upload in enumerate(uploads):
         row = rows.nth(i)
-        row.get_by_label(re.compile("^Fichier pour « ")).set_input_files(upload)
-        row.get_by_role("button", name=re.compile("^Déposer")).click()
+        row.get_by_label(re.compile(r"^Fichier pour «\s")).set_input_files(upload)
+        row.get_by_role("button", name=re.compile("^Ajouter la pièce")).click()
         expect(page.get_by_text(f"Pièce « {upload['name']} » enregistrée.")).to_be_visible()
     expect(pieces.get_by_text("manquante")).to_have_count(0)
 
@@ -216,7 +216,7 @@ def apply_with_evidence(j, journey, server) -> None:
     expect(page.get_by_text("Le dossier est complet")).to_be_visible()
     j.check("candidature complete")
     page.get_by_role("button", name="Déposer le dossier").click()
-    expect(page.get_by_text("le dossier est maintenant « déposé »")).to_be_visible()
+    expect(page.get_by_text("la candidature est maintenant « déposée »")).to_be_visible()
     j.check("candidature deposee")
 
     # The secretariat, in its own browser: an internal note, then complements requested.
@@ -256,7 +256,7 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     expect(page.get_by_text("Note enregistrée.")).to_be_visible()
     page.get_by_label("Message (obligatoire) — Demander des compléments").fill(COMPLEMENTS)
     page.get_by_role("button", name="Demander des compléments").click()
-    expect(page.get_by_text("le dossier est maintenant « à compléter »")).to_be_visible()
+    expect(page.get_by_text("la candidature est maintenant « à compléter »")).to_be_visible()
 
     # The applicant reads the message (and never the note), replaces the statutes, adds a
     # piece and resubmits.
@@ -278,7 +278,7 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     a.get_by_role("button", name="Ajouter la pièce").click()
     expect(a.get_by_role("link", name="Délibération du bureau sur les statuts")).to_be_visible()
     a.get_by_role("button", name="Déposer les compléments").click()
-    expect(a.get_by_text("le dossier est maintenant « déposé »")).to_be_visible()
+    expect(a.get_by_text("la candidature est maintenant « déposée »")).to_be_visible()
 
     # Admissible only once every answer is verified and every point of the checklist ticked.
     sec.goto(url)
@@ -295,7 +295,7 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     page.get_by_role("button", name="Enregistrer la vérification").click()
     expect(page.get_by_text("Vérification enregistrée.")).to_be_visible()
     page.get_by_role("button", name="Déclarer recevable").click()
-    expect(page.get_by_text("le dossier est maintenant « recevable »")).to_be_visible()
+    expect(page.get_by_text("la candidature est maintenant « recevable »")).to_be_visible()
     timeline = page.get_by_role("region", name="Historique du dossier")
     expect(timeline.get_by_role("listitem")).to_have_count(5)  # created + four transitions
     expect(timeline.get_by_text("déposé → recevable")).to_be_visible()
@@ -306,7 +306,7 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     expect(a.get_by_text("1 réponse corrigée au vu des pièces")).to_be_visible()
     a.get_by_role("link", name="Voir les réponses vérifiées, critère par critère").click()
     corrected = a.locator("#r-GOV-07")
-    expect(corrected).to_contain_text("corrigée : 15 %")
+    expect(corrected).to_contain_text("corrigée : 15 %")
     expect(corrected).to_contain_text(f"Motif : {CORRECTION}")
     expect(a.get_by_role("button", name=re.compile("^Confirmer"))).to_have_count(0)
     applicant.check("reponses verifiees vues par la structure")
@@ -335,7 +335,7 @@ def verify_answers(sec) -> None:
     reason.fill(CORRECTION)
     card.get_by_role("button", name="Enregistrer la correction GOV-07").click()
     expect(page.get_by_text("Réponse GOV-07 corrigée.")).to_be_visible()
-    expect(page.locator("#r-GOV-07")).to_contain_text("corrigée : 15 %")
+    expect(page.locator("#r-GOV-07")).to_contain_text("corrigée : 15 %")
     page.get_by_role(
         "button", name=re.compile(r"^Confirmer les \d+ réponses non vérifiées")
     ).click()

@@ -49,9 +49,9 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
     j.check("seances")
 
     # The council's rules, as they stand.
-    page.get_by_role("link", name="Règlement intérieur : quorum, pouvoirs, scrutin").click()
+    page.get_by_role("link", name="Règlement intérieur : quorum, pouvoirs, scrutin").click()
     expect(heading(page, "Règlement intérieur du conseil")).to_be_visible()
-    expect(page.get_by_label("Quorum (en % des membres votants")).to_have_value("50")
+    expect(page.get_by_label("Quorum (pourcentage des membres votants")).to_have_value("50")
     expect(page.get_by_label("Les pouvoirs (procurations) sont admis")).to_be_checked()
     j.check("reglement interieur")
     page.get_by_role("link", name="Séances du conseil").click()
@@ -70,7 +70,7 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
     first, second = proposed.get_by_role("link").all_inner_texts()[:2]
     for name in (first, second):
         page.get_by_role("button", name=f"Inscrire {name}", exact=True).click()
-        expect(status(page)).to_have_text(f"« {name} » inscrit à l'ordre du jour.")
+        expect(status(page)).to_have_text(f"« {name} » inscrit à l'ordre du jour.")
     agenda = page.get_by_role("table", name="Dossiers inscrits, dans l'ordre d'examen")
     expect(agenda.get_by_role("rowheader")).to_have_text([first, second])
 
@@ -103,7 +103,7 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
 
     # Convened: the convocation goes to every member, with the event for their calendar.
     page.get_by_role("button", name="Convoquer le conseil").click()
-    expect(status(page)).to_have_text(re.compile(r"Conseil convoqué : \d+ courriel\(s\) envoyé"))
+    expect(status(page)).to_have_text(re.compile(r"Conseil convoqué\s: \d+ courriel\(s\) envoyé"))
     expect(page.get_by_role("link", name="Conduire la séance")).to_be_visible()
     expect(page.get_by_role("button", name="Convoquer le conseil")).to_have_count(0)
     j.check("seance convoquee")
@@ -114,8 +114,8 @@ def test_secretariat_prepares_and_convenes_a_session(journey, server):
         if str(m["Subject"]).startswith("Convocation — séance du CDESS")
     )
     body = convocation.get_body(preferencelist=("plain",)).get_content()
-    assert f"1. {second} — rapporteur : {rapporteurs[0]}" in body, body
-    assert f"2. {first} — rapporteur : {rapporteurs[1]}" in body, body
+    assert f"1. {second} — rapporteur : {rapporteurs[0]}" in body, body
+    assert f"2. {first} — rapporteur : {rapporteurs[1]}" in body, body
     (event,) = [
         part
         for part in convocation.iter_attachments()
@@ -226,7 +226,7 @@ def test_council_runs_a_session_live(journey, server):
     d.get_by_label(f"Lien avec {point1} (facultatif)").fill("Je siège à son bureau.")
     d.get_by_role("button", name=f"Déclarer un conflit d'intérêts — {point1}").click()
     expect(status(d)).to_have_text(
-        "Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote."
+        "Conflit d'intérêts déclaré : vous ne prendrez pas part à ce vote."
     )
     expect(d.get_by_text("Vous êtes en conflit d'intérêts sur ce dossier.")).to_be_visible()
     recused.check("conflit declare")
@@ -237,7 +237,7 @@ def test_council_runs_a_session_live(journey, server):
     s.get_by_role("row").filter(has_text="convoquée").last.get_by_role("link").click()
     prepared = s.get_by_role("table", name="Dossiers inscrits, dans l'ordre d'examen")
     expect(prepared.get_by_role("row").filter(has_text=point1)).to_contain_text(
-        f"Conflits : {recused_name}"
+        f"Conflits : {recused_name}"
     )
     s.get_by_role("button", name=f"passer en scrutin secret — {point2}").click()
     expect(status(s)).to_have_text("Mode de scrutin enregistré.")
@@ -260,7 +260,7 @@ def test_council_runs_a_session_live(journey, server):
     p.get_by_label("Secrétaire de séance").select_option(label=SECRETARIAT_NAME)
     p.get_by_role("button", name="Ouvrir la séance").click()
     expect(status(p)).to_have_text("Séance ouverte.")
-    expect(p.get_by_text(f"secrétaire de séance : {SECRETARIAT_NAME}")).to_be_visible()
+    expect(p.get_by_text(f"secrétaire de séance : {SECRETARIAT_NAME}")).to_be_visible()
     for person in (reader, holder, recused, pres):
         person.page.get_by_role("button", name="Je suis présent(e)").click(timeout=LIVE)
         expect(person.page.get_by_text("Vous êtes enregistré(e) comme présent(e).")).to_be_visible()
@@ -278,13 +278,13 @@ def test_council_runs_a_session_live(journey, server):
     expect(proxies.get_by_role("row").filter(has_text=giver_name)).to_contain_text("actif")
     pres.check("direct quorum non atteint")
     idle.goto(session_url)
-    expect(i.get_by_text(f"Pouvoir inactif : {absent_name} n'est pas venu(e)")).to_be_visible()
+    expect(i.get_by_text(f"Pouvoir inactif : {absent_name} n'est pas venu(e)")).to_be_visible()
     idle.check("pouvoir inactif")
 
     # Without quorum no vote opens.
-    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
     expect(status(p)).to_contain_text(
-        "Quorum non atteint pour ce point : 4 présents ou représentés"
+        "Quorum non atteint pour ce point : 4 présents ou représentés"
     )
 
     # The secretariat marks the members in the room present (not our four).
@@ -296,25 +296,25 @@ def test_council_runs_a_session_live(journey, server):
     sec.check("emargement quorum atteint")
 
     # A vote opened on the quorum exactly; a member leaves: it cannot be closed, it is annulled.
-    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
     expect(p.get_by_role("heading", name=f"Vote en cours — point 1 : {point1}")).to_be_visible()
     vote(r, "Mon vote", "Pour")  # a ballot the annulment will delete
     leaver = someone_present(s, skip=ours)
     with s.expect_navigation():
         s.get_by_role("button", name=f"marquer absent {leaver}", exact=True).click()
     expect(quorum).to_contain_text(
-        "Quorum perdu depuis l'ouverture du vote : le vote ne peut pas être clos.", timeout=LIVE
+        "Quorum perdu depuis l'ouverture du vote : le vote ne peut pas être clos.", timeout=LIVE
     )
-    expect(quorum).to_contain_text(f"Ont quitté la séance : {leaver}.")
+    expect(quorum).to_contain_text(f"Ont quitté la séance : {leaver}.")
     p.get_by_role("button", name="Clôturer le vote").click()
-    expect(status(p)).to_contain_text("Quorum perdu : le vote ne peut pas être clos.")
+    expect(status(p)).to_contain_text("Quorum perdu : le vote ne peut pas être clos.")
     expect(status(p)).to_contain_text(
-        f"Ont quitté la séance depuis l'ouverture du vote : {leaver}."
+        f"Ont quitté la séance depuis l'ouverture du vote : {leaver}."
     )
     pres.check("cloture refusee quorum perdu")
-    p.get_by_role("button", name=f"Annuler le vote sur « {point1} »").click()
+    p.get_by_role("button", name=f"Annuler le vote sur « {point1} »").click()
     expect(status(p)).to_contain_text("Vote annulé, faute de quorum")
-    expect(p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »")).to_be_visible()
+    expect(p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »")).to_be_visible()
     pres.check("vote annule")
     expect(r.get_by_role("heading", name=re.compile("^Vote en cours"))).to_have_count(
         0, timeout=LIVE
@@ -327,30 +327,30 @@ def test_council_runs_a_session_live(journey, server):
 
     # The first vote: open ballot. The secretariat's screen will not be reloaded from here on.
     s.evaluate("window.notReloaded = true")
-    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point1} »").click()
     expect(p.get_by_role("heading", name=f"Vote en cours — point 1 : {point1}")).to_be_visible()
     preview = s.get_by_text(re.compile(r"^Bulletins reçus"))
 
     vote(r, "Mon vote", "Pour")
-    expect(r.locator("#direct-annonce")).to_have_text("Vote enregistré : pour.")
-    expect(preview).to_have_text("Bulletins reçus : 1.", timeout=LIVE)
+    expect(r.locator("#direct-annonce")).to_have_text("Vote enregistré : pour.")
+    expect(preview).to_have_text("Bulletins reçus : 1.", timeout=LIVE)
     reader.check("vote public exprime")
     expect(h.get_by_role("group", name=f"Vote pour {giver_name} (pouvoir)")).to_be_visible()
     vote(h, "Mon vote", "Pour")
     vote(h, f"Vote pour {giver_name} (pouvoir)", f"Abstention — {giver_name}")
     expect(h.get_by_role("group", name=f"Vote pour {giver_name} (pouvoir)")).to_contain_text(
-        "Vote enregistré : abstention."
+        "Vote enregistré : abstention."
     )
     holder.check("vote avec pouvoir")
     expect(d.get_by_text("Vous ne votez pas sur ce point")).to_be_visible(timeout=LIVE)
     expect(d.get_by_role("button", name="Pour")).to_have_count(0)
     recused.check("membre recuse")
     vote(p, "Mon vote", "Pour")
-    expect(preview).to_have_text("Bulletins reçus : 4.", timeout=LIVE)
+    expect(preview).to_have_text("Bulletins reçus : 4.", timeout=LIVE)
 
     # An open vote can be changed until it closes.
     vote(r, "Mon vote", "Contre")
-    expect(r.get_by_role("group", name="Mon vote")).to_contain_text("Vote enregistré : contre.")
+    expect(r.get_by_role("group", name="Mon vote")).to_contain_text("Vote enregistré : contre.")
     # The member hesitates on « Pour » while the vote closes.
     r.get_by_role("group", name="Mon vote").get_by_role("button", name="Pour").focus()
 
@@ -366,7 +366,7 @@ def test_council_runs_a_session_live(journey, server):
         )
     # Screen readers hear the decision on a screen that was not reloaded, without the panel.
     expect(d.locator("#direct-annonce")).to_contain_text(
-        "Dernier vote clos : point 1, label attribué.", timeout=LIVE
+        "Dernier vote clos : point 1, label attribué.", timeout=LIVE
     )
     pres.check("vote clos decision")
     # The panel follows even with the focus on a button: the ballot is gone, not pressed too
@@ -375,8 +375,8 @@ def test_council_runs_a_session_live(journey, server):
     reader.check("vote refuse apres cloture")
 
     # The second vote, secret: once cast, final — even from a second screen.
-    p.get_by_role("button", name=f"Ouvrir le vote sur « {point2} »").click()
-    expect(p.get_by_text("Scrutin secret : un vote exprimé est définitif.")).to_be_visible()
+    p.get_by_role("button", name=f"Ouvrir le vote sur « {point2} »").click()
+    expect(p.get_by_text("Scrutin secret : un vote exprimé est définitif.")).to_be_visible()
     phone = reader.context.new_page()
     phone.goto(live_url)
     expect(r.get_by_role("heading", name=f"Vote en cours — point 2 : {point2}")).to_be_visible(
@@ -394,14 +394,14 @@ def test_council_runs_a_session_live(journey, server):
     reader.check("vote secret exprime")
     phone.keyboard.press("Enter")
     expect(phone.locator("#direct-annonce")).to_have_text(
-        "Ce vote a déjà été enregistré : un vote secret est définitif."
+        "Ce vote a déjà été enregistré : un vote secret est définitif."
     )
     phone.close()
     vote(h, "Mon vote", "Pour")
     vote(h, f"Vote pour {giver_name} (pouvoir)", f"Pour — {giver_name}")
     vote(d, "Mon vote", "Contre")
     vote(p, "Mon vote", "Abstention")
-    expect(preview).to_have_text("Bulletins reçus : 5.", timeout=LIVE)
+    expect(preview).to_have_text("Bulletins reçus : 5.", timeout=LIVE)
     p.get_by_role("button", name="Clôturer le vote").click()
     p.get_by_role("button", name="Clore quand même").click()  # members present who did not vote
     expect(status(p)).to_have_text(
@@ -411,7 +411,7 @@ def test_council_runs_a_session_live(journey, server):
 
     # The president closes the session; the minutes are ready for everyone.
     p.get_by_role("button", name="Clore la séance et établir le procès-verbal").click()
-    expect(status(p)).to_have_text("Séance close : le procès-verbal est prêt.")
+    expect(status(p)).to_have_text("Séance close : le procès-verbal est prêt.")
     pres.check("seance close")
     minutes = d.get_by_role("link", name="Procès-verbal (PDF)")
     expect(minutes).to_be_visible(timeout=LIVE)
@@ -488,7 +488,7 @@ def vote(page, ballot: str, choice: str) -> None:
     group.get_by_role("button", name=choice, exact=True).click(timeout=LIVE)
     # The panel comes back in place (no reload), saying the ballot is recorded.
     chosen = choice.split(" — ")[0].lower()  # « Pour — Thomas Delcroix »: a proxy's button
-    recorded = re.compile(rf"Vote secret enregistré\.|Vote enregistré : {chosen}\.")
+    recorded = re.compile(rf"Vote secret enregistré\.|Vote enregistré\s: {chosen}\.")
     expect(page.get_by_role("group", name=ballot)).to_contain_text(recorded, timeout=LIVE)
 
 

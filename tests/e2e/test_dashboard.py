@@ -24,7 +24,7 @@ def test_secretariat_dashboard_filter_and_priority(journey):
     # Each chart is an image named by its title, with its table.
     expect(page.get_by_role("img", name="Structures par famille de l'ESS")).to_be_visible()
     expect(
-        page.get_by_role("table", name="Données : Structures par famille de l'ESS")
+        page.get_by_role("table", name="Données : Structures par famille de l'ESS")
     ).to_be_visible()
     expect(
         page.get_by_role("img", name=re.compile("^Carte des structures labellisées par EPCI"))
@@ -49,14 +49,14 @@ def test_secretariat_dashboard_filter_and_priority(journey):
 
     # From a figure to the list behind it: a year's files filed, a session's decisions.
     page.go_back()
-    years = page.get_by_role("table", name="Données : Évolution par année")
+    years = page.get_by_role("table", name="Données : Évolution par année")
     with page.expect_navigation():
         years.get_by_role("link", name=re.compile("^2025")).click()
     assert "annee=2025" in page.url and "family=association" in page.url
     expect(page.get_by_label("Déposées en")).to_have_value("2025")
     j.check("candidatures deposees en 2025")
     page.go_back()
-    sessions = page.get_by_role("table", name="Données : Décisions par séance du conseil")
+    sessions = page.get_by_role("table", name="Données : Décisions par séance du conseil")
     with page.expect_navigation():
         sessions.get_by_role("link").last.click()
     assert re.search(r"/seances/\d+$", page.url)
@@ -78,10 +78,10 @@ def test_visitor_statistics(journey):
         page.get_by_role("img", name=re.compile("^Carte des structures labellisées par EPCI"))
     ).to_be_visible()
     expect(
-        page.get_by_role("table", name="Données : Structures labellisées par EPCI")
+        page.get_by_role("table", name="Données : Structures labellisées par EPCI")
     ).to_be_visible()
     j.check("statistiques")
-    families = page.get_by_role("table", name=re.compile("^Données : Structures labellisées et"))
+    families = page.get_by_role("table", name=re.compile(r"^Données\s: Structures labellisées et"))
     with page.expect_navigation():
         families.get_by_role("link", name=re.compile("^Association")).click()
     assert "famille=association" in page.url

@@ -150,7 +150,7 @@ def test_keyboard_only_vote(journey):
     # Into « Mon vote », past « Quitter la séance »: Space presses « Pour ».
     tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Pour")
     page.keyboard.press("Space")  # the panel comes back in place, the focus on « Pour »
-    expect(page.locator("#direct-annonce")).to_contain_text("Vote enregistré : pour.")
+    expect(page.locator("#direct-annonce")).to_contain_text("Vote enregistré : pour.")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Pour"
     expect(page.get_by_role("group", name="Mon vote")).to_contain_text(
         re.compile(r"Vote (secret )?enregistré")

@@ -77,10 +77,10 @@ def test_the_council_suspends_a_label_the_structure_answered_for(journey, server
     expect(status(page)).to_contain_text("Approbation du procès-verbal de la séance du")
     subject = f"Proposition de suspension du label — {name}"
     page.get_by_role("button", name=f"Inscrire {subject}").click()
-    expect(status(page)).to_have_text(f"« {subject} » inscrit à l'ordre du jour.")
+    expect(status(page)).to_have_text(f"« {subject} » inscrit à l'ordre du jour.")
     page.get_by_label("Point d'information (sans vote)").fill(INFORMATION)
     page.get_by_role("button", name="Ajouter le point d'information").click()
-    expect(status(page)).to_have_text(f"« {INFORMATION} » inscrit à l'ordre du jour.")
+    expect(status(page)).to_have_text(f"« {INFORMATION} » inscrit à l'ordre du jour.")
     agenda = page.get_by_role("table", name="Dossiers inscrits, dans l'ordre d'examen")
     expect(agenda.get_by_role("rowheader")).to_have_text(
         [re.compile("^Approbation du procès-verbal"), subject, INFORMATION]
@@ -110,13 +110,13 @@ def test_the_council_suspends_a_label_the_structure_answered_for(journey, server
     for point in ("Approbation du procès-verbal", subject):
         page.reload()
         page.get_by_role(
-            "button", name=re.compile(f"^Ouvrir le vote sur « {re.escape(point)}")
+            "button", name=re.compile(rf"^Ouvrir le vote sur «\s{re.escape(point)}")
         ).click()
         expect(page.get_by_role("heading", name=re.compile("^Vote en cours"))).to_be_visible()
         m.page.reload()
         m.page.get_by_role("button", name="Pour", exact=True).click()
         expect(m.page.get_by_role("group", name="Mon vote")).to_contain_text(
-            "Vote enregistré : pour."
+            "Vote enregistré : pour."
         )
         page.reload()
         page.get_by_role("button", name="Clôturer le vote").click()
@@ -170,6 +170,6 @@ def test_the_council_suspends_a_label_the_structure_answered_for(journey, server
     s.check("journal intact")
     v.goto("/journal")
     expect(v.page.get_by_role("heading", level=1)).to_have_text(
-        "Journal des décisions : tête publiée"
+        "Journal des décisions : tête publiée"
     )
     v.check("tete publiee")

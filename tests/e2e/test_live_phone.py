@@ -86,7 +86,7 @@ def test_a_member_votes_from_a_phone(journey, server):
     before = page.evaluate("window.scrollY")
     assert before > 0
     ballot.get_by_role("button", name="Pour", exact=True).click()
-    expect(ballot.get_by_text("Vote enregistré : pour.")).to_be_visible()
+    expect(ballot.get_by_text("Vote enregistré : pour.")).to_be_visible()
     chosen = ballot.get_by_role("button", name="Pour", exact=True)
     expect(chosen).to_have_attribute("aria-pressed", "true")
     expect(ballot.get_by_role("button", name="Contre", exact=True)).to_have_attribute(
@@ -95,13 +95,13 @@ def test_a_member_votes_from_a_phone(journey, server):
     expect(chosen).to_be_focused()  # the keyboard's place is kept
     assert abs(page.evaluate("window.scrollY") - before) < 50, "the page jumped"
     assert "#" not in page.url, "no reload: the ballot was sent by the page's script"
-    expect(page.locator("#direct-annonce")).to_have_text("Vote enregistré : pour.")
+    expect(page.locator("#direct-annonce")).to_have_text("Vote enregistré : pour.")
     no_horizontal_scroll(page)
     j.check("direct telephone apres vote")
 
     # A change of mind, then the refresh keeps the choice shown (its version is the ballot's).
     ballot.get_by_role("button", name="Contre", exact=True).click()
-    expect(ballot.get_by_text("Vote enregistré : contre.")).to_be_visible()
+    expect(ballot.get_by_text("Vote enregistré : contre.")).to_be_visible()
     page.wait_for_timeout(2_500)  # a refresh passes: nothing to replace
     expect(ballot.get_by_role("button", name="Contre", exact=True)).to_have_attribute(
         "aria-pressed", "true"

@@ -31,9 +31,9 @@ def test_the_structure_follows_its_label_and_its_renewal(journey):
     expect(renewal).to_contain_text("Renouvellement en cours")
     expect(renewal.get_by_role("listitem")).to_have_count(4)
     expect(renewal.get_by_role("listitem").nth(2)).to_contain_text(
-        "Fait : Déposer la demande de renouvellement (déposée le"
+        "Fait : Déposer la demande de renouvellement (déposée le"
     )
-    expect(renewal.get_by_role("listitem").last).to_contain_text("Prochaine étape :")
+    expect(renewal.get_by_role("listitem").last).to_contain_text("Prochaine étape :")
     objectives = page.get_by_role("table", name="Objectifs de progrès et leur avancement")
     expect(objectives.get_by_role("row")).to_have_count(3)  # the header and two objectives
     expect(page.get_by_role("region", name="Prochain suivi annuel")).to_be_visible()

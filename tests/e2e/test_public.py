@@ -1,5 +1,6 @@
 """Journey 4 (public, no account): home, charter, signatories, quick self-diagnostic, logging
-in, a forgotten password and a page not found."""
+in, a forgotten password and a page not found; the legal pages from the footer, on a computer
+and on a phone."""
 
 from playwright.sync_api import expect
 
@@ -40,3 +41,32 @@ def test_public_pages_and_quick_diagnostic(journey):
     assert page.goto("/nulle-part").status == 404
     expect(heading(page, "Page introuvable")).to_be_visible()
     j.check("page introuvable")
+
+
+def test_a_visitor_opens_the_legal_pages_from_the_footer(journey):
+    """Every page's footer leads to the legal pages of a public service (each audited with
+    axe-core as it is reached); the site map leads on to the public pages."""
+    j = journey("legal")
+    page = j.page
+    j.goto("/charte")
+    footer = page.get_by_role("contentinfo")
+    for link, title, shot in [
+        ("Accessibilité\u00a0: non conforme", "Déclaration d'accessibilité", "a11y"),
+        ("Mentions légales", "Mentions légales", "mentions legales"),
+        ("Données personnelles", "Données personnelles", "donnees personnelles"),
+        ("Plan du site", "Plan du site", "plan du site"),
+    ]:
+        with page.expect_navigation():
+            footer.get_by_role("link", name=link, exact=True).click()
+        expect(heading(page, title)).to_be_visible()
+        j.check(shot)
+    expect(page.get_by_role("link", name="Espace du conseil")).to_have_count(0)
+    with page.expect_navigation():
+        site_map = page.get_by_role("main")
+        site_map.get_by_role("link", name="Statistiques du label", exact=True).click()
+    expect(heading(page, "Statistiques")).to_be_visible()
+
+    phone = journey("legal-phone", viewport={"width": 390, "height": 844})
+    phone.goto("/donnees-personnelles")
+    expect(heading(phone.page, "Données personnelles")).to_be_visible()
+    phone.check("donnees personnelles telephone")

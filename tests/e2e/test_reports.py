@@ -52,7 +52,7 @@ def test_a_visitor_reports_the_structure_answers_the_secretariat_dismisses(journ
     v.check("registre")
     row.get_by_role("link", name=f"Signaler un manquement à la charte : {name}").click()
     expect(heading(page, "Signaler un manquement à la charte")).to_be_visible()
-    expect(page.get_by_text(f"Structure concernée : {name}")).to_be_visible()
+    expect(page.get_by_text(f"Structure concernée : {name}")).to_be_visible()
     v.check("formulaire")
     on_phone(v, "formulaire")
 

@@ -36,7 +36,7 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     # The applications: counts per state, a submitted file, complements requested.
     nav(page, "Candidatures")
     expect(page.get_by_role("table", name="Nombre de dossiers par état")).to_be_visible()
-    page.get_by_label("État").select_option(label="déposé")
+    page.get_by_label("État").select_option(label="déposée")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"state=submitted"))
     j.check("candidatures deposees")
@@ -49,7 +49,7 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
         "Merci de joindre vos statuts signés."
     )
     page.get_by_role("button", name="Demander des compléments").click()
-    expect(page.get_by_text("le dossier est maintenant « à compléter »")).to_be_visible()
+    expect(page.get_by_text("la candidature est maintenant « à compléter »")).to_be_visible()
     expect(
         page.get_by_role("region", name="Historique du dossier").get_by_text(
             "Merci de joindre vos statuts signés."
@@ -99,44 +99,44 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     page.get_by_role("link", name="Vérifier les différences et publier").click()
     expect(heading(page, "Différences avec la version publiée")).to_be_visible()
     expect(page.get_by_role("cell", name="GOV-04")).to_be_visible()
-    nature = page.get_by_role("region", name="Version mineure ou majeure ?")
+    nature = page.get_by_role("region", name="Version mineure ou majeure ?")
     expect(
         nature.get_by_text("D'après ses changements, cette version est majeure.")
     ).to_be_visible()
     expect(nature.get_by_role("listitem")).to_have_text(
-        ["GOV-04 modifié : points", "GOV-04 reformulé : question"]
+        ["GOV-04 modifié : points", "GOV-04 reformulé : question"]
     )
     j.check("differences")
 
     # Declared minor, a major change is refused, the reason next to the choice.
     kind = page.get_by_role("group", name="Nature de cette version")
-    kind.get_by_label("Mineure : seule la rédaction change").check()
+    kind.get_by_label("Mineure : seule la rédaction change").check()
     with page.expect_response(re.compile(r"/publier$")) as refused:
         page.get_by_role("button", name="Publier cette version").click()
     assert refused.value.status == 400
-    expect(kind.get_by_label("Mineure : seule la rédaction change")).to_be_checked()
-    expect(kind.get_by_label("Mineure : seule la rédaction change")).to_have_attribute(
+    expect(kind.get_by_label("Mineure : seule la rédaction change")).to_be_checked()
+    expect(kind.get_by_label("Mineure : seule la rédaction change")).to_have_attribute(
         "aria-invalid", "true"
     )
     errors = [i for i in kind.get_attribute("aria-describedby").split() if i.endswith("-erreur")]
     assert errors, "no refusal tied to « Nature de cette version »"
     refusal = page.locator(f"#{errors[0]}")
     expect(refusal).to_contain_text(
-        "Cette version change la notation ou l'éligibilité : elle est majeure"
+        "Cette version change la notation ou l'éligibilité : elle est majeure"
     )
-    expect(refusal).to_contain_text("GOV-04 modifié : points")
+    expect(refusal).to_contain_text("GOV-04 modifié : points")
     summary = page.get_by_role("alert").filter(has_text="Le formulaire contient des erreurs")
     summary.get_by_role("link", name=re.compile("^Nature de cette version")).click()
     expect(page.locator(":target")).to_contain_text("Nature de cette version")
     j.check("publication mineure refusee")
 
     # Published as major: the signatories are asked, by email, to sign it again in time.
-    kind.get_by_label("Majeure : la notation ou l'éligibilité change").check()
+    kind.get_by_label("Majeure : la notation ou l'éligibilité change").check()
     page.get_by_role("button", name="Publier cette version").click()
     expect(
         page.get_by_text(
             re.compile(
-                r"Version 2 publiée, majeure : les signataires ont jusqu'au .+ pour la signer "
+                r"Version 2 publiée, majeure\s: les signataires ont jusqu'au .+ pour la signer "
                 r"de nouveau \([1-9]\d* courriel\(s\) envoyé\(s\)\)"
             )
         )
@@ -152,7 +152,7 @@ def test_secretariat_structures_users_charter_signatures(journey, server):
     ]
     assert resign, "no « Signez de nouveau la charte » email to structure0001"
     body = resign[-1].get_body(preferencelist=("plain",)).get_content()
-    assert "GOV-04 modifié : points" in body
+    assert "GOV-04 modifié : points" in body
     assert re.search(r"/structures/\d+/charte\b", body), body
     j.goto("/charte", "charte v2 publiee")
     expect(page.get_by_text("trois ans au plus")).to_be_visible()

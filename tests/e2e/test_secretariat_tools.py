@@ -78,11 +78,11 @@ def test_queue_sorted_and_searched(journey):
     nav(page, "Candidatures")
     files = page.get_by_role("table", name="Candidatures, celles qui attendent une action d'abord")
     first = files.locator("tbody tr td:nth-child(3)").first.inner_text()
-    assert first == "déposé", first  # files waiting for admissibility come first
+    assert first == "déposée", first  # files waiting for admissibility come first
     name = files.locator("tbody tr td:first-child a").first.inner_text()
     word = max(name.split(), key=len)
     page.get_by_label("Structure, SIRET, SIREN ou RNA").fill(word)
-    page.get_by_label("État").select_option(label="déposé")
+    page.get_by_label("État").select_option(label="déposée")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"q=.+&state=submitted|state=submitted.*q="))
     expect(page.get_by_role("status")).to_contain_text(f"pour « {word} »")

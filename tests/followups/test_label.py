@@ -96,11 +96,13 @@ def test_the_structure_sees_its_label(app, ready, people, labelled, client, logi
     assert "<h1>Mon label</h1>" in page
     assert "Label valide" in page
     start, end = certificate.valid_from, certificate.valid_until
-    assert f"du {start.day} " in page and f"au {end.day} " in page and str(end.year) in page
+    first = {1: "1er"}  # French writes the first of a month « 1er »
+    assert f"du {first.get(start.day, start.day)} " in page
+    assert f"au {first.get(end.day, end.day)} " in page and str(end.year) in page
     # The next follow-up: on the label's first anniversary, not open yet, and what it needs.
     assert "Prochain suivi annuel" in page and "à venir" in page
-    assert "procès-verbal de la dernière assemblée générale ;" in page
-    assert "derniers comptes annuels ;" in page
+    assert "procès-verbal de la dernière assemblée générale ;" in page
+    assert "derniers comptes annuels ;" in page
     # The objective, its criterion then and now, the certificate, its history.
     assert "Ouvrir l'assemblée générale aux salariés" in page and "GOV-03" in page
     assert f"/certificats/{certificate.number}.pdf" in page
@@ -171,11 +173,11 @@ def test_the_renewal_steps_in_the_window(app, ready, people, labelled, client, l
     for url in (f"/structures/{structure.id}/label", f"/structures/{structure.id}"):
         page = html(client.get(url))
         assert "Renouvellement du label" in page
-        assert "Fait :</span> Signer la charte en vigueur" in page
+        assert "Fait :</span> Signer la charte en vigueur" in page
         # The assessment the label was granted on is not an update.
-        assert "Prochaine étape :" in page
+        assert "Prochaine étape :" in page
         assert "Mettre à jour l'auto-évaluation" in page
-        assert "Ouvrir la demande de renouvellement" in page
+        assert "Renouveler le label" in page
         assert "Renouvellement en cours" not in page
     # The structure opens the renewal from the page, updates its assessment and files it.
     response = client.post(f"/candidatures/{certificate.application_id}/renouvellement")
@@ -184,7 +186,7 @@ def test_the_renewal_steps_in_the_window(app, ready, people, labelled, client, l
     assert renewal.kind is Kind.renewal
     page = html(client.get(f"/structures/{structure.id}/label"))
     assert f'href="/candidatures/{renewal.id}"' in page  # the step links to the open file
-    assert "Ouvrir la demande de renouvellement" not in page
+    assert "Renouveler le label" not in page
     applications.attach_assessment(renewal, assessment, people["applicant"])
     add_documents(renewal, people["applicant"])
     (objective,) = certificate.application.objectives
@@ -193,8 +195,8 @@ def test_the_renewal_steps_in_the_window(app, ready, people, labelled, client, l
     db.session.commit()
     page = html(client.get(f"/structures/{structure.id}/label"))
     assert "Renouvellement en cours" in page and "renouvellement en cours" in page
-    assert "Fait :</span> Déposer la demande de renouvellement (déposée le" in page
-    assert "Prochaine étape :</strong>" in page and "Examen par le conseil en séance" in page
+    assert "Fait :</span> Déposer la demande de renouvellement (déposée le" in page
+    assert "Prochaine étape :</strong>" in page and "Examen par le conseil en séance" in page
     assert "séance du" in page
     structure_page = html(client.get(f"/structures/{structure.id}"))
     assert "renouvellement en cours" in structure_page
@@ -205,7 +207,7 @@ def test_staff_read_the_steps_without_acting(app, ready, people, labelled, clien
     login(people["secretariat"])
     page = html(client.get(f"/structures/{ready[0].id}/label"))
     assert "Renouvellement du label" in page
-    assert "Ouvrir la demande de renouvellement" not in page
+    assert "Renouveler le label" not in page
     assert "/charte" not in page.split("Renouvellement du label")[1].split("</section>")[0]
 
 

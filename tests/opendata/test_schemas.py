@@ -172,4 +172,4 @@ def test_the_registry_page_describes_its_open_data(client):
     assert "Licence Ouverte / Open Licence version 2.0" in section
     assert "14 champs" in section and "5 champs" in section
     assert "<code>structures_labellisees</code>" in section  # fields read from the schema
-    assert "Mise à jour :" in section
+    assert "Mise à jour :" in section

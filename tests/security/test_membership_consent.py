@@ -93,7 +93,7 @@ def test_a_known_and_an_unknown_address_get_the_same_answer(
     assert message["To"] == invited.email
     assert "Recyclerie du Ternois" in message["Subject"]
     text = email_text(message)
-    assert "Camille Martin vous invite à agir pour la structure « Recyclerie du Ternois »" in text
+    assert "Camille Martin vous invite à agir pour la structure « Recyclerie du Ternois »" in text
     assert "valable 14 jours" in text
     assert members(structure) == {owner.id}
 

@@ -335,7 +335,7 @@ def test_a_move_through_the_form_tells_the_members_after_the_commit(
     )
     assert response.status_code == 200
     members = len(services.council_members())
-    assert f"Séance déplacée : {members + 2} courriel(s) envoyé(s)." in html(response)
+    assert f"Séance déplacée : {members + 2} courriel(s) envoyé(s)." in html(response)
     assert seen == [(new_start, 1)] * members
     db.session.expire_all()
     assert planned.starts_at == new_start and planned.ics_sequence == 1
@@ -359,7 +359,7 @@ def test_a_convened_session_cancelled_through_the_form(
         follow_redirects=True,
     )
     page = html(response)
-    assert "Séance annulée ; ses dossiers sont de nouveau proposés." in page
+    assert "Séance annulée ; ses dossiers sont de nouveau proposés." in page
     assert "Salle indisponible" in page  # in the session's details
     db.session.expire_all()
     assert planned.status is SessionStatus.cancelled
@@ -379,13 +379,13 @@ def test_an_open_session_refuses_a_move_with_a_message(
         data=form_of(planned, day=later(planned).date().isoformat()),
         follow_redirects=True,
     )
-    assert "La séance est « ouverte » : elle ne peut plus être déplacée ni modifiée." in html(
+    assert "La séance est « ouverte » : elle ne peut plus être déplacée ni modifiée." in html(
         response
     )
     response = client.post(
         f"/seances/{planned.id}/annulation", data={"reason": "x"}, follow_redirects=True
     )
-    assert "La séance est « ouverte » : elle ne peut plus être annulée." in html(response)
+    assert "La séance est « ouverte » : elle ne peut plus être annulée." in html(response)
     db.session.expire_all()
     assert planned.status is SessionStatus.open and planned.ics_sequence == 0
     assert outbox() == []

@@ -59,7 +59,7 @@ def test_the_panel_costs_the_same_for_3_and_30_items(
         assert long == short, f"the panel grows with the agenda: {short} → {long} statements"
         assert short <= PANEL_STATEMENTS, f"{short} statements for one panel"
     page = html(client.get(url))
-    assert "Structure 30" in page and "Bulletins reçus : 1." in page
+    assert "Structure 30" in page and "Bulletins reçus : 1." in page
 
 
 def test_a_members_version_changes_only_with_what_they_see(
@@ -97,7 +97,7 @@ def test_a_members_version_changes_only_with_what_they_see(
     assert own != opened, "one's own ballot is seen"
     as_user(client, login, watcher)
     assert client.get(url, headers={"If-None-Match": own}).status_code == 304
-    assert "Vote enregistré : pour." in html(client.get(url))
+    assert "Vote enregistré : pour." in html(client.get(url))
     as_user(client, login, president)
     # Ballots are missing: the close is confirmed (the president's screen asks first).
     client.post(f"/seances/points/{items[0].id}/cloture-vote", data={"confirm": "1"})
@@ -153,7 +153,7 @@ def test_a_ballot_from_a_script_answers_with_the_panel(app, client, login, counc
     )
     assert response.status_code == 200 and response.headers["ETag"]
     panel = html(response)
-    assert "<html" not in panel and "Vote enregistré : pour." in panel
+    assert "<html" not in panel and "Vote enregistré : pour." in panel
     assert 'aria-pressed="true"' in panel
     refused = client.post(
         f"/seances/points/{items[0].id}/vote",
@@ -200,7 +200,7 @@ def test_a_ballot_is_answered_with_its_form_when_nothing_else_changed(
     fragment = html(answer)
     assert "data-live-summary" not in fragment, "not the whole panel"
     assert f'data-live-ballot="{member.id}"' in fragment
-    assert "Vote enregistré : contre." in fragment and 'aria-pressed="true"' in fragment
+    assert "Vote enregistré : contre." in fragment and 'aria-pressed="true"' in fragment
     version = answer.headers["ETag"]
     assert version != shown
     assert client.get(url, headers={"If-None-Match": version}).status_code == 304
@@ -210,7 +210,7 @@ def test_a_ballot_is_answered_with_its_form_when_nothing_else_changed(
     assert form in html(panel), "the form answered is the one the panel draws"
     # A change of mind: the same, with the new choice pressed.
     again = scripted_ballot(client, items[0], "pour", version)
-    assert "data-live-summary" not in html(again) and "Vote enregistré : pour." in html(again)
+    assert "data-live-summary" not in html(again) and "Vote enregistré : pour." in html(again)
 
 
 def test_a_ballot_is_answered_with_the_whole_panel_when_more_changed(
@@ -228,7 +228,7 @@ def test_a_ballot_is_answered_with_the_whole_panel_when_more_changed(
     as_user(client, login, members[0])
     moved = scripted_ballot(client, items[0], "pour", shown)
     assert moved.status_code == 200 and "data-live-summary" in html(moved)
-    assert "Vote enregistré : pour." in html(moved)
+    assert "Vote enregistré : pour." in html(moved)
     assert client.get(url, headers={"If-None-Match": moved.headers["ETag"]}).status_code == 304
     as_user(client, login, members[1])
     unnamed = scripted_ballot(client, items[0], "pour", "")

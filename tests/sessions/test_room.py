@@ -136,7 +136,7 @@ def test_the_rules_refuse_on_the_sheet(client, login, room, people):
     live.close_session(session, room["president"])
     db.session.commit()
     page = html(client.get(url))
-    assert "La séance est close : l'émargement n'est plus possible." in page
+    assert "La séance est close : l'émargement n'est plus possible." in page
     assert "marquer présent" not in page
     response = client.post(url, data={"member_id": room["members"][0].id, "present": "1"})
     assert "L'émargement se fait pendant la séance." in html(client.get(response.location))
@@ -195,7 +195,7 @@ def test_self_check_in_from_the_room_code(client, login, room, people):
     as_user(client, login, other)
     response = client.post(url)
     assert response.status_code == 409
-    assert "La séance est close : l'émargement n'est plus possible." in html(response)
+    assert "La séance est close : l'émargement n'est plus possible." in html(response)
     assert other.id not in present_ids(session)
 
 
@@ -250,7 +250,7 @@ def test_the_room_screen(client, login, room, people):
     live.close_vote(items[0], room["president"])
     db.session.commit()
     closed = html(client.get(url))
-    assert "Résultat du vote" in closed and "Décision :" in closed
+    assert "Résultat du vote" in closed and "Décision :" in closed
     # Who may see it: those who sit; the check-in code only on the screen of whoever presides
     # (the one projected), so that nobody checks in from home with it.
     for viewer, status, shows_code in (
@@ -319,8 +319,8 @@ def test_paper_ballots_entered_by_the_president(client, login, room):
     client.post(url, data={"member_id": members[1].id, "choice": "contre"})
     response = client.post(url, data={"member_id": giver.id, "choice": "pour"}, headers=JSON)
     body = response.get_json()
-    assert body["ok"] and body["state"] == "saisi par le président : pour"
-    assert body["summary"] == "Bulletins reçus : 2 sur 6 attendus."
+    assert body["ok"] and body["state"] == "saisi par le président : pour"
+    assert body["summary"] == "Bulletins reçus : 2 sur 6 attendus."
     # Drawn again, the choice entered is pressed (a member not yet voted has no pressed state).
     row = html(client.get(url)).split(f'id="membre-{members[1].id}"')[1].split("</li>")[0]
     assert 'value="contre" class="" aria-pressed="true"' in row
@@ -364,7 +364,7 @@ def test_paper_ballots_entered_by_the_president(client, login, room):
     db.session.commit()
     url = f"/seances/points/{items[1].id}/bulletins"
     page = html(client.get(url))
-    assert "Scrutin secret : aucun vote ne peut être saisi" in page
+    assert "Scrutin secret : aucun vote ne peut être saisi" in page
     assert "pas encore voté" not in page and "member-row" not in page  # who voted is not listed
     refused = client.post(url, data={"member_id": members[1].id, "choice": "pour"}, headers=JSON)
     assert refused.status_code == 409

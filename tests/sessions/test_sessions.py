@@ -339,7 +339,7 @@ def test_a_vote_whose_quorum_was_lost_cannot_be_closed_and_is_annulled(
     live.cast(items[0], members[0], members[0].id, Choice.pour)
     live.cast(items[0], members[2], members[2].id, Choice.contre)
     db.session.commit()
-    with pytest.raises(services.SessionError, match="Le quorum est atteint : clôturez le vote"):
+    with pytest.raises(services.SessionError, match="Le quorum est atteint : clôturez le vote"):
         live.annul_vote(items[0], president)
     db.session.rollback()
     live.check_out(planned, members[2])
@@ -349,10 +349,10 @@ def test_a_vote_whose_quorum_was_lost_cannot_be_closed_and_is_annulled(
         live.close_vote(items[0], president)
     db.session.rollback()
     message = str(refused.value)
-    assert message.startswith("Quorum perdu : le vote ne peut pas être clos.")
+    assert message.startswith("Quorum perdu : le vote ne peut pas être clos.")
     assert "2 présents ou représentés sur 6 membres votants non récusés, 3 requis" in message
     assert "(3 à l'ouverture du vote)" in message
-    assert f"Ont quitté la séance depuis l'ouverture du vote : {members[2].display_name}." in (
+    assert f"Ont quitté la séance depuis l'ouverture du vote : {members[2].display_name}." in (
         message
     )
     assert items[0].vote_status is VoteStatus.open and files[0].state is State.scheduled
@@ -426,7 +426,7 @@ def test_a_proxy_whose_holder_left_is_no_longer_represented(app, planned, files,
     with pytest.raises(services.SessionError) as refused:
         live.close_vote(items[0], president)
     db.session.rollback()
-    assert f"Ne sont plus représentés : {members[4].display_name}." in str(refused.value)
+    assert f"Ne sont plus représentés : {members[4].display_name}." in str(refused.value)
 
 
 # --- proxies in an open session ---------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_planning_pages(app, client, login, council, files):
     assert response.headers["Location"].endswith(f"/seances/{session.id}")
     assert session.starts_at.hour == 9 and session.starts_at.minute == 30
     page = html(client.get(f"/seances/{session.id}"))
-    assert "Dossiers recevables proposés" in page and files[0].structure.name in page
+    assert "Candidatures recevables proposées" in page and files[0].structure.name in page
     client.post(f"/seances/{session.id}/ordre-du-jour", data={"application_id": files[0].id})
     db.session.expire_all()
     assert files[0].state is State.scheduled and len(session.items) == 1
@@ -242,7 +242,7 @@ def test_once_the_session_is_open_a_file_cannot_be_withdrawn(
     items = run_to_open(client, login, council, files, planned)
     as_user(client, login, people["applicant"])
     page = html(client.post(f"/candidatures/{files[0].id}/actions/withdraw", follow_redirects=True))
-    assert "La séance a commencé : le dossier ne peut plus être retiré." in page
+    assert "La séance a commencé : le dossier ne peut plus être retiré." in page
     db.session.expire_all()
     assert files[0].state is State.scheduled and items[0] in planned.items
 
@@ -332,7 +332,7 @@ def test_a_session_opens_on_its_day_with_its_secretary(app, client, login, counc
     # A month ahead: refused, and the message says the day.
     page = flashed(client, client.post(url, data={"secretary_id": secretariat.id}))
     day = planned.starts_at.strftime("%d/%m/%Y")
-    assert f"Cette séance ne s'ouvre que le jour prévu, le {day} : nous sommes le " in page
+    assert f"Cette séance ne s'ouvre que le jour prévu, le {day} : nous sommes le " in page
     on_its_day(planned)
     page = flashed(client, client.post(url, data={"secretary_id": ""}))
     assert "Choisissez le secrétaire de séance." in page
@@ -343,7 +343,7 @@ def test_a_session_opens_on_its_day_with_its_secretary(app, client, login, counc
     assert planned.status is SessionStatus.convened
     page = flashed(client, client.post(url, data={"secretary_id": council["members"][1].id}))
     assert "Séance ouverte." in page
-    assert f"secrétaire de séance : {council['members'][1].display_name}" in page
+    assert f"secrétaire de séance : {council['members'][1].display_name}" in page
     db.session.expire_all()
     assert planned.secretary_id == council["members"][1].id
 
@@ -362,21 +362,21 @@ def test_a_vote_without_quorum_is_not_closed_but_annulled(
     as_user(client, login, council["president"])
     annul = f"/seances/points/{items[0].id}/annulation-vote"
     page = flashed(client, client.post(annul))
-    assert "Le quorum est atteint : clôturez le vote." in page
+    assert "Le quorum est atteint : clôturez le vote." in page
     assert "Annuler le vote" not in page
     client.post(presence, data={"member_id": members[1].id, "leave": "1"})
     page = html(client.get(f"/seances/{planned.id}/direct"))
-    assert "Quorum perdu depuis l'ouverture du vote : le vote ne peut pas être clos." in page
-    assert f"Ont quitté la séance : {members[1].display_name}." in page
-    assert "À l'ouverture du vote : 3 présents ou représentés, 3 requis." in page
+    assert "Quorum perdu depuis l'ouverture du vote : le vote ne peut pas être clos." in page
+    assert f"Ont quitté la séance : {members[1].display_name}." in page
+    assert "À l'ouverture du vote : 3 présents ou représentés, 3 requis." in page
     page = flashed(client, client.post(f"/seances/points/{items[0].id}/cloture-vote"))
-    assert "Quorum perdu : le vote ne peut pas être clos." in page
-    assert f"depuis l'ouverture du vote : {members[1].display_name}." in page
+    assert "Quorum perdu : le vote ne peut pas être clos." in page
+    assert f"depuis l'ouverture du vote : {members[1].display_name}." in page
     db.session.expire_all()
     assert items[0].vote_status is VoteStatus.open and files[0].state is State.scheduled
     page = flashed(client, client.post(annul))
     assert "Vote annulé, faute de quorum" in page
-    assert f"Ouvrir le vote sur « {files[0].structure.name} »" in page
+    assert f"Ouvrir le vote sur « {files[0].structure.name} »" in page
     db.session.expire_all()
     assert items[0].vote_status is VoteStatus.pending and items[0].votes == []
     assert [a.by_id for a in items[0].annulments] == [council["president"].id]
@@ -403,17 +403,17 @@ def test_proxies_in_an_open_session_and_inactive_ones(app, client, login, counci
     # Its giver sees it inactive; in the open session a proxy goes to a member present only.
     as_user(client, login, members[4])
     page = html(client.get(f"/conseil/seances/{planned.id}"))
-    assert f"Pouvoir inactif : {members[3].display_name} n'est pas venu(e)" in page
+    assert f"Pouvoir inactif : {members[3].display_name} n'est pas venu(e)" in page
     as_user(client, login, members[2])
     page = html(client.get(f"/conseil/seances/{planned.id}"))
-    assert "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent." in page
+    assert "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent." in page
     assert f'<option value="{members[1].id}">' in page
     assert f'<option value="{members[3].id}">' not in page
     page = flashed(
         client,
         client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": members[3].id}),
     )
-    assert "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent" in page
+    assert "La séance est ouverte : un pouvoir ne se donne qu'à un membre présent" in page
     page = flashed(
         client,
         client.post(f"/conseil/seances/{planned.id}/pouvoir", data={"holder_id": members[1].id}),

@@ -47,7 +47,7 @@ def test_siret_gives_siren_and_spaces_are_ignored(client, applicant):
         ({"commune": "Lille (59000)"}, "commune", "Commune inconnue dans le département"),
         ({"commune": ""}, "commune", "Ce champ est obligatoire."),
         ({"legal_form": "5710"}, "family", "choisissez la famille"),
-        ({"legal_form": "9300", "family": "association"}, "family", "« Fondation »"),
+        ({"legal_form": "9300", "family": "association"}, "family", "« Fondation »"),
         ({"legal_form": "1234"}, "legal_form", "Not a valid choice"),
         ({"employees": "-3"}, "employees", "nombre positif"),
         ({"employees": "douze"}, "employees", "entier"),
