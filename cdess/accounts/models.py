@@ -61,7 +61,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
-    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    # The language the person chose (the switch, their profile); None until they choose: their
+    # browser's then applies, and emails go in French.
+    locale: Mapped[str | None] = mapped_column(String(5))
     email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     college_id: Mapped[int | None] = mapped_column(ForeignKey("college.id", ondelete="SET NULL"))

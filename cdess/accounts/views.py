@@ -11,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -250,6 +251,8 @@ def accept_invitation(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user, prefix="profile")
+    if form.locale.data is None:  # never chosen: the language the page is read in
+        form.locale.data = str(get_locale())
     password_form = ChangePasswordForm(prefix="password", owner=current_user)
     if "profile-display_name" in request.form and form.validate_on_submit():
         current_user.display_name = form.display_name.data

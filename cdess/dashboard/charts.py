@@ -20,13 +20,17 @@ Where the issue is silent, decided here:
 - a label longer than two lines of the label column is cut with « … » (the table has it whole);
 - a line chart labels the last value of each series at its end, every point when it has one
   series; a missing value (None) breaks the line rather than drawing it at zero;
-- numbers are written French-style by `number`: « 1 234 », « 12,5 »; the tables use the same
-  function, so that a value read on a bar is found as written in its table.
+- numbers are written by `number` with the reader's separators (`SEPARATORS`, set by the
+  caller for its locale: French « 1 234 », « 12,5 » by default, English « 1,234 », « 12.5 »);
+  the tables use the same function, so that a value read on a bar is found as written in its
+  table.
 """
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from xml.sax.saxutils import escape as _xml_escape  # nosec B406  # writes SVG, parses no XML
 
 VIEW_WIDTH = 720
@@ -41,6 +45,18 @@ LABEL_WIDTH = 250  # the category labels' column of bar charts
 LABEL_CHARS = 32  # what fits on one line of it at FONT px
 ROW = 40  # a bar's row: two lines of label
 NO_DATA = "Aucune donnée pour ces critères."
+# The separators of thousands and of decimals `number` writes: the reader's (`separators`).
+SEPARATORS: ContextVar[tuple[str, str]] = ContextVar("separators", default=("\u202f", ","))
+
+
+@contextmanager
+def separators(thousands: str, decimal: str) -> Iterator[None]:
+    """Within the block, `number` writes these separators (a locale's, from the caller)."""
+    token = SEPARATORS.set((thousands, decimal))
+    try:
+        yield
+    finally:
+        SEPARATORS.reset(token)
 
 
 def escape(text: str) -> str:
@@ -51,20 +67,20 @@ def escape(text: str) -> str:
 
 
 def number(value: float | int | None) -> str:
-    """A figure as written on the charts and in their tables: whole numbers with a thin space
-    between thousands (« 1 234 »), others with one decimal and a comma (« 12,5 »); « — » for
-    no value."""
+    """A figure as written on the charts and in their tables: whole numbers with the thousands'
+    separator (« 1 234 »), others with one decimal (« 12,5 »), the separators the reader's
+    (`SEPARATORS`); « — » for no value."""
     if value is None:
         return "—"
     if isinstance(value, float) and not math.isfinite(value):
         return "—"
+    thousands, decimal = SEPARATORS.get()
     rounded = round(float(value), 1)
-    if rounded == int(rounded):
-        text = f"{int(rounded):,}".replace(",", "\u202f")
-        return text.replace("-", "−")
-    whole, decimals = f"{abs(rounded):,.1f}".split(".")
     sign = "−" if rounded < 0 else ""
-    return f"{sign}{whole.replace(',', chr(0x202F))},{decimals}"
+    if rounded == int(rounded):
+        return sign + f"{abs(int(rounded)):,}".replace(",", thousands)
+    whole, decimals = f"{abs(rounded):,.1f}".split(".")
+    return f"{sign}{whole.replace(',', thousands)}{decimal}{decimals}"
 
 
 def nice_ceiling(value: float) -> float:

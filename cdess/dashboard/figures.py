@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from flask_babel import format_date
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from cdess import territories
@@ -90,6 +91,18 @@ class Data:
         return queries.labels_ending(self.filters, self.population)
 
 
+def separators() -> tuple[str, str]:
+    """The reader's separators of thousands and decimals, for `charts.number`."""
+    locale = get_locale()
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
+def _percent() -> str:
+    """What follows a percentage in the reader's language: «  % » in French, « % » in
+    English (the locale's own percent pattern)."""
+    return get_locale().percent_formats[None].pattern.rsplit("0", 1)[-1]
+
+
 def _family_name(key: str) -> str:
     return str(Family(key).label)
 
@@ -152,7 +165,7 @@ def families(data: Data) -> Figure:
         ],
         rows,
         charts.stacked_bar_chart("familles", title, summary, [r[0] for r in rows], series),
-        unit={6: " %"},
+        unit={6: _percent()},
         links=links,
     )
 
@@ -247,9 +260,9 @@ def epcis(data: Data) -> Figure:
             summary,
             [(r[0], r[4] or 0) for r in rows if r[1]],
             maximum=None,
-            unit=" %",
+            unit=_percent(),
         ),
-        unit={4: " %"},
+        unit={4: _percent()},
         map_svg=_labelled_map(data, "carte-epci"),
         links=[list_behind("structures", data.filters, epci=r.key) for r in data.epcis],
     )
@@ -428,7 +441,7 @@ def delays(data: Data) -> Figure:
         summary,
         [_("Mesure"), _("Jours")],
         rows,
-        charts.bar_chart("delais", title, summary, [(r[0], r[1] or 0) for r in rows], unit=" j"),
+        charts.bar_chart("delais", title, summary, [(r[0], r[1] or 0) for r in rows], unit=_(" j")),
         behind=_decided(data),
         behind_text=_("Les candidatures décidées que ce graphique compte"),
     )

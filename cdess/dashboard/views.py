@@ -25,7 +25,15 @@ bp = Blueprint("dashboard", __name__)
 add_entry(bp, "dashboard.index", _l("Tableau de bord"), can_view_dashboard, order=75)
 
 bp.add_app_template_global(can_view_dashboard, "can_view_dashboard")
-bp.add_app_template_filter(charts.number, "chart_number")
+
+
+def _chart_number(value) -> str:
+    """`charts.number` with the reader's separators (the tables' and the priorities' figures)."""
+    with charts.separators(*figures.separators()):
+        return charts.number(value)
+
+
+bp.add_app_template_filter(_chart_number, "chart_number")
 
 
 def _filters() -> queries.Filters:
@@ -117,10 +125,11 @@ def index():
     lists = _lists(current_user)
 
     def compute():
-        data = figures.Data(filters)
-        built = [build(data) for build in figures.DASHBOARD.values()]
-        drawn = _drawn(built, filters, lists, "dashboard.chart_csv")
-        return queries.totals(filters, data.population), drawn
+        with charts.separators(*figures.separators()):
+            data = figures.Data(filters)
+            built = [build(data) for build in figures.DASHBOARD.values()]
+            drawn = _drawn(built, filters, lists, "dashboard.chart_csv")
+            return queries.totals(filters, data.population), drawn
 
     # The figures are drawn with the links this person may follow: kept per set of lists.
     key = ("dashboard", tuple(sorted((kind, page[0]) for kind, page in lists.items())))
@@ -145,6 +154,12 @@ def _drawn(built: list, filters, lists: dict, csv_endpoint=None) -> str:
         values=filters.args(),
         lists=lists,
     )
+
+
+def _public_figures(filters) -> str:
+    with charts.separators(*figures.separators()):
+        built = [build(figures.Data(filters)) for build in figures.PUBLIC.values()]
+        return _drawn(built, filters, _lists(None))
 
 
 def _csv(figure: figures.Figure, name: str) -> Response:
@@ -179,15 +194,7 @@ def statistics():
     }
     return render_template(
         "dashboard/statistics.html",
-        figures_html=cache.figures(
-            "statistics",
-            filters,
-            lambda: _drawn(
-                [build(figures.Data(filters)) for build in figures.PUBLIC.values()],
-                filters,
-                _lists(None),
-            ),
-        ),
+        figures_html=cache.figures("statistics", filters, lambda: _public_figures(filters)),
         opendata=opendata,
         **_choices(filters),
     )

@@ -7,7 +7,30 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cdess.labels import N_
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# The fields' titles of the shipped schemas (docs/*.schema.json), French as the French
+# open-data format writes them, marked here so the pages can show them in the reader's
+# language (a test checks every title of every schema is in this list).
+FIELD_TITLES = (
+    N_("Numéro du certificat"),
+    N_("Nom de la structure"),
+    N_("SIREN"),
+    N_("SIRET"),
+    N_("Numéro RNA"),
+    N_("Code INSEE de la commune"),
+    N_("Commune"),
+    N_("SIREN de l'EPCI"),
+    N_("Intercommunalité (EPCI)"),
+    N_("Famille de l'ESS"),
+    N_("Début de validité du label"),
+    N_("Fin de validité du label"),
+    N_("Statut du certificat"),
+    N_("Adresse de vérification"),
+    N_("Structures labellisées"),
+    N_("Signataires de la charte"),
+)
 
 
 @dataclass(frozen=True)

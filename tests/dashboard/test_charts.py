@@ -69,6 +69,26 @@ def test_numbers_are_written_french_style(value, text):
 
 
 @pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1234, "1,234"),
+        (1234567, "1,234,567"),
+        (12.5, "12.5"),
+        (-1234.5, "−1,234.5"),
+        (999, "999"),
+        (None, "—"),
+    ],
+)
+def test_numbers_are_written_with_the_reader_s_separators(value, text):
+    with charts.separators(",", "."):
+        assert charts.number(value) == text
+        with charts.separators("\u00a0", "·"):
+            assert charts.number(1234.5) == "1\u00a0234·5"
+        assert charts.number(1234.5) == "1,234.5"  # the block's own, back
+    assert charts.number(1234.5) == "1\u202f234,5"  # French outside any block
+
+
+@pytest.mark.parametrize(
     ("value", "ceiling"),
     [
         (0, 1),

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET  # nosec B405  # parses our own output
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_babel import refresh
 
 from cdess.accounts.models import Role
 from cdess.applications.models import Application, State
@@ -95,7 +96,9 @@ def test_every_drawn_value_is_in_its_table(world, client, staff):
         for value in drawn_values(section):
             assert value in cells or value.removesuffix(" j") in cells, (name, value)
     # Known answers drawn: the sessions' outcomes and the shares by EPCI.
-    assert "33,3 %" in drawn_values(found["epci"]) and "50 %" in drawn_values(found["epci"])
+    assert "33,3\u00a0%" in drawn_values(found["epci"]) and "50\u00a0%" in drawn_values(
+        found["epci"]
+    )
     assert drawn_values(found["seances"]).count("3") == 1  # session B: 1 + 1 + 1 not admissible
 
 
@@ -386,3 +389,16 @@ def test_the_lists_offer_the_filters_the_dashboard_opens(world, client, staff):
     month = (date.today().replace(day=1) + timedelta(days=62)).strftime("%Y-%m")
     certificates = client.get(f"/certificats?echeance={month}").text
     assert f'value="{month}"' in certificates
+
+
+def test_figures_are_written_in_the_reader_s_language(world, client, staff):
+    """French « 33,3 % » and « 1 234 »; English « 33.3% »: the same figures, each drawn once per
+    language (the cache is keyed by it)."""
+    french = sections(client.get("/tableau-de-bord").get_data(as_text=True))
+    assert "33,3\u00a0%" in drawn_values(french["epci"])
+    assert "33,3\u00a0%" in table_cells(french["epci"])
+    client.post("/langue", data={"langue": "en", "next": "/tableau-de-bord"})
+    refresh()  # the tests' requests share one app context: forget its French
+    english = sections(client.get("/tableau-de-bord").get_data(as_text=True))
+    assert "33.3%" in drawn_values(english["epci"])
+    assert "33.3%" in table_cells(english["epci"])

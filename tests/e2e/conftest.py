@@ -469,9 +469,8 @@ class Journey:
         self.audited: list[str] = []
         self.violations: list[str] = []  # found by the automatic audit, failed at teardown
         self.unaudited: list[str] = []
-        self.context = browser.new_context(
-            base_url=server.url, locale="fr-FR", accept_downloads=True, **context
-        )
+        context.setdefault("locale", "fr-FR")  # the browser's language (Accept-Language)
+        self.context = browser.new_context(base_url=server.url, accept_downloads=True, **context)
         # Injected by the browser itself, so the page's strict CSP does not block it.
         self.context.add_init_script(path=str(VENDOR / "axe.min.js"))
         self.context.add_init_script(f"window.__cdessAxeLocale = {json.dumps(AXE_LOCALE)};")

@@ -31,12 +31,10 @@ def heading(page, text: str):
     return page.get_by_role("heading", name=re.compile(text), level=1)
 
 
-def nav(page, name: str) -> None:
-    """Follow a link of the main navigation."""
+def nav(page, name: str, menu: str = "Navigation principale") -> None:
+    """Follow a link of the main navigation (`menu`: its name in the page's language)."""
     with page.expect_navigation():
-        page.get_by_role("navigation", name="Navigation principale").get_by_role(
-            "link", name=name, exact=True
-        ).click()
+        page.get_by_role("navigation", name=menu).get_by_role("link", name=name, exact=True).click()
 
 
 def field_error(page, label: str):

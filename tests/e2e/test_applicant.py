@@ -224,7 +224,7 @@ def apply_with_evidence(j, journey, server) -> None:
 
     # Every round is on the timeline; the emails went out; the audit chain holds.
     timeline = page.get_by_role("region", name="Historique du dossier")
-    for step in ("brouillon → déposé", "déposé → à compléter", "à compléter → déposé"):
+    for step in ("brouillon → déposée", "déposée → à compléter", "à compléter → déposée"):
         expect(timeline.get_by_text(step)).to_be_visible()
     mails = server.emails_to(EMAIL)
     subjects = [str(m["Subject"]) for m in mails]
@@ -270,7 +270,7 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     a.get_by_label("Fichier pour « Statuts »").set_input_files(
         pdf_file("statuts-signes.pdf", "Statuts signes")
     )
-    a.get_by_role("button", name=re.compile(r"^Remplacer\W+Statuts$")).click()
+    a.get_by_role("button", name=re.compile(r"^Remplacer la pièce\W+Statuts$")).click()
     expect(a.get_by_text("Pièce « statuts-signes.pdf » enregistrée.")).to_be_visible()
     expect(a.get_by_role("link", name="statuts.pdf", exact=True)).to_have_count(0)
     a.get_by_label("Intitulé de la pièce").fill("Délibération du bureau sur les statuts")
@@ -298,7 +298,7 @@ def review_and_admit(sec, applicant, url: str, statutes: bytes) -> None:
     expect(page.get_by_text("la candidature est maintenant « recevable »")).to_be_visible()
     timeline = page.get_by_role("region", name="Historique du dossier")
     expect(timeline.get_by_role("listitem")).to_have_count(5)  # created + four transitions
-    expect(timeline.get_by_text("déposé → recevable")).to_be_visible()
+    expect(timeline.get_by_text("déposée → recevable")).to_be_visible()
     expect(timeline.get_by_text(COMPLEMENTS)).to_be_visible()
     expect(page.get_by_role("region", name="Notes internes du secrétariat")).to_contain_text(NOTE)
     sec.check("dossier recevable")

@@ -63,6 +63,18 @@ def test_the_account_s_locale_beats_the_session_s(client, create_user, login):
     assert page_lang(client.get("/", headers={"Accept-Language": "en"})) == "fr"
 
 
+def test_an_account_that_never_chose_follows_the_browser(client, create_user, login):
+    """No choice stored (None, every account before the switch existed): the visitor's
+    choice, else the browser's language; the profile shows the language read."""
+    user = create_user()
+    assert user.locale is None
+    login(user)
+    assert page_lang(client.get("/compte/", headers={"Accept-Language": "en"})) == "en"
+    assert page_lang(client.get("/compte/", headers={"Accept-Language": "fr"})) == "fr"
+    client.post("/langue", data={"langue": "en", "next": "/"})
+    assert db.session.get(User, user.id).locale == "en"
+
+
 @pytest.mark.parametrize(
     "chosen",
     ["fr_XX", "de", "EN", "<script>alert(1)</script>", "e" * 5000, "en\x00", "en\n", "\x1b", ""],
@@ -70,7 +82,7 @@ def test_the_account_s_locale_beats_the_session_s(client, create_user, login):
 def test_an_unknown_locale_is_refused_with_a_message_and_changes_nothing(
     client, create_user, login, chosen
 ):
-    user = create_user()
+    user = create_user(locale="fr")
     login(user)
     response = client.post("/langue", data={"langue": chosen, "next": "/compte/"})
     assert response.status_code == 303 and response.location == "/compte/"

@@ -173,3 +173,17 @@ def test_the_registry_page_describes_its_open_data(client):
     assert "14 champs" in section and "5 champs" in section
     assert "<code>structures_labellisees</code>" in section  # fields read from the schema
     assert "Mise à jour :" in section
+
+
+def test_every_field_title_can_be_translated():
+    """Each title the pages show of a shipped schema's fields is marked for the catalogue."""
+    import json
+
+    from cdess.opendata.schemas import DOCS, FIELD_TITLES
+
+    titles = {
+        field["title"]
+        for path in DOCS.glob("*.schema.json")
+        for field in json.loads(path.read_text(encoding="utf-8"))["fields"]
+    }
+    assert titles and titles <= set(FIELD_TITLES)
