@@ -257,7 +257,9 @@ def batch(snapshot: dict, size: int) -> dict:
         started = time.perf_counter()
         outputs[workers] = document.render_many(snapshots, workers=workers)
         rates[workers] = size / (time.perf_counter() - started)
-    assert outputs[1] == outputs[2], "two processes gave other bytes than one"
+    # Each seal adds its own time and signature: the PDF/A before it is what must not differ.
+    cut = [[pdf[: pdf.rindex(b"%%EOF", 0, -8) + 6] for pdf in outputs[w]] for w in (1, 2)]
+    assert cut[0] == cut[1], "two processes gave other bytes than one"
     result = {"size": size, "rate_1": rates[1], "rate_2": rates[2], "speedup": rates[2] / rates[1]}
     print(
         f"b) batch of {size}: 1 process {rates[1]:.2f} certificates/s, 2 processes "

@@ -3,7 +3,7 @@ live panel every two seconds while votes burst, against a real server (gunicorn,
 workers), on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/room.py [--sqlite] [--postgresql] [--members 70 200] [--votes 3]
-                                   [--json PATH]
+                                   [--workers 4] [--servers 1] [--redis URL] [--json PATH]
 
 Each member's browser is a thread that asks for its panel every 2 s naming the version it
 shows (`If-None-Match`, as static/js/live.js does), and takes the version a ballot's answer
@@ -23,6 +23,14 @@ trivial `/sante` is timed from 8 threads: the baseline of the ratios. Reported:
 Issue 20's targets: ≥ 80 % of the members' polls 304 during a vote, the ballot's p99 within
 10× `/sante`'s at 70 members, a 200-member vote confirmed within 5 s, nothing lost or counted
 twice (`--json` writes them for `bench/run_all.py`).
+
+`--servers 2` runs the room on two gunicorns (`--workers` each) sharing the database and one
+Redis (REDIS_URL, as several application servers do in production), the members' browsers
+dealt between them, the president on the first server and the screen on the second: a
+member's panel learns of a vote opened, or a ballot cast, on the other server from the
+database (the panel's version is one statement, `sessions/queries.live_version`; nothing of
+the room is kept in a process). `make bench` runs it on PostgreSQL with two workers per
+server, the same four workers in all as on one server.
 """
 
 import argparse
@@ -48,6 +56,7 @@ from results import Figure, add_option, write  # noqa: E402
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DATABASE = "bench_room"  # its own database: the tests' `test` is never touched
+REDIS_URL = "redis://127.0.0.1:6379/7"  # several servers' (`--servers`)
 POLL, BURST, OPEN_FOR, VOTES = 2.0, 2.0, 12.0, 3
 SHARE_304, BALLOT_P99, CONFIRMED = 0.8, 10.0, 5.0  # issue 20's targets
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -219,10 +228,23 @@ class Room:
         return sum(1 for s in inside if s == 304) / len(inside) if inside else float("nan")
 
 
-def run(url: str, label: str, members: int, votes: int, workers: int = 4) -> dict:
+def run(url: str, label: str, members: int, votes: int, workers: int = 4, servers: int = 1) -> dict:
+    """One room on `servers` gunicorns of `workers` workers each; with several, they share the
+    database and REDIS_URL (and nothing else: each has its own instance folder), the members'
+    browsers are dealt between them, the president's on the first, the screen's on the last."""
     instance = Path(tempfile.mkdtemp(prefix="cdess-room-"))
     plan = prepare(url, instance, members, votes)
-    server, port = serve(url, instance, workers)
+    started = []  # (process, port) of each server, as each starts
+    try:
+        for n in range(servers):
+            folder = instance / f"server{n + 1}"
+            folder.mkdir()
+            started.append(serve(url, folder, workers))
+    except BaseException:
+        stop([process for process, _port in started])
+        raise
+    ports = [port for _process, port in started]
+    port = ports[0]
     room = Room(plan["session"])
     ballots: list[float] = []
     baseline: list[float] = []
@@ -236,15 +258,15 @@ def run(url: str, label: str, members: int, votes: int, workers: int = 4) -> dic
         browsers: dict[int, Browser] = {}
 
         def sign_in(entry):
-            email, member_id = entry
-            browser = Browser(port)
+            n, (email, member_id) = entry
+            browser = Browser(ports[n % len(ports)])
             browser.login(email)
             browser.request("GET", f"/seances/{plan['session']}/direct")
             browsers[member_id] = browser
 
         with ThreadPoolExecutor(16) as pool:
-            list(pool.map(sign_in, plan["members"]))
-        screen = Browser(port)
+            list(pool.map(sign_in, enumerate(plan["members"])))
+        screen = Browser(ports[-1])
         screen.login("president@bench.test")
         pollers = [
             threading.Thread(target=room.poll, args=(b,), daemon=True) for b in browsers.values()
@@ -275,9 +297,11 @@ def run(url: str, label: str, members: int, votes: int, workers: int = 4) -> dic
             browser.voting.clear()
             return status, done - started, done - opened
 
-        def sante(_n):
+        probes = [Browser(p) for p in ports]  # the baseline from every server alike
+
+        def sante(n):
             started = time.perf_counter()
-            president.request("GET", "/sante")
+            probes[n % len(probes)].request("GET", "/sante")
             return time.perf_counter() - started
 
         with ThreadPoolExecutor(members) as pool:
@@ -312,12 +336,7 @@ def run(url: str, label: str, members: int, votes: int, workers: int = 4) -> dic
                 time.sleep(POLL)
     finally:
         room.stop.set()
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop([process for process, _port in started])
         shutil.rmtree(instance, ignore_errors=True)
     p50b, p99b = percentile(ballots, 50), percentile(ballots, 99)
     p50t, p99t = percentile(baseline, 50), percentile(baseline, 99)
@@ -354,6 +373,31 @@ def run(url: str, label: str, members: int, votes: int, workers: int = 4) -> dic
         flush=True,
     )
     return result
+
+
+def share_redis(url: str) -> None:
+    """The servers started from now on share this Redis (emptied: nothing left from a run
+    before), as several application servers do in production (docs/deployment.md)."""
+    import os
+
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).flushdb()
+    except redis.RedisError as error:
+        sys.exit(f"--servers needs Redis at {url}: {error}")
+    os.environ["CDESS_REDIS_URL"] = url
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def closed(url: str, item_id: int) -> bool:
@@ -446,21 +490,35 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--members", type=int, nargs="+", default=[70, 200])
     parser.add_argument("--votes", type=int, default=VOTES)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per server")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="gunicorn servers, sharing the database and Redis"
+    )
+    parser.add_argument(
+        "--redis", default=REDIS_URL, help="REDIS_URL of several servers (emptied first)"
+    )
     add_option(parser)
     args = parser.parse_args()
     both = not (args.sqlite or args.postgresql)
+    suffix = ""
+    if args.servers > 1:
+        share_redis(args.redis)
+        suffix = f", {args.servers} servers"
     results = []
     for members in args.members:
         if args.sqlite or both:
             folder = Path(tempfile.mkdtemp(prefix="cdess-room-db-"))
             url = f"sqlite:///{folder / 'room.db'}"
-            results.append(run(url, "SQLite", members, args.votes, args.workers))
+            results.append(
+                run(url, "SQLite" + suffix, members, args.votes, args.workers, args.servers)
+            )
             shutil.rmtree(folder, ignore_errors=True)
         if args.postgresql or both:
             url, drop = postgresql_database()
             try:
-                results.append(run(url, "PostgreSQL", members, args.votes, args.workers))
+                results.append(
+                    run(url, "PostgreSQL" + suffix, members, args.votes, args.workers, args.servers)
+                )
             finally:
                 drop()
     write(args.json, "room", figures(results))

@@ -68,6 +68,13 @@ BENCHMARKS = (
         ("--members", "8", "--votes", "1", "--workers", "2"),
         both=True,
     ),
+    Benchmark(  # two gunicorns of two workers behind one Redis (issue 21)
+        "room two servers",
+        "room.py",
+        ("--postgresql", "--servers", "2", "--workers", "2", "--members", "70", "200"),
+        None,
+        postgresql=True,
+    ),
     Benchmark(
         "dashboard SQLite",
         "dashboard.py",
@@ -78,6 +85,19 @@ BENCHMARKS = (
         "dashboard PostgreSQL",
         "dashboard.py",
         ("--postgresql", "--structures", "200000"),
+        None,
+        postgresql=True,
+    ),
+    Benchmark(
+        "exports SQLite",
+        "exports.py",
+        ("--structures", "20000", "200000"),
+        ("--structures", "4000", "8000", "--repeat", "1"),
+    ),
+    Benchmark(
+        "exports PostgreSQL",
+        "exports.py",
+        ("--postgresql", "--structures", "20000", "200000"),
         None,
         postgresql=True,
     ),

@@ -45,11 +45,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cdess.applications.views import bp as applications_bp
     from cdess.assessments.views import bp as assessments_bp
     from cdess.audit.views import bp as audit_bp
+    from cdess.certificates.api import bp as api_bp
     from cdess.certificates.views import bp as certificates_bp
     from cdess.charter.views import bp as charter_bp
+    from cdess.credentials.views import bp as credentials_bp
     from cdess.dashboard.views import bp as dashboard_bp
     from cdess.followups.label import bp as label_bp
     from cdess.followups.views import bp as followups_bp
+    from cdess.jobs.views import bp as jobs_bp
     from cdess.legal.views import bp as legal_bp
     from cdess.opendata.views import bp as opendata_bp
     from cdess.privacy import views as _privacy_views  # noqa: F401  (its routes on accounts')
@@ -73,6 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         applications_bp,
         sessions_bp,
         certificates_bp,
+        api_bp,
+        credentials_bp,
         label_bp,
         followups_bp,
         reports_bp,
@@ -80,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         opendata_bp,
         audit_bp,
         legal_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
     setup_web(app)
@@ -106,7 +112,10 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     elif url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    storage = app.config["RATELIMIT_STORAGE_URL"]
+    if app.config.get("REDIS_URL") and storage == Defaults.RATELIMIT_STORAGE_URL:
+        storage = app.config["REDIS_URL"]  # limits and account locks hold across servers
+    app.config["RATELIMIT_STORAGE_URI"] = storage
     app.config.setdefault("OUTBOX_DIR", None)
     app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"] or str(Path(app.instance_path) / "outbox")
     app.config["UPLOAD_DIR"] = app.config.get("UPLOAD_DIR") or str(

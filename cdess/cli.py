@@ -11,25 +11,111 @@ from flask_migrate import upgrade
 from cdess.accounts.models import Role
 from cdess.demo.data import STRUCTURE_COUNT
 from cdess.extensions import db
+from cdess.jobs import services as jobs
+from cdess.jobs.models import JobKind
+from cdess.labels import N_
 
 
 def init_db() -> None:
     """Apply every migration, then the reference data the application needs."""
     from cdess.accounts.services import ensure_default_colleges
     from cdess.charter.services import ensure_default_charter
+    from cdess.credentials.services import ensure_key
+    from cdess.storage import storage
 
+    storage().prepare()  # the S3 bucket, created when missing (a clear error when unreachable)
     upgrade(directory=current_app.extensions["migrate"].directory)
     ensure_default_colleges()
     ensure_default_charter()
+    ensure_key()  # the council's first signing key
     db.session.commit()
+
+
+@jobs.work(JobKind.reminders, lambda job: job.kind.label, None)
+def reminders_job(job) -> None:
+    """`flask reminders` as a job: the labels' reminders (each recorded once on its
+    certificate), the follow-ups' calendar (each step once), the journal's head published."""
+    from datetime import date
+
+    from cdess.audit import services as audit
+    from cdess.certificates.services import send_reminders
+    from cdess.followups.services import run as run_followups
+
+    day = date.fromisoformat(job.args["today"])
+    jobs.step(job, total=3, message=N_("Rappels des labels arrivant à échéance."))
+    sent, expired = send_reminders(day)
+    jobs.step(job, done=1, message=N_("Calendrier des suivis annuels."))
+    followups = run_followups(day)
+    jobs.step(job, done=2, message=N_("Publication de la tête du journal."))
+    head = audit.publish()
+    values = {
+        "sent": sent,
+        "expired": expired,
+        "opened": followups.opened,
+        "reminded": followups.reminded,
+        "overdue": followups.overdue,
+        "flagged": followups.flagged,
+        "count": head.count,
+        "head": head.head,  # for the command line, which prints it
+    }
+    message = N_(
+        "Rappels envoyés : %(sent)s ; labels arrivés à échéance : %(expired)s ; suivis "
+        "annuels ouverts : %(opened)s ; rappels de suivi : %(reminded)s ; en retard : "
+        "%(overdue)s ; signalés au secrétariat : %(flagged)s.",
+        **values,
+    )
+    jobs.step(job, done=3, message=message)
 
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db_command():
         """Create or upgrade the database schema (migrations) and reference data."""
-        init_db()
+        from cdess.storage import StorageError
+
+        try:
+            init_db()
+        except StorageError as error:
+            raise click.ClickException(str(error)) from error
         click.echo(f"Base de données prête : {db.engine.url.render_as_string(hide_password=True)}")
+        _echo_seal()
+
+    seal_group = AppGroup("seal", help="Le sceau électronique des certificats et procès-verbaux.")
+    app.cli.add_command(seal_group)
+
+    @seal_group.command("show")
+    def seal_show_command():
+        """Show the seal in use and every seal the council used (their certificates)."""
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from cdess.web import seal
+
+        _echo_seal()
+        for certificate in seal.history():
+            der = certificate.public_bytes(Encoding.DER)
+            click.echo(
+                f"  {seal.subject_name(certificate.subject)} — SHA-256 {seal.fingerprint(der)}, "
+                f"valide du {certificate.not_valid_before_utc:%d/%m/%Y} "
+                f"au {certificate.not_valid_after_utc:%d/%m/%Y}"
+            )
+
+    @seal_group.command("rotate")
+    @click.option(
+        "--p12",
+        "path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Le nouveau sceau (PKCS#12), ouvert avec CDESS_SEAL_PASSWORD ; sans : un nouveau "
+        "sceau de développement.",
+    )
+    def seal_rotate_command(path):
+        """Make a new seal the one in use; PDFs sealed by the former ones still verify."""
+        from cdess.web import seal
+
+        try:
+            new = seal.rotate(path.read_bytes() if path else None)
+        except seal.SealError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Nouveau sceau : {new.name} (SHA-256 {new.fingerprint}).")
 
     charter_group = AppGroup("charter", help="La charte : chargement d'un fichier.")
     app.cli.add_command(charter_group)
@@ -131,6 +217,57 @@ def register_commands(app: Flask) -> None:
             "Ensuite : flask --app cdess init-db (migrations), flask --app cdess audit verify."
         )
 
+    keys_group = AppGroup("keys", help="Les clés qui signent les credentials Open Badges.")
+    app.cli.add_command(keys_group)
+
+    @keys_group.command("list")
+    def keys_list_command():
+        """Every key: its kid, its state (current, retired, revoked) and its dates."""
+        from cdess.credentials import services as credentials
+
+        for key in credentials.all_keys():
+            line = f"{key.kid}  {key.state:8}  créée le {key.created_at:%Y-%m-%d %H:%M}"
+            if key.revoked_at:
+                line += f", révoquée le {key.revoked_at:%Y-%m-%d} : {key.revoked_reason}"
+            click.echo(line)
+
+    @keys_group.command("new")
+    @click.option("--use", "make_current", is_flag=True, help="La mettre en service aussitôt.")
+    def keys_new_command(make_current):
+        """Make a new Ed25519 key (in service only with --use: publish it first, then use it)."""
+        from cdess.credentials import services as credentials
+
+        key = credentials.new_key(make_current=make_current)
+        db.session.commit()
+        click.echo(f"Clé {key.kid} créée" + (" et mise en service." if make_current else "."))
+
+    @keys_group.command("use")
+    @click.argument("kid")
+    def keys_use_command(kid):
+        """Make KID the key that signs; the previous one is retired and still verifies."""
+        from cdess.credentials import services as credentials
+
+        try:
+            key = credentials.use_key(kid)
+        except credentials.CredentialError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"Clé {key.kid} en service.")
+
+    @keys_group.command("revoke")
+    @click.argument("kid")
+    @click.option("--reason", required=True, help="Pourquoi (une clé compromise…).")
+    def keys_revoke_command(kid, reason):
+        """Revoke a compromised key: the credentials it signed then say « clé révoquée »."""
+        from cdess.credentials import services as credentials
+
+        try:
+            key = credentials.revoke_key(kid, reason)
+        except credentials.CredentialError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"Clé {key.kid} révoquée.")
+
     storage_group = AppGroup("storage", help="Les fichiers déposés et la base.")
     app.cli.add_command(storage_group)
 
@@ -181,20 +318,43 @@ def register_commands(app: Flask) -> None:
         """Daily: remind structures whose label ends in 90 and 30 days (once each), mark the
         labels past their end as expired, run the annual follow-ups' calendar (open, remind,
         flag: each step once), and publish the journal's head of the day."""
+        import uuid
         from datetime import date
 
-        from cdess.audit import services as audit
-        from cdess.certificates.services import send_reminders
-        from cdess.followups.services import run as run_followups
+        from cdess.jobs.models import JobState
 
         day = today.date() if today else date.today()
-        sent, expired = send_reminders(day)
-        followups = run_followups(day)
-        head = audit.publish()
+        # A job (RQ's with REDIS_URL, else run here after the commit), each run its own: the
+        # reminders themselves are recorded once each, a second run sends nothing twice.
+        key = f"reminders:{day.isoformat()}:{uuid.uuid4().hex}"
+        job = jobs.enqueue(JobKind.reminders, {"today": day.isoformat()}, None, key)
         db.session.commit()
-        click.echo(f"Rappels envoyés : {sent} ; labels arrivés à échéance : {expired}.")
-        click.echo(str(followups))
-        click.echo(f"Tête du journal publiée : {head.count} entrées, {head.head}.")
+        db.session.refresh(job)
+        if job.state in (JobState.queued, JobState.running):
+            click.echo(f"Rappels confiés à la file de travaux : travail n° {job.id}.")
+            return
+        if job.state is JobState.failed:
+            raise click.ClickException(f"Rappels en échec (travail n° {job.id}) : {job.error}")
+        r = job.message_values
+        click.echo(f"Rappels envoyés : {r['sent']} ; labels arrivés à échéance : {r['expired']}.")
+        click.echo(
+            f"Suivis annuels ouverts : {r['opened']} ; rappels envoyés : {r['reminded']} ; "
+            f"en retard : {r['overdue']} ; signalés au secrétariat : {r['flagged']}."
+        )
+        click.echo(f"Tête du journal publiée : {r['count']} entrées, {r['head']}.")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="S'arrêter quand la file est vide.")
+    def worker_command(burst):
+        """Run the jobs of RQ's queue « cdess » (REDIS_URL): the minutes, the certificates of a
+        session, the mass emails. One process, jobs one after the other; start several."""
+        from rq import SimpleWorker
+
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            raise click.ClickException("REDIS_URL (CDESS_REDIS_URL) n'est pas défini.")
+        queue = jobs.queue(url)
+        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
 
     @app.cli.command("retention")
     @click.option("--dry-run", is_flag=True, help="Dire ce qui serait fait, sans rien changer.")
@@ -295,6 +455,28 @@ def register_commands(app: Flask) -> None:
                 f"Mot de passe de tous les comptes de démonstration : "
                 f"{current_app.config['DEMO_PASSWORD']}"
             )
+
+
+def _echo_seal() -> None:
+    """Say which seal signs the PDFs, making a development one when none exists (outside
+    production)."""
+    from cdess.web import seal
+
+    try:
+        used = seal.ensure()
+    except seal.SealError as error:
+        raise click.ClickException(str(error)) from error
+    if used is None:
+        click.echo(
+            f"Aucun sceau électronique ({seal.pkcs12_path()}) : installez celui du Département "
+            "(README, « Sceau électronique ») avant de délivrer un certificat.",
+            err=True,
+        )
+        return
+    click.echo(
+        f"Sceau : {used.name} (SHA-256 {used.fingerprint}), "
+        f"valide jusqu'au {used.certificate.not_valid_after_utc:%d/%m/%Y}."
+    )
 
 
 def _grouped(number: int) -> str:

@@ -33,6 +33,9 @@ class Defaults:
     COUNCIL_CALENDAR = (("03-31", "05-20"), ("09-30", "11-20"))
     # A session opens on its day (local date); this many days before or after are tolerated.
     SESSION_OPEN_TOLERANCE_DAYS = 0
+    # How often a live page (the session's panel, the room's screen, a job's progress) asks the
+    # server for news, in milliseconds.
+    LIVE_POLL_MS = 2000
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Evidence files: size limits per file and per application; UPLOAD_DIR unset means
@@ -47,6 +50,16 @@ class Defaults:
     EVIDENCE_ZIP_MAX_MEMBERS = 1000
     EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
     EVIDENCE_ZIP_MAX_RATIO = 100
+
+    # Where uploaded files live (cdess/storage): "local", the UPLOAD_DIR folder (one server),
+    # or "s3", a bucket of an S3-compatible server shared by several servers (created by
+    # `flask init-db` when missing; private: downloads go through the application).
+    STORAGE = "local"
+    S3_ENDPOINT_URL = None  # e.g. http://127.0.0.1:8333; unset: Amazon S3 itself
+    S3_BUCKET = "cdess"
+    S3_ACCESS_KEY_ID = None
+    S3_SECRET_ACCESS_KEY = None  # a secret: CDESS_S3_SECRET_ACCESS_KEY or instance/config.py
+    S3_REGION = "us-east-1"
 
     # A label is valid for this many years; renewal opens this many months before it ends.
     LABEL_VALIDITY_YEARS = 2
@@ -78,9 +91,25 @@ class Defaults:
 
     # The public verification form reads at most this much of an uploaded PDF.
     VERIFY_MAX_BYTES = 5 * 1024 * 1024
+
+    # The Département's electronic seal on certificates and minutes (cdess/certificates/seal.py):
+    # a PKCS#12 file (None: instance/sceau.p12, a self-signed development seal made when missing,
+    # outside production) and its password, from CDESS_SEAL_PASSWORD only (None: no password).
+    # The signature's reason, place and contact; its signer's name is DEPARTEMENT_NAME.
+    SEAL_PKCS12 = None
+    SEAL_PASSWORD = None
+    SEAL_REASON = "Sceau électronique du Département du Pas-de-Calais"
+    SEAL_LOCATION = "Arras"
+    SEAL_CONTACT = ""
     # Visitors without an account get the registry's pages from a cache at most this old when
     # only structures changed (a certificate's change shows at once); 0 turns the cache off.
     REGISTRY_CACHE_SECONDS = 60
+
+    # Redis shared by every server (redis://host:6379/0), when there are several: the job
+    # queue, the rate limits (unless RATELIMIT_STORAGE_URL is set) and the registry cache's
+    # version. None: one server, nothing shared.
+    # Jobs: RQ's queue « cdess », run by `flask worker`; without Redis, inline after the commit.
+    REDIS_URL = None
 
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
@@ -91,6 +120,8 @@ class Defaults:
     RATELIMIT_REPORT = "5 per minute;30 per day"
     REPORTS_PER_SENDER_PER_DAY = 3
     REPORT_MAX_FILE_BYTES = 5 * 1024 * 1024
+    # The public verification API (/api/v1), per address, for all its answers together.
+    RATELIMIT_API = "60 per minute;1000 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     # Failed logins for one address, whatever the client's: that many within the window lock
     # the address for the window's length (its owner is told by email).

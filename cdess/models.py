@@ -24,7 +24,9 @@ from cdess.charter.models import (
     Principle,
     SignatureStatus,
 )
+from cdess.credentials.models import IssuedCredential, IssuerKey
 from cdess.followups.models import FollowUp, FollowUpDocument, FollowUpStep, SampleDraw
+from cdess.jobs.models import Job, JobKind, JobState
 from cdess.reports.models import Report, ReportState
 from cdess.sessions.models import (
     AgendaItem,
@@ -74,6 +76,11 @@ __all__ = [
     "FollowUpDocument",
     "FollowUpStep",
     "InternalNote",
+    "IssuedCredential",
+    "IssuerKey",
+    "Job",
+    "JobKind",
+    "JobState",
     "Kind",
     "Membership",
     "Objective",

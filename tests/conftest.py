@@ -35,10 +35,33 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile("default")
 
 
+# The order xdist hands the files out in (`--no-loadscope-reorder`: otherwise it starts with the
+# files of most tests, and the journeys, one or three tests each, would end the run alone): the
+# longest journeys first, so that they finish beside the short files. The second file given
+# out, the access matrix, needs no demo: its worker does not wait while the first journey's
+# worker builds the demo's snapshot (~25 s).
+FIRST_FILES = (
+    "e2e/test_council.py",
+    "test_access.py",
+    "e2e/test_applicant.py",
+    "e2e/test_label_status.py",
+    "e2e/test_room.py",
+    "e2e/test_keyboard.py",
+    "e2e/test_secretariat.py",
+    "e2e/test_certificates.py",
+)
+
+
+def _rank(item) -> tuple[int, int]:
+    path = str(item.path).replace(os.sep, "/")
+    for rank, name in enumerate(FIRST_FILES):
+        if path.endswith("tests/" + name):
+            return (0, rank)
+    return (1 if "/e2e/" in path else 2, 0)
+
+
 def pytest_collection_modifyitems(config, items):
-    # The browser journeys are the longest files: started first, they finish beside the
-    # short ones instead of alone at the end of the run (xdist hands out files in order).
-    items.sort(key=lambda item: "/e2e/" not in str(item.path))
+    items.sort(key=_rank)  # stable: a file's tests keep their order
     if PG_URL:
         # On PostgreSQL, only what touches a database: a test without the application (the
         # pure rules, their hypothesis properties) gives the same result on SQLite's pass.

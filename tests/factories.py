@@ -425,3 +425,12 @@ def council_vote(certificate) -> AgendaItem:
 def audit_count() -> int:
     """How many entries the journal holds."""
     return db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one()
+
+
+def embedded_files(pdf: bytes) -> list[tuple[str, bytes, str]]:
+    """The files a certificate's PDF embeds, as `document.render(attachments=...)` takes them."""
+    from pypdf import PdfReader
+
+    return [
+        (f.name, f.content, f.description or "") for f in PdfReader(io.BytesIO(pdf)).attachment_list
+    ]

@@ -384,10 +384,25 @@ MATRIX = [
     ("GET", "/certificats/{number}/en.pdf", owner_or_staff()),
     ("GET", "/certificats/{number}/fr.pdf", owner_or_staff(404)),
     ("GET", "/certificats/{number}/de.pdf", owner_or_staff(404)),
+    ("GET", "/certificats/{number}/credential.jwt", owner_or_staff()),
+    ("GET", "/certificats/CDESS-62-1999-0001/credential.jwt", expect(404, anonymous=302)),
+    ("GET", "/.well-known/jwks.json", expect(200)),
+    ("GET", "/credentials/status/revocation", expect(200)),
+    ("GET", "/credentials/status/suspension", expect(200)),
+    ("GET", "/credentials/status/message", expect(404)),
     ("GET", "/verification", expect(200)),
     ("POST", "/verification", expect(400)),
     ("GET", "/verification/{number}", expect(200)),
     ("GET", "/verification/CDESS-62-1999-0001", expect(404)),
+    # The public verification API (JSON), its description and its page; the label's badge.
+    ("GET", "/api", expect(200)),
+    ("GET", "/api/v1/openapi.json", expect(200)),
+    ("GET", "/api/v1/certificats/{number}", expect(200)),
+    ("GET", "/api/v1/certificats/CDESS-62-1999-0001", expect(404)),
+    ("GET", "/api/v1/certificats/%00", expect(400)),
+    ("GET", "/api/v1/certificats?siren=%00", expect(400)),
+    ("GET", "/certificats/{number}/badge.svg", expect(200)),
+    ("GET", "/certificats/CDESS-62-1999-0001/badge.svg", expect(404)),
     ("GET", "/registre", expect(200)),
     ("GET", "/registre.csv", expect(200)),
     ("GET", "/registre.json", expect(200)),
@@ -440,6 +455,24 @@ MATRIX = [
     ("GET", "/secretariat/journal.csv", staff_only()),
     ("GET", "/secretariat/journal/verification", staff_only()),
     ("GET", "/journal", expect(200)),
+    # A job's progress: who asked for it (the president, for the world's failed one) and the
+    # secretariat see it and retry it.
+    (
+        "GET",
+        "/travaux/{job_id}",
+        expect(403, anonymous=302, president=200, secretariat=200, admin=200),
+    ),
+    (
+        "GET",
+        "/travaux/{job_id}/etat",
+        expect(403, anonymous=302, president=200, secretariat=200, admin=200),
+    ),
+    ("GET", "/travaux/999999", expect(404, anonymous=302)),
+    (
+        "POST",
+        "/travaux/{job_id}/relancer",
+        expect(403, anonymous=302, president=302, secretariat=302, admin=302),
+    ),
     # The legal pages of a public service, public (linked from every page's footer).
     ("GET", "/accessibilite", expect(200)),
     ("GET", "/mentions-legales", expect(200)),
@@ -470,6 +503,7 @@ IDS = (
     "number",
     "report_id",
     "followup_id",
+    "job_id",
 )
 
 
@@ -579,6 +613,20 @@ def world_rows(database_url, tmp_path_factory):
             certificate_id=certificate.id, structure_id=structure.id, anniversary=date(2027, 6, 1)
         )
         db.session.add(followup)
+        from cdess.jobs.models import Job, JobKind, JobState
+
+        job = Job(  # the minutes of a session not closed: it fails, and fails again if retried
+            kind=JobKind.minutes,
+            args={"session_id": session.id},
+            requested_by_id=users["president"].id,
+            state=JobState.failed,
+            error="ValueError: the session is not closed",
+            attempts=1,
+            started_at=datetime(2026, 11, 2, 10),
+            finished_at=datetime(2026, 11, 2, 10),
+            key="minutes:world",
+        )
+        db.session.add(job)
         db.session.commit()
         ids = {
             "submitted_id": submitted.id,
@@ -603,6 +651,7 @@ def world_rows(database_url, tmp_path_factory):
             "number": certificate.number,
             "report_id": report.id,
             "followup_id": followup.id,
+            "job_id": job.id,
         }
         emails = {role: SimpleNamespace(email=user.email) for role, user in users.items()}
         db.session.remove()

@@ -50,6 +50,7 @@ from cdess.charter.models import (
 from cdess.extensions import db
 from cdess.followups import services as followups
 from cdess.followups.models import FollowUp, FollowUpState, SampleDraw
+from cdess.jobs.models import Job
 from cdess.reports import services as reports
 from cdess.reports.models import Report, ReportState
 from cdess.sessions import services as session_services
@@ -1257,6 +1258,13 @@ EFFECTS: list[Effect] = [
         {},
         lambda ids: count(Certificate) == 2,
         setup=session_closed,
+    ),
+    Effect(
+        "retry a failed job",
+        "president",
+        "/travaux/{job_id}/relancer",
+        {},
+        lambda ids: get(Job, ids["job_id"]).attempts == 2,
     ),
     Effect(
         "propose a suspension",

@@ -9,6 +9,9 @@ from stdnum.fr import siret as stdnum_siret
 
 from cdess import demo
 from cdess.accounts.models import College, Role, User
+from cdess.certificates.models import Certificate
+from cdess.credentials import services as credentials
+from cdess.credentials.models import IssuedCredential
 from cdess.extensions import db
 from cdess.structures import identity
 from cdess.structures.models import Family, Membership, Structure
@@ -52,6 +55,15 @@ def test_demo_shape(app, demo_loaded):
     # Weighted by population: Calais and Arras host more than a village.
     by_commune = Counter(s.commune_code for s in structures)
     assert by_commune["62193"] > 20 and by_commune["62041"] > 20
+    # Each certificate carries its Open Badges credential, which says the label's status.
+    says = {"valid": "valid", "suspended": "suspended", "revoked": "revoked"}
+    says |= {"superseded": "revoked", "expired": "expired"}
+    certificates = db.session.execute(db.select(Certificate)).scalars().all()
+    issued = db.session.execute(db.select(db.func.count(IssuedCredential.id))).scalar_one()
+    assert certificates and issued == len(certificates)
+    for c in {c.status: c for c in certificates}.values():  # one of each status
+        found = credentials.verify_credential(credentials.credential_of(c).token)
+        assert found.code == says[c.status.value], (c.number, found.code)
 
 
 def test_demo_accounts(app, demo_loaded, client):

@@ -114,11 +114,13 @@ def test_the_compiled_catalogue_matches_the_po(catalog):
     for message in _messages(catalog):
         if message.fuzzy or not all(_strings(message)):
             continue  # left out of the .mo (the tests above name them)
+        # A message with a context (pgettext) is compiled under « context EOT id ».
+        prefix = f"{message.context}\x04" if message.context else ""
         if isinstance(message.id, tuple):
             for index, string in enumerate(_strings(message)):
-                expected[(message.id[0], index)] = string
+                expected[(prefix + message.id[0], index)] = string
         else:
-            expected[message.id] = message.string
+            expected[prefix + message.id] = message.string
     compiled = {k: v for k, v in compiled.items() if k != ""}  # the header
     stale = sorted(str(k) for k in expected.keys() ^ compiled.keys())
     stale += sorted(str(k) for k in expected.keys() & compiled.keys() if expected[k] != compiled[k])

@@ -1,22 +1,22 @@
 """Evidence files: what an application must hold, and storing an upload safely.
 
 A file is accepted for what its content is (PDF, PNG, JPEG, ODT, DOCX), whatever its name
-says. Its bytes are written under a random name in UPLOAD_DIR, never under the name the
-browser sent; that name is only kept, cleaned, to offer the download back.
+says. Its bytes are written under a random name in the storage (`cdess.storage`: UPLOAD_DIR, or
+a bucket), never under the name the browser sent; that name is only kept, cleaned, to offer
+the download back.
 
 Where the standards are silent, decided here:
 - an ODT or DOCX (a zip archive) is judged from its table of contents before any member is
   inflated: how many members, their declared total size once inflated, that total against the
   archive's size; then only the member naming its format is read, cut at a bound. Nothing
   else of it is ever inflated (its reader does that, on their machine);
-- a file reaches the disk before its row: under `<name>.part`, synced, then renamed, so that
-  a crash leaves either a temporary file or a file without a row, never a row without its
-  file; `check_storage` lists both kinds of leftovers and removes them;
+- a file reaches the storage before its row, whole or not at all (locally under `<name>.part`,
+  synced, then renamed), so that a crash leaves either a temporary file or a file without a
+  row, never a row without its file; `check_storage` lists both kinds of leftovers and
+  removes them;
 - a replaced or removed file is deleted only after the commit that removed its row
   (`discard`), for the same reason."""
 
-import hashlib
-import os
 import secrets
 import struct
 import time
@@ -38,6 +38,9 @@ from cdess.applications.models import Application, Document, DocumentKind
 from cdess.audit import services as audit
 from cdess.charter import services as charter
 from cdess.extensions import db
+from cdess.storage import folder_key
+from cdess.storage import storage as upload_storage
+from cdess.storage.local import TEMPORARY_SUFFIX
 
 ACCEPTED = {
     "application/pdf": "pdf",
@@ -69,9 +72,6 @@ ZIP_ERRORS = (
     struct.error,
     zlib.error,
 )
-# A file being written; the name it will have once complete, without the suffix.
-TEMPORARY_SUFFIX = ".part"
-
 GENERAL = {
     DocumentKind.statutes: _l("Statuts"),
     DocumentKind.minutes: _l("Procès-verbal de la dernière assemblée générale"),
@@ -103,6 +103,8 @@ class Slot:
 
 
 def upload_dir() -> Path:
+    """UPLOAD_DIR, created if missing: where the local storage keeps the files (the tests',
+    the operator's view; the application itself goes through `cdess.storage`)."""
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -351,41 +353,19 @@ def store(
             },
         )
     except BaseException:
-        (upload_dir() / stored_name).unlink(missing_ok=True)
+        upload_storage().delete(stored_name)
         raise
     return document, [previous.stored_name] if previous else []
 
 
-def write(source, folder: Path | None = None) -> tuple[str, str]:
-    """Copy the binary stream `source` into `folder` (UPLOAD_DIR by default) under a new
-    random name; return that name and the SHA-256 of the bytes. Written as `<name>.part`,
-    synced, then renamed: the final name only ever holds a complete file. On any error nothing
-    is left behind."""
-    folder = folder or upload_dir()
+def write(source, folder: str = "") -> tuple[str, str]:
+    """Copy the binary stream `source` into the storage's `folder` (the top by default: the
+    applications' evidence) under a new random name; return that name and the SHA-256 of the
+    bytes. The name only ever holds a complete file; on any error nothing is left behind
+    (`cdess.storage`)."""
     stored_name = secrets.token_hex(16)
-    temporary = folder / (stored_name + TEMPORARY_SUFFIX)
-    digest = hashlib.sha256()
-    try:
-        with open(temporary, "xb") as out:
-            while chunk := source.read(1 << 16):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        temporary.replace(folder / stored_name)
-        _sync(folder)  # the rename itself survives a crash
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return stored_name, digest.hexdigest()
-
-
-def _sync(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    _key, sha256 = upload_storage().put(folder_key(folder, stored_name), source)
+    return stored_name, sha256
 
 
 def remove(application: Application, document: Document, actor: User, replaced=False) -> str:
@@ -407,19 +387,25 @@ def remove(application: Application, document: Document, actor: User, replaced=F
 
 
 def path_of(document: Document) -> Path:
+    """Where the local storage keeps the document's file (see `upload_dir`)."""
     return upload_dir() / document.stored_name
 
 
-def discard(stored_names) -> None:
+def has_file(document: Document) -> bool:
+    return upload_storage().exists(document.stored_name)
+
+
+def discard(stored_names, folder: str = "") -> None:
     """Remove files whose rows are gone (after the commit that removed them)."""
+    files = upload_storage()
     for name in stored_names:
-        (upload_dir() / name).unlink(missing_ok=True)
+        files.delete(folder_key(folder, name))
 
 
 def copy(document: Document, application: Application) -> Document:
     """The same file for another application (a renewal), under a new stored name (written
     like an upload: a crash before the commit leaves an orphan `check_storage` removes)."""
-    with path_of(document).open("rb") as source:
+    with upload_storage().open(document.stored_name) as source:
         stored_name, _sha256 = write(source)
     clone = Document(
         kind=document.kind,
@@ -438,7 +424,7 @@ def copy(document: Document, application: Application) -> Document:
 
 
 def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
-    """Compare UPLOAD_DIR with the `Document` rows, for `flask storage check` (see
+    """Compare the storage's top folder with the `Document` rows, for `flask storage check` (see
     `check_folder`; a missing file is named by "document_id", "application_id" and
     "stored_name")."""
 
@@ -449,16 +435,17 @@ def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list
             for id_, application_id, name in db.session.execute(select.order_by(Document.id))
         ]
 
-    return check_folder(upload_dir(), rows, fix, older_than=older_than)
+    return check_folder("", rows, fix, older_than=older_than)
 
 
 def check_folder(
-    folder: Path, read_rows: Callable[[], list[dict]], fix: bool = False, *, older_than: float = 0
+    folder: str, read_rows: Callable[[], list[dict]], fix: bool = False, *, older_than: float = 0
 ) -> dict[str, list]:
-    """Compare the files of `folder` (not its sub-folders) with the rows that name a file
-    there (`read_rows()`: dicts with their "stored_name", read after the files are listed:
-    an upload renamed after the listing is not seen, one committed before the query is
-    known; only one between the two needs `older_than`). The applications' evidence, the
+    """Compare the files of the storage's `folder` ("" for the top; not its sub-folders) with
+    the rows that name a file there (`read_rows()`: dicts with their "stored_name", read after
+    the files are listed: an upload renamed after the listing is not seen, one committed
+    before the query is known; only one between the two needs `older_than`; the folder is
+    listed again after the rows to find the missing files). The applications' evidence, the
     follow-ups' and the reports' documents each have their folder.
 
     Returns, each list sorted:
@@ -473,19 +460,22 @@ def check_folder(
     a few minutes so that an upload between its rename and its commit is not taken for an
     orphan; after a crash, with the server stopped, 0 sees everything."""
     horizon = time.time() - older_than
-    files = [path.name for path in folder.iterdir() if _settled(path, horizon)]
+    files_of = upload_storage()
+    start = len(folder) + 1 if folder else 0
+    files = [key[start:] for key, modified in files_of.keys(folder).items() if modified <= horizon]
     known = read_rows()
     names = {row["stored_name"] for row in known}
     temporary = sorted(name for name in files if name.endswith(TEMPORARY_SUFFIX))
     orphans = sorted(
         name for name in files if name not in names and not name.endswith(TEMPORARY_SUFFIX)
     )
-    missing = [row for row in known if not (folder / row["stored_name"]).is_file()]
+    present = {key[start:] for key in files_of.keys(folder)}
+    missing = [row for row in known if row["stored_name"] not in present]
     removed = []
     if fix:
         for name in orphans + temporary:
             if _is_ours(name):
-                (folder / name).unlink(missing_ok=True)
+                files_of.delete(folder_key(folder, name))
                 removed.append(name)
     return {
         "orphan_files": orphans,
@@ -493,15 +483,6 @@ def check_folder(
         "temporary": temporary,
         "removed": sorted(removed),
     }
-
-
-def _settled(path: Path, horizon: float) -> bool:
-    """Whether `path` is a plain file last modified before `horizon` (a file deleted
-    meanwhile is not)."""
-    try:
-        return path.is_file() and not path.is_symlink() and path.stat().st_mtime <= horizon
-    except FileNotFoundError:
-        return False
 
 
 def _is_ours(name: str) -> bool:

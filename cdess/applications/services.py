@@ -249,7 +249,7 @@ def renew(previous: Application, actor: User, today: date | None = None) -> Appl
     assessments.start(previous.structure, actor, copy_last=True)
     for document in previous.documents:
         # A file lost from the disk is not carried over: the applicant uploads it again.
-        if document.kind in CARRIED_OVER and evidence.path_of(document).is_file():
+        if document.kind in CARRIED_OVER and evidence.has_file(document):
             evidence.copy(document, application)
     db.session.flush()
     return application

@@ -238,7 +238,7 @@ def _document(application: Application, document_id: int) -> Document:
 @permission_required(authenticated)
 def download(application_id: int, document_id: int):
     document = _document(_load(application_id), document_id)
-    return send_stored(evidence.path_of(document), document.content_type, document.original_name)
+    return send_stored(document.stored_name, document.content_type, document.original_name)
 
 
 @bp.post("/candidatures/<int:application_id>/pieces/<int:document_id>/suppression")

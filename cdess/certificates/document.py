@@ -1,7 +1,9 @@
 """The certificate as a document: a plain-dict snapshot, and the PDF/A rendered from it.
 
 Rendering reads nothing but the snapshot and the image files, so the same snapshot always
-gives the same bytes, and a batch can be rendered in worker processes. The certificate is
+gives the same PDF/A, and a batch can be rendered in worker processes. The Département's seal
+is then applied as an incremental update (cdess.web.seal): the sealed file starts
+with the PDF/A's bytes, and adds its signature and signing time. The certificate is
 French, its legal language, whatever the locale of the person who issues it; a translation
 (`render_translation`) is drawn on demand from the same snapshot, titled as having no legal
 value, naming the original's number and SHA-256, and never stored nor registered."""
@@ -13,7 +15,9 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
+from weasyprint import Attachment
 
+from cdess.web import seal
 from cdess.web.formats import LEGAL_LOCALE
 from cdess.web.pdf import render_pdf
 from cdess.web.qr import qr_svg
@@ -32,18 +36,37 @@ def image_path(name: str) -> Path:
     return Path(current_app.static_folder) / "certificat" / f"{name}.svg"
 
 
-def render(snapshot: dict) -> bytes:
-    """The certificate's PDF/A from its snapshot: one A4 landscape page."""
+def render(
+    snapshot: dict, attachments: list[tuple[str, bytes, str]] | None = None, sealed: bool = True
+) -> bytes:
+    """The certificate's PDF/A from its snapshot: one A4 landscape page, with `attachments`
+    (file name, bytes, description) embedded as PDF/A-3 allows, then sealed unless `sealed`
+    is off. An attachment is an alternative form of the certificate (AFRelationship
+    /Alternative, as Factur-X's invoice data), dated by the issue: same snapshot, same PDF/A."""
     images = {name: image_path(name).resolve().as_uri() for name in IMAGES}
+    dates = _dates(snapshot)
+    embedded = [
+        Attachment(
+            string=content,
+            name=name,
+            description=description,
+            created=dates["issued"],
+            modified=dates["issued"],
+            relationship="Alternative",
+        )
+        for name, content, description in attachments or ()
+    ]
     with force_locale(LEGAL_LOCALE):
-        return render_pdf(
+        pdf = render_pdf(
             "certificates/certificate_pdf.html",
             pdf_variant=PDF_VARIANT,
+            attachments=embedded,
             c=snapshot,
             qr=qr_svg(snapshot["verification_url"]),
             images=images,
-            **_dates(snapshot),
+            **dates,
         )
+    return seal.seal(pdf) if sealed else pdf
 
 
 def render_translation(snapshot: dict, sha256: str, locale: str) -> bytes:
@@ -82,20 +105,52 @@ def _start_worker(instance_path: str, config: dict) -> None:
     _worker_app = create_app(config)
 
 
-def _render_in_worker(snapshot: dict) -> bytes:
+def _render_in_worker(snapshot: dict, attachments: list | None, sealed: bool = True) -> bytes:
     with _worker_app.app_context(), _worker_app.test_request_context():
-        return render(snapshot)
+        return render(snapshot, attachments, sealed=sealed)
 
 
-def render_many(snapshots: list[dict], workers: int = 1) -> list[bytes]:
-    """Render several certificates, in that many processes (1: in this one)."""
+# What a worker needs of the settings: the database, the words printed, and the seal.
+WORKER_SETTINGS = (
+    "DATABASE_URL",
+    "BASE_URL",
+    "SECRET_KEY",
+    "DEPARTEMENT",
+    "DEPARTEMENT_NAME",
+    "COUNCIL_NAME",
+    "PRODUCTION",
+    "SEAL_PKCS12",
+    "SEAL_PASSWORD",
+    "SEAL_REASON",
+    "SEAL_LOCATION",
+    "SEAL_CONTACT",
+)
+
+
+def render_many(
+    snapshots: list[dict],
+    workers: int = 1,
+    sealed: bool = True,
+    attachments: list[list[tuple[str, bytes, str]]] | None = None,
+) -> list[bytes]:
+    """Render several certificates, in that many processes (1: in this one), each with its
+    own `attachments` (one list per snapshot) and sealed where it is rendered unless `sealed`
+    is off."""
+    attachments = attachments or [[] for _ in snapshots]
     if workers <= 1 or len(snapshots) < 2:
-        return [render(s) for s in snapshots]
-    config = {
-        key: current_app.config[key]
-        for key in ("DATABASE_URL", "BASE_URL", "SECRET_KEY", "DEPARTEMENT", "DEPARTEMENT_NAME")
-    }
+        return [render(s, a, sealed=sealed) for s, a in zip(snapshots, attachments, strict=True)]
+    if sealed:
+        seal.current()  # made, if it must be, once and before the workers
+    config = {key: current_app.config.get(key) for key in WORKER_SETTINGS}
     with ProcessPoolExecutor(
         workers, initializer=_start_worker, initargs=(current_app.instance_path, config)
     ) as pool:
-        return list(pool.map(_render_in_worker, snapshots, chunksize=4))
+        return list(
+            pool.map(
+                _render_in_worker,
+                snapshots,
+                attachments,
+                [sealed] * len(snapshots),
+                chunksize=4,
+            )
+        )

@@ -92,6 +92,8 @@ class Certificate(db.Model):
     # Expiry reminders, sent once each.
     reminded_90_at: Mapped[datetime | None]
     reminded_30_at: Mapped[datetime | None]
+    # Its bit in the published status lists (cdess.credentials.statuslist), drawn at issue.
+    status_index: Mapped[int | None] = mapped_column(unique=True)
 
     application: Mapped[Application] = relationship(back_populates="certificates")
     structure: Mapped[Structure] = relationship(back_populates="certificates")

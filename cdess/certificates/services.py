@@ -1,6 +1,7 @@
 """Issuing certificates and changing their status; the public status and the registry."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
@@ -30,11 +31,15 @@ from cdess.certificates.models import (
 from cdess.certificates.rules import CHANGES, CertificateError
 from cdess.certificates.rules import CertificateStatus as Status
 from cdess.clock import add_months, utcnow
+from cdess.credentials import services as credentials
 from cdess.extensions import db
+from cdess.jobs import services as jobs
+from cdess.jobs.models import JobKind
+from cdess.labels import N_
 from cdess.notifications.notices import appeal_rights, tell
 from cdess.notifications.services import lazy_date
 from cdess.sessions import services as sessions
-from cdess.sessions.live import local_date
+from cdess.sessions.live import job_session, job_title, local_date
 from cdess.sessions.models import (
     AgendaItem,
     CouncilSession,
@@ -44,8 +49,10 @@ from cdess.sessions.models import (
 )
 from cdess.structures import queries as structures
 from cdess.structures.models import Structure
+from cdess.web import seal
 from cdess.web.messages import translate
 from cdess.web.queries import escape_like
+from cdess.web.seal import SealCheck
 from cdess.web.urls import external_url
 
 # --- numbering --------------------------------------------------------------------------------
@@ -128,6 +135,7 @@ def snapshot(
     session, decided_on = decision(application)
     president = sessions.president()
     result = application.verified_result or {}  # the council voted on the verified result
+    credentials.ensure_key()  # a first key is journalled: before the head is read
     journal = audit.head()  # printed on the certificate: an anchor of the journal
     return {
         "number": number,
@@ -173,7 +181,14 @@ def current(application: Application) -> Certificate | None:
     ).scalar_one_or_none()
 
 
-def _store(application: Application, actor: User, data: dict, pdf: bytes, sequence: int):
+def _store(
+    application: Application,
+    actor: User,
+    data: dict,
+    pdf: bytes,
+    sequence: int,
+    badge: credentials.Draft,
+):
     certificate = Certificate(
         number=data["number"],
         year=certificate_rules.number_year(data["number"]),
@@ -199,6 +214,7 @@ def _store(application: Application, actor: User, data: dict, pdf: bytes, sequen
         )
     )
     db.session.add(certificate)
+    credentials.record(certificate, badge)  # its Open Badges credential and status index
     db.session.flush()
     journal = data["journal"]
     audit.anchor("certificate", certificate.number, journal["count"], journal["head"])
@@ -249,18 +265,25 @@ def issue(
         issued_at = datetime.combine(today, issued_at.time())
     sequence, number = next_number(issued_at.year)
     data = snapshot(application, number, issued_at, recommendations)
-    certificate = _store(application, actor, data, document.render(data), sequence)
+    badge = credentials.prepare(data)
+    pdf = document.render(data, attachments=[badge.attachment])
+    certificate = _store(application, actor, data, pdf, sequence, badge)
     notify_issued([certificate])  # sent once the caller commits
     return certificate
 
 
-def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> list[Certificate]:
-    """Issue the certificates of every granted application of a session, in agenda order."""
-    granted = [
+def awaiting_in(session: CouncilSession) -> list[Application]:
+    """The session's granted applications that await their certificate, in agenda order."""
+    return [
         item.application
         for item in session.items
         if item.kind is ItemKind.application and item.application.state is State.granted
     ]
+
+
+def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> list[Certificate]:
+    """Issue the certificates of every granted application of a session, in agenda order."""
+    granted = awaiting_in(session)
     if not granted:
         raise CertificateError(_("Aucun dossier de cette séance n'attend son certificat."))
     issued_at, drafts = utcnow(), []
@@ -268,13 +291,39 @@ def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> lis
         applications.transition(application, "certify", actor)
         sequence, number = next_number(issued_at.year)
         drafts.append((application, sequence, snapshot(application, number, issued_at)))
-    pdfs = document.render_many([data for *_, data in drafts], workers)
+    badges = credentials.prepare_many([data for *_, data in drafts])
+    pdfs = document.render_many(
+        [data for *_, data in drafts], workers, attachments=[[b.attachment] for b in badges]
+    )
     issued = [
-        _store(application, actor, data, pdf, sequence)
-        for (application, sequence, data), pdf in zip(drafts, pdfs, strict=True)
+        _store(application, actor, data, pdf, sequence, badge)
+        for (application, sequence, data), pdf, badge in zip(drafts, pdfs, badges, strict=True)
     ]
     notify_issued(issued)  # sent once the caller commits
     return issued
+
+
+@jobs.work(JobKind.certificates, job_title, _l("Voir les certificats délivrés"))
+def issue_session_job(job) -> None:
+    """A session's certificates as a job: one by one in agenda order, each committed with its
+    place in the batch (`completed`), so that a retry issues only those not issued yet."""
+    session, actor = job_session(job), jobs.actor(job)
+    waiting = awaiting_in(session)
+    issued = list(job.completed)
+    total = len(issued) + len(waiting)
+
+    def said() -> str:
+        return N_("%(done)s certificat(s) délivré(s) sur %(total)s.", done=len(issued), total=total)
+
+    jobs.step(job, total=total, done=len(issued), message=said())
+    for application in waiting:
+        certificate = issue(application, actor)
+        db.session.flush()
+        issued.append(certificate.id)
+        jobs.step(job, done=len(issued), completed=certificate.id, message=said())
+    # The batch page tells these from the session's earlier certificates by their ids.
+    lot = ",".join(str(certificate_id) for certificate_id in issued)
+    jobs.finish(job, "certificates.session_certificates", session_id=session.id, lot=lot)
 
 
 def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
@@ -293,7 +342,9 @@ def reissue(old: Certificate, actor: User, reason: str) -> Certificate:
     issued_at = utcnow()
     sequence, number = next_number(issued_at.year)
     data = snapshot(old.application, number, issued_at, old.snapshot.get("recommendations", ""))
-    new = _store(old.application, actor, data, document.render(data), sequence)
+    badge = credentials.prepare(data)
+    pdf = document.render(data, attachments=[badge.attachment])
+    new = _store(old.application, actor, data, pdf, sequence, badge)
     if standing[0] is Status.suspended:
         new.status, new.status_reason, new.status_date, new.status_changed_by_id = standing
     old.superseded_by = new
@@ -644,6 +695,21 @@ def by_pdf(content: bytes) -> Certificate | None:
     return db.session.execute(
         db.select(Certificate).filter_by(sha256=hashlib.sha256(content).hexdigest())
     ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    """An uploaded PDF, checked: the certificate it is (by its SHA-256), and its seal."""
+
+    certificate: Certificate | None
+    signature: SealCheck
+
+
+def check_pdf(content: bytes) -> PdfCheck:
+    """Which certificate a PDF is, and whether the council's seal on it is intact. Both are
+    asked: a certificate issued before sealing is known by its hash alone, and a PDF sealed
+    by us but unknown to the registry (the minutes, a deleted row) is no certificate."""
+    return PdfCheck(by_pdf(content), seal.check(content))
 
 
 # --- the registry -----------------------------------------------------------------------------

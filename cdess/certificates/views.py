@@ -2,9 +2,9 @@
 registry of labelled structures and its open data."""
 
 import io
-import json
 import zipfile
 from datetime import date
+from json.encoder import encode_basestring as encode_text
 
 from flask import (
     Blueprint,
@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -46,6 +47,9 @@ from cdess.certificates.permissions import (
 )
 from cdess.certificates.queries import FIELDS
 from cdess.extensions import db, limiter
+from cdess.jobs import services as jobs
+from cdess.jobs.models import JobKind
+from cdess.jobs.views import follow
 from cdess.sessions.models import CouncilSession
 from cdess.sessions.permissions import can_plan_sessions
 from cdess.sessions.services import SessionError
@@ -54,6 +58,7 @@ from cdess.web import spreadsheet
 from cdess.web.navigation import add_entry
 from cdess.web.permissions import authenticated, permission_required, require
 from cdess.web.queries import query_arg
+from cdess.web.seal import SealError
 
 bp = Blueprint("certificates", __name__)
 add_entry(
@@ -141,12 +146,17 @@ def export(fmt: str):
 
 
 # Issuing refused: by the rules, or because another agent issued the same certificate first.
-REFUSED = (services.CertificateError, TransitionError, IntegrityError)
+REFUSED = (services.CertificateError, TransitionError, IntegrityError, SealError)
 
 
 def _refusal(error: Exception) -> str:
     if isinstance(error, services.CertificateError):
         return str(error)
+    if isinstance(error, SealError):  # production without its seal: nothing leaves unsigned
+        return _(
+            "Le sceau électronique du Département n'est pas installé : aucun certificat ne "
+            "peut être délivré. Prévenez l'administrateur du service."
+        )
     return _("Un autre agent vient de délivrer ce certificat : rechargez la page.")
 
 
@@ -175,16 +185,26 @@ def issue_session(session_id: int):
     """Issue a session's certificates at once, then show them (post/redirect/get): reloading
     the page or clicking again cannot issue twice."""
     session = db.get_or_404(CouncilSession, session_id)
-    try:
-        issued = services.issue_session(session, current_user)
-    except REFUSED as error:
-        db.session.rollback()
-        flash(_refusal(error), "error")
-        return redirect(url_for("certificates.session_certificates", session_id=session.id))
-    db.session.commit()  # their emails leave with them
-    # The page tells this batch from the session's earlier certificates by their ids.
-    batch = ",".join(str(certificate.id) for certificate in issued)
-    return redirect(url_for("certificates.session_certificates", session_id=session.id, lot=batch))
+    target = url_for("certificates.session_certificates", session_id=session.id)
+    waiting = services.awaiting_in(session)
+    if not waiting:
+        flash(_("Aucun dossier de cette séance n'attend son certificat."), "error")
+        return redirect(target)
+    # A job issues them one by one after the commit; asked twice for the same files, one job.
+    files = "-".join(str(application.id) for application in waiting)
+    job = jobs.enqueue(
+        JobKind.certificates,
+        {"session_id": session.id},
+        current_user,
+        f"certificates:{session.id}:{files}",
+    )
+    db.session.commit()
+    # Done: the page tells this batch from the session's earlier certificates by their ids.
+    return follow(
+        job,
+        url_for(job.result_endpoint, **job.result_args) if job.result_endpoint else target,
+        waiting=_("Les certificats de la séance sont en cours de délivrance."),
+    )
 
 
 @bp.get("/seances/<int:session_id>/certificats")
@@ -373,15 +393,17 @@ def download_translation(number: str, lang: str):
 
 
 @bp.get("/verification")
-def verify_form(form: VerifyForm | None = None, found=None, checked: bool = False, code=200):
+def verify_form(form: VerifyForm | None = None, checked=None, code=200):
     number = query_arg("numero", 60)
     if number:
         return redirect(url_for("certificates.verify", number=number))
+    found = checked.certificate if checked else None
     return render_template(
         "certificates/verify.html",
         form=form or VerifyForm(formdata=None),
         found=found,
         checked=checked,
+        signature=checked.signature if checked else None,
         public=services.public_status(found) if found else None,
     ), code
 
@@ -392,7 +414,7 @@ def verify_upload():
     form = VerifyForm()
     if not form.validate():
         return verify_form(form, code=400)
-    return verify_form(form, found=services.by_pdf(form.content), checked=True)
+    return verify_form(form, checked=services.check_pdf(form.content))
 
 
 @bp.get("/verification/<path:number>")
@@ -434,11 +456,10 @@ def registry():
 @bp.get("/registre.csv")
 @cache.for_visitors
 def registry_csv():
-    sheet = spreadsheet.Writer()
-    sheet.row(FIELDS)
-    for row in queries.open_data_rows(_registry_filters()):
-        sheet.row(row[field] for field in FIELDS)
-    response = current_app.response_class(sheet.take(), mimetype="text/csv")
+    rows = queries.open_data_rows(_registry_filters())
+    response = current_app.response_class(
+        stream_with_context(spreadsheet.csv_chunks(FIELDS, rows)), mimetype="text/csv"
+    )
     response.headers["Content-Disposition"] = 'attachment; filename="registre-label-ess.csv"'
     return response
 
@@ -446,12 +467,88 @@ def registry_csv():
 @bp.get("/registre.json")
 @cache.for_visitors
 def registry_json():
-    body = json.dumps(
-        {
-            "generated_on": date.today().isoformat(),
-            "data": list(queries.open_data_rows(_registry_filters())),
-        },
-        ensure_ascii=False,
-        indent=1,
+    """The text of `json.dumps({"generated_on": …, "data": [row, …]}, ensure_ascii=False,
+    indent=1)`, written `CSV_BATCH` rows at a time."""
+    rows = queries.open_data_rows(_registry_filters())
+    # Each row's keys and indents written once; its values by the encoder json.dumps uses.
+    template = "{" + ",".join(f'\n   "{field}": %s' for field in FIELDS) + "\n  }"
+
+    def chunks():
+        parts = ['{\n "generated_on": "' + date.today().isoformat() + '",\n "data": [']
+        separator = "\n  "
+        for number, row in enumerate(rows, start=1):
+            parts.append(separator + template % tuple(map(encode_text, row)))
+            separator = ",\n  "
+            if number % spreadsheet.CSV_BATCH == 0:
+                yield "".join(parts)
+                parts = []
+        parts.append("]\n}" if separator == "\n  " else "\n ]\n}")
+        yield "".join(parts)
+
+    return current_app.response_class(stream_with_context(chunks()), mimetype="application/json")
+
+
+# --- the badge for the structure's website (cdess.certificates.badge) -------------------------
+
+BADGE_MAX_AGE = 60  # seconds: a suspension or a revocation shows on websites within a minute
+BADGE_EDITIONS = 10  # how far a chain of new editions is followed
+
+
+def _badge_headline(certificate: Certificate, public: Status) -> str:
+    from cdess.web.formats import date_filter
+
+    if public is Status.valid and certificate.valid_until < date.today():  # renewal running
+        return _("Label ESS valide, renouvellement en cours")
+    if public is Status.valid:
+        return _("Label ESS valide jusqu'au %(d)s", d=date_filter(certificate.valid_until, "long"))
+    return {
+        Status.suspended: _("Label ESS suspendu"),
+        Status.revoked: _("Label ESS retiré"),
+        Status.expired: _("Label ESS expiré"),
+        Status.superseded: _("Certificat remplacé par une nouvelle édition"),
+    }[public]
+
+
+@bp.get("/certificats/<number>/badge.svg")
+@limiter.limit(lambda: current_app.config["RATELIMIT_API"])
+def badge(number: str):
+    """The label's badge, public: the status today of the certificate or of the edition that
+    replaced it, cached a minute at most."""
+    from cdess.certificates import badge as badges
+
+    certificate = _certificate(number)
+    for _edition in range(BADGE_EDITIONS):
+        if certificate.superseded_by is None:
+            break
+        certificate = certificate.superseded_by
+    public = services.public_status(certificate)
+    headline = _badge_headline(certificate, public)
+    name = certificate.snapshot.get("structure") or certificate.structure.name
+    title = _(
+        "%(headline)s — %(name)s (certificat %(n)s)",
+        headline=headline,
+        name=name,
+        n=certificate.number,
     )
-    return current_app.response_class(body, mimetype="application/json")
+    response = current_app.response_class(
+        badges.svg(public.value, headline, name, title), mimetype="image/svg+xml"
+    )
+    response.headers["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE}"
+    response.vary.add("Accept-Language")  # its words follow the reader's language
+    return response
+
+
+def _badge_snippet(certificate: Certificate) -> str:
+    """The HTML that shows the certificate's badge on another website (« Mon label »)."""
+    from cdess.certificates import badge as badges
+    from cdess.web.urls import external_url
+
+    name = certificate.snapshot.get("structure") or certificate.structure.name
+    return badges.snippet(
+        external_url("certificates.verify", number=certificate.number),
+        external_url("certificates.badge", number=certificate.number),
+        _("Label ESS : %(s)s — vérifier le certificat %(n)s", s=name, n=certificate.number),
+    )
+
+
+bp.add_app_template_global(_badge_snippet, "badge_snippet")

@@ -34,6 +34,7 @@ Decided here:
 """
 
 import hashlib
+import io
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ from cdess.charter import scoring
 from cdess.charter import services as charter_services
 from cdess.charter.models import CharterSignature
 from cdess.clock import add_months, label_period
+from cdess.credentials import services as credentials
 from cdess.demo.data import SIGNER_ROLES
 from cdess.demo.structures import person
 from cdess.extensions import db
@@ -89,6 +91,7 @@ from cdess.sessions.models import (
     Vote,
     VoteStatus,
 )
+from cdess.storage import storage
 from cdess.structures.models import Structure
 
 YEARS = 5  # how far back the history goes from the demo's past session
@@ -220,6 +223,7 @@ class Journal:
                 anchor[2].minutes_pdf = _pdf(
                     f"Procès-verbal de la séance du {anchor[2].starts_at:%d/%m/%Y}",
                     f"Tête du journal : {previous}",
+                    sealed=True,
                 )
                 anchor[2].minutes_sha256 = hashlib.sha256(anchor[2].minutes_pdf).hexdigest()
         db.session.execute(insert(AuditEntry), rows)
@@ -231,10 +235,12 @@ def _state(value) -> str:
     return str(getattr(value, "value", value) or "")
 
 
-def _pdf(title: str, subtitle: str) -> bytes:
+def _pdf(title: str, subtitle: str, sealed: bool = False) -> bytes:
     from cdess.demo.scenario import demo_pdf  # the scenario imports this module
+    from cdess.web import seal
 
-    return demo_pdf(title, subtitle)
+    pdf = demo_pdf(title, subtitle)
+    return seal.seal(pdf) if sealed else pdf  # certificates and minutes bear the seal
 
 
 # --- the people and the files -----------------------------------------------------------------
@@ -650,7 +656,7 @@ class History:
         for slot in evidence.slots(application):
             content = _pdf(slot.label[:60], file.structure.name)
             stored_name = secrets.token_hex(16)
-            (evidence.upload_dir() / stored_name).write_bytes(content)
+            storage().put(stored_name, io.BytesIO(content), sync=False)  # made again at will
             rows.append(
                 {
                     "application_id": application.id,
@@ -692,7 +698,8 @@ class History:
         sequence, number = certificates.next_number(day.year)
         db.session.flush()
         data = certificates.snapshot(application, number, issued_at)
-        pdf = _pdf(f"Certificat {number}", file.structure.name)
+        badge = credentials.prepare(data)  # its Open Badges credential, as an issue signs one
+        pdf = _pdf(f"Certificat {number}", file.structure.name, sealed=True)
         certificate = Certificate(
             number=number,
             year=day.year,
@@ -721,6 +728,7 @@ class History:
             )
         )
         db.session.add(certificate)
+        credentials.record(certificate, badge)
         db.session.flush()
         n = self.journal.add(
             issued_at,

@@ -11,7 +11,7 @@ Where DESIGN is silent, decided here:
   besides the year's documents;
 - documents are checked from their content by `applications.evidence` before anything is
   written, so that a refused filing stores nothing and comes back with its answers kept;
-  they are stored in UPLOAD_DIR/suivis, apart from the applications' files;
+  they are stored in the storage's folder `suivis/`, apart from the applications' files;
 - a follow-up's suspension proposal goes on the agenda of the next session in preparation
   (planned or convened); with none, nothing is proposed."""
 
@@ -52,6 +52,7 @@ from cdess.notifications.notices import tell
 from cdess.notifications.services import lazy_date
 from cdess.sessions import services as sessions
 from cdess.sessions.models import CouncilSession, SessionStatus
+from cdess.storage import folder_key, storage
 from cdess.structures import queries as structures
 from cdess.web.forms import CONTROL_CHARACTERS
 from cdess.web.text import has_refused
@@ -258,23 +259,33 @@ def file(followup: FollowUp, actor: User, filing: Filing, today: date | None = N
     return [stored for stored in replaced if stored]
 
 
+# The storage's folder of follow-ups' documents: apart from the applications' (whose storage
+# check would take them for orphans).
+FOLDER = "suivis"
+
+
 def upload_dir() -> Path:
-    """Where follow-ups' documents are kept: apart from the applications' (whose storage
-    check would take them for orphans)."""
-    folder = evidence.upload_dir() / "suivis"
+    """Where the local storage keeps follow-ups' documents (see `evidence.upload_dir`)."""
+    folder = evidence.upload_dir() / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def path_of(document: FollowUpDocument) -> Path:
+    """Where the local storage keeps the document's file."""
     return upload_dir() / document.stored_name
+
+
+def key_of(document: FollowUpDocument) -> str:
+    """The storage key of the document's file."""
+    return folder_key(FOLDER, document.stored_name)
 
 
 def _store(followup: FollowUp, kind: DocumentKind, upload, actor: User) -> str | None:
     """Write one checked upload and its row, replacing the kind's previous document; the
     replaced file's stored name (to discard after the commit), or None."""
     size, mime, extension = evidence.check_upload(upload)
-    stored_name, sha256 = evidence.write(upload.stream, upload_dir())
+    stored_name, sha256 = evidence.write(upload.stream, FOLDER)
     previous = followup.document(kind)
     try:
         if previous is not None:
@@ -303,15 +314,14 @@ def _store(followup: FollowUp, kind: DocumentKind, upload, actor: User) -> str |
             },
         )
     except BaseException:
-        (upload_dir() / stored_name).unlink(missing_ok=True)
+        storage().delete(folder_key(FOLDER, stored_name))
         raise
     return previous.stored_name if previous else None
 
 
 def discard(stored_names) -> None:
     """Remove the files of replaced documents (after the commit that removed their rows)."""
-    for name in stored_names:
-        (upload_dir() / name).unlink(missing_ok=True)
+    evidence.discard(stored_names, FOLDER)
 
 
 def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
@@ -327,7 +337,7 @@ def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list
             for id_, followup_id, name in db.session.execute(select)
         ]
 
-    return evidence.check_folder(upload_dir(), rows, fix, older_than=older_than)
+    return evidence.check_folder(FOLDER, rows, fix, older_than=older_than)
 
 
 # --- the secretariat decides --------------------------------------------------------------------

@@ -192,7 +192,7 @@ def download(followup_id: int, document_id: int):
     document = db.get_or_404(FollowUpDocument, document_id)
     if document.followup_id != followup.id:
         abort(404)
-    return send_stored(services.path_of(document), document.content_type, document.original_name)
+    return send_stored(services.key_of(document), document.content_type, document.original_name)
 
 
 @bp.post("/suivis/<int:followup_id>/acceptation")

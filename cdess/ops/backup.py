@@ -9,6 +9,8 @@ A backup is a folder:
     database.pgdump        PostgreSQL: pg_dump's custom format, of the application's schema
     uploads/<name>         the evidence files the database points at
     uploads/suivis/, uploads/signalements/   the follow-ups' and the reports' files
+                           (from the storage, `cdess.storage`: UPLOAD_DIR or the S3 bucket;
+                           restored into the instance's storage, whichever it is)
     certificat/…           the Département's logo and signature (instance/certificat/), if any
     outbox/non-envoyes/…   emails the SMTP server refused, waiting for a person to send them
 
@@ -50,6 +52,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL
 
 from cdess.extensions import db
+from cdess.storage import storage
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -72,11 +75,15 @@ TEMPORARY_SUFFIX = ".part"  # applications.evidence's, for a file being written
 
 
 def folders() -> dict[str, Path]:
-    """Folder of the backup → where the instance keeps it."""
+    """Folder of the backup → where the instance keeps it (the uploads apart: `uploads/` of
+    the backup is the storage's files, whichever the storage)."""
     config = current_app.config
     return {
-        "uploads": Path(config["UPLOAD_DIR"]),
         "certificat": Path(current_app.instance_path) / "certificat",
+        # The public certificates of every seal the council used: a PDF signed before a
+        # rotation is told « signé par une autre clé » without them (the keys are secrets:
+        # not saved here).
+        "sceaux": Path(current_app.instance_path) / "sceaux",
         "outbox/non-envoyes": Path(config["OUTBOX_DIR"]) / "non-envoyes",
     }
 
@@ -98,9 +105,7 @@ def backup(target: Path) -> dict:
         if not missing:
             break
     else:
-        raise BackupError(
-            [f"Fichier introuvable dans {folders()['uploads']} : {n}" for n in missing]
-        )
+        raise BackupError([f"Fichier introuvable dans {storage().location} : {n}" for n in missing])
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -187,6 +192,7 @@ def _copy_postgresql(path: Path, url: URL) -> dict:
 def _copy_files(target: Path, documents: list[str]) -> list[str]:
     """Copy the documents' files and the other folders; return the documents not found."""
     places = folders()
+    files = storage()
     missing = []
     uploads = target / "uploads"
     uploads.mkdir()
@@ -194,20 +200,29 @@ def _copy_files(target: Path, documents: list[str]) -> list[str]:
         if not _plain_name(name):
             raise BackupError([f"Nom de fichier stocké refusé : {name!r}."])
         try:
-            shutil.copyfile(places["uploads"] / name, uploads / name)
+            _save(files, name, uploads / name)
         except FileNotFoundError:
             missing.append(name)
     # The follow-ups' documents and the reports' files, each domain's folder of the uploads.
     for folder in UPLOAD_FOLDERS:
-        source = places["uploads"] / folder
-        if source.is_dir():
-            copy = shutil.ignore_patterns("*" + TEMPORARY_SUFFIX)  # an upload cut short
-            shutil.copytree(source, uploads / folder, symlinks=False, ignore=copy)
+        for key in sorted(files.keys(folder)):
+            if not key.endswith(TEMPORARY_SUFFIX):  # an upload cut short
+                (uploads / folder).mkdir(exist_ok=True)
+                try:
+                    _save(files, key, uploads / key)
+                except FileNotFoundError:  # replaced meanwhile: its row is gone too
+                    continue
     for folder in ("certificat", "outbox/non-envoyes"):
         source = places[folder]
         if source.is_dir():
             shutil.copytree(source, target / folder, symlinks=False)
     return missing
+
+
+def _save(files, key: str, destination: Path) -> None:
+    """Copy the stored file `key` to `destination` (FileNotFoundError when it is gone)."""
+    with files.open(key) as source, open(destination, "xb") as out:
+        shutil.copyfileobj(source, out, 1 << 20)
 
 
 # --- checking and restoring ----------------------------------------------------------------
@@ -262,15 +277,24 @@ def restore(source: Path) -> dict:
             [f"Sauvegarde d'une base {database.get('kind')}, instance sur {kind} : refus."]
         )
     places = folders()
+    files = storage()
     problems = _not_empty(database)
+    if any(files.keys(folder) for folder in ("", *UPLOAD_FOLDERS)):
+        problems.append(f"Le dossier {files.location} (uploads) n'est pas vide.")
     for folder, place in places.items():
         if place.is_dir() and any(p.is_file() for p in place.rglob("*")):
             problems.append(f"Le dossier {place} ({folder}) n'est pas vide.")
     if problems:
         raise BackupError(problems)
 
-    written = []
+    written, stored = [], []
     try:
+        for path in sorted((source / "uploads").rglob("*")):
+            if path.is_file():
+                key = path.relative_to(source / "uploads").as_posix()
+                with open(path, "rb") as content:
+                    files.put(key, content)
+                stored.append(key)
         for folder, place in places.items():
             for path in sorted((source / folder).rglob("*")):
                 if path.is_file():
@@ -285,6 +309,8 @@ def restore(source: Path) -> dict:
     except BaseException:
         for path in written:  # leave the instance empty, ready for another try
             path.unlink(missing_ok=True)
+        for key in stored:
+            files.delete(key)
         raise
     return manifest
 

@@ -8,6 +8,8 @@ Where the issue is silent, decided here:
   disk) fails the check;
 - the probe file is an unnamed temporary file (O_TMPFILE on Linux): a process killed during the
   check leaves nothing for `flask storage check` to find;
+- with the files on S3 (`STORAGE = "s3"`), a HEAD on the bucket: the server answers and the
+  keys are accepted (writing an object every few seconds would cost more than it tells);
 - with an SMTP server configured, only its settings are checked (reaching it is the SMTP
   server's monitoring's job, and a failed sending keeps the email in outbox/non-envoyes/);
 - the answer names the checks and says ok or failed, never why: it is public; the reason goes
@@ -20,6 +22,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from cdess.extensions import db
+from cdess.storage import storage
 
 
 def _database() -> None:
@@ -36,7 +39,7 @@ def _writable(folder: str) -> None:
 
 
 def _storage() -> None:
-    _writable(current_app.config["UPLOAD_DIR"])
+    storage().probe()
 
 
 def _mail() -> None:

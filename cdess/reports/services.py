@@ -31,6 +31,7 @@ from cdess.reports.models import Report
 from cdess.reports.rules import ReportError, ReportState
 from cdess.sessions import services as sessions
 from cdess.sessions.models import CouncilSession, SessionStatus
+from cdess.storage import folder_key, storage
 from cdess.structures import queries as structures
 from cdess.web.urls import external_url
 
@@ -154,22 +155,32 @@ def file_report(
         )
     except BaseException:
         if report.file_stored_name:
-            file_path(report).unlink(missing_ok=True)
+            storage().delete(folder_key(FOLDER, report.file_stored_name))
         raise
     _tell_reporter(report, _l("Signalement reçu"), [_receipt_text(report)])
     return report
 
 
+# The storage's folder of reports' files, of their own (each folder has its storage check,
+# `check_storage`).
+FOLDER = "signalements"
+
+
 def reports_dir() -> Path:
-    """Where reports' files are kept: a folder of UPLOAD_DIR of their own (outside `static/`;
-    each folder has its storage check, `check_storage`)."""
-    path = Path(current_app.config["UPLOAD_DIR"]) / "signalements"
+    """Where the local storage keeps reports' files (see `evidence.upload_dir`)."""
+    path = Path(current_app.config["UPLOAD_DIR"]) / FOLDER
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def file_path(report: Report) -> Path:
+    """Where the local storage keeps the report's file."""
     return reports_dir() / report.file_stored_name
+
+
+def file_key(report: Report) -> str | None:
+    """The storage key of the report's file; None without one."""
+    return folder_key(FOLDER, report.file_stored_name) if report.file_stored_name else None
 
 
 def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list]:
@@ -185,7 +196,7 @@ def check_storage(fix: bool = False, *, older_than: float = 0) -> dict[str, list
             for id_, name in db.session.execute(select.order_by(Report.id))
         ]
 
-    return evidence.check_folder(reports_dir(), rows, fix, older_than=older_than)
+    return evidence.check_folder(FOLDER, rows, fix, older_than=older_than)
 
 
 def _attach(report: Report, upload) -> None:
@@ -208,7 +219,7 @@ def _attach(report: Report, upload) -> None:
         size, mime, extension = evidence.check_upload(upload)
     except evidence.UploadError as error:
         raise FieldError("file", str(error), error.status) from None
-    stored_name, _sha256 = evidence.write(stream, reports_dir())
+    stored_name, _sha256 = evidence.write(stream, FOLDER)
     report.file_stored_name, report.file_size, report.file_type = stored_name, size, mime
     report.file_name = evidence.clean_name(upload.filename, extension)
 

@@ -160,8 +160,7 @@ def show(report_id: int, code: int = 200, **forms):
 @permission_required(can_handle_reports)
 def download(report_id: int):
     report = _report(report_id)
-    path = services.file_path(report) if report.file_stored_name else None
-    return send_stored(path, report.file_type, report.file_name)
+    return send_stored(services.file_key(report), report.file_type, report.file_name)
 
 
 def _apply(form, action, done: str, target: str):

@@ -13,7 +13,10 @@ Where RFC 5546 leaves a choice, decided here:
 - no reply is asked (RSVP=FALSE): attendance and proxies are given in the members' space;
 - the VTIMEZONE covers the year before the session's to the year after it (enough for a move)."""
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -26,14 +29,20 @@ from icalendar import Calendar, Event, vCalAddress
 
 from cdess.accounts.models import User
 from cdess.applications.models import Application
+from cdess.jobs import services as jobs
+from cdess.jobs.models import JobKind
+from cdess.labels import N_
 from cdess.notifications.notices import tell
 from cdess.notifications.services import build_message, lazy_date, offered, send
-from cdess.sessions import services
+from cdess.sessions import live, services
 from cdess.sessions.models import CouncilSession, SessionStatus
 from cdess.structures import queries as structures
 from cdess.web.urls import external_url
 
 DURATION = timedelta(hours=3)
+# An email to send, named by its recipient (what a job records as sent): calling it builds and
+# sends it, and says whether it was delivered.
+Letter = tuple[str, Callable[[], bool]]
 FILENAME = "seance-cdess.ics"
 
 
@@ -105,14 +114,16 @@ def _where(session: CouncilSession) -> str:
     return session.place or session.video_link or ""
 
 
-def _tell_members(session: CouncilSession, subject: str, paragraphs: list[str], comment="") -> int:
-    """One email to every council member, with the session's event for their calendar."""
+def _member_letters(
+    session: CouncilSession, subject: str, paragraphs: list[str], comment=""
+) -> list[Letter]:
+    """A letter to every council member, with the session's event for their calendar."""
     if session.status is SessionStatus.cancelled:  # its page is gone: the members' space
         link = external_url("sessions.members")
     else:
         link = external_url("sessions.member_session", session_id=session.id)
-    sent = 0
-    for member in services.council_members():
+
+    def letter(member: User) -> EmailMessage:
         message = build_message(
             member.email,
             subject,
@@ -132,8 +143,50 @@ def _tell_members(session: CouncilSession, subject: str, paragraphs: list[str], 
             filename=FILENAME,
             params={"method": method(session)},
         )
-        sent += send(message)
-    return sent
+        return message
+
+    return [
+        (f"member:{member.id}", functools.partial(_post, letter, member))
+        for member in services.council_members()
+    ]
+
+
+def _applicant_letters(
+    application: Application, subject: str, paragraphs: list[str], link: str
+) -> list[Letter]:
+    """A letter about a file to each person of its structure (as `notices.tell` writes it)."""
+    return [
+        (
+            f"application:{application.id}:{person.email}",
+            functools.partial(
+                _post,
+                build_message,
+                person.email,
+                subject,
+                "application",
+                getattr(person, "locale", None),
+                user=person,
+                paragraphs=paragraphs,
+                comment="",
+                link=link,
+            ),
+        )
+        for person in structures.people(application.structure_id)
+    ]
+
+
+def _post(build: Callable[..., EmailMessage], *args, **kwargs) -> bool:
+    return send(build(*args, **kwargs))
+
+
+def deliver(letters: list[Letter]) -> int:
+    """Send the letters now (after the commit of what they tell); the number delivered."""
+    return sum(post() for _key, post in letters)
+
+
+def _tell_members(session: CouncilSession, subject: str, paragraphs: list[str], comment="") -> int:
+    """One email to every council member, with the session's event for their calendar."""
+    return deliver(_member_letters(session, subject, paragraphs, comment))
 
 
 def _agenda(session: CouncilSession) -> list[str]:
@@ -148,10 +201,11 @@ def _agenda(session: CouncilSession) -> list[str]:
     ]
 
 
-def send_convocations(session: CouncilSession) -> int:
-    """Email the convocation to every member and tell the applicants; the number delivered."""
+def convocation_letters(session: CouncilSession) -> list[Letter]:
+    """The convocation to every member and a word to each applicant, as (key, build) letters:
+    `send_convocations` sends them at once, the convocations' job one by one, once each."""
     when, where = _when(session.starts_at), _where(session)
-    sent = _tell_members(
+    letters = _member_letters(
         session,
         _l("Convocation — séance du CDESS du %(d)s", d=_day(session.starts_at)),
         [
@@ -165,8 +219,8 @@ def send_convocations(session: CouncilSession) -> int:
         ],
     )
     for application in services.agenda_files(session):
-        sent += tell(
-            structures.people(application.structure_id),
+        letters += _applicant_letters(
+            application,
             _l("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
                 _l(
@@ -179,12 +233,17 @@ def send_convocations(session: CouncilSession) -> int:
             ],
             external_url("applications.show", application_id=application.id),
         )
-    return sent
+    return letters
 
 
-def send_move_notices(session: CouncilSession, previous: datetime) -> int:
-    """After a convened session is moved (and committed): the updated event to every member,
-    a word to the applicants whose files are on its agenda; the number delivered."""
+def send_convocations(session: CouncilSession) -> int:
+    """Email the convocation to every member and tell the applicants; the number delivered."""
+    return deliver(convocation_letters(session))
+
+
+def move_letters(session: CouncilSession, previous: datetime) -> list[Letter]:
+    """After a convened session is moved: the updated event to every member, a word to the
+    applicants whose files are on its agenda, as (key, build) letters."""
     when, where = _when(session.starts_at), _where(session)
     if session.starts_at == previous:
         change = _l("La séance du conseil du %(d)s se tiendra désormais %(w)s.", d=when, w=where)
@@ -195,7 +254,7 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
             d=when,
             w=where,
         )
-    sent = _tell_members(
+    letters = _member_letters(
         session,
         _l("Séance du CDESS déplacée — désormais le %(d)s", d=_day(session.starts_at)),
         [
@@ -209,8 +268,8 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
         ],
     )
     for application in services.agenda_files(session):
-        sent += tell(
-            structures.people(application.structure_id),
+        letters += _applicant_letters(
+            application,
             _l("Votre dossier sera examiné le %(d)s", d=_day(session.starts_at)),
             [
                 change,
@@ -222,7 +281,37 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
             ],
             external_url("applications.show", application_id=application.id),
         )
-    return sent
+    return letters
+
+
+def send_move_notices(session: CouncilSession, previous: datetime) -> int:
+    """After a convened session is moved (and committed): the notices, sent at once; the
+    number delivered."""
+    return deliver(move_letters(session, previous))
+
+
+def _mailed(job, letters: list[Letter]) -> None:
+    """A mailing job: the letters not sent yet, then its count and the session's page."""
+    already = len(job.completed)
+    sent = already + jobs.deliver(job, letters)
+    jobs.finish(job, "sessions.show", session_id=job.args["session_id"])
+    jobs.step(
+        job,
+        message=N_("%(n)s courriel(s) envoyé(s) sur %(total)s.", n=sent, total=job.progress_total),
+    )
+
+
+@jobs.work(JobKind.convocations, live.job_title, _l("Retour à la séance"))
+def convocations_job(job) -> None:
+    """The convocation to every member and the word to each applicant, once each."""
+    _mailed(job, convocation_letters(live.job_session(job)))
+
+
+@jobs.work(JobKind.move_notices, live.job_title, _l("Retour à la séance"))
+def move_notices_job(job) -> None:
+    """The notice of a convened session's move to every member and applicant, once each."""
+    previous = datetime.fromisoformat(job.args["previous"])
+    _mailed(job, move_letters(live.job_session(job), previous))
 
 
 def send_cancellation(session: CouncilSession, applications: list[Application]) -> int:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, delete, literal_column, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +27,9 @@ from cdess.applications import services as applications
 from cdess.audit import services as audit
 from cdess.clock import utcnow
 from cdess.extensions import db
+from cdess.jobs import services as jobs
+from cdess.jobs.models import JobKind
+from cdess.labels import N_
 from cdess.sessions import rules as council_rules
 from cdess.sessions import services
 from cdess.sessions.models import (
@@ -158,10 +162,9 @@ def open_session(
     )
 
 
-def close_session(session: CouncilSession, actor: User, at=None) -> None:
-    """open → closed once every item is voted; the minutes are written and the session locked."""
-    from cdess.sessions import minutes
-
+def close_session(session: CouncilSession, actor: User, at=None):
+    """open → closed once every item is voted, the session locked; the minutes are a job that
+    runs after the caller's commit (returned: its page shows their writing)."""
     if session.status is not SessionStatus.open:
         raise SessionError(_("Seule une séance ouverte peut être close."))
     if pending := [
@@ -179,7 +182,41 @@ def close_session(session: CouncilSession, actor: User, at=None) -> None:
     db.session.flush()
     audit.record(session, "session_closed", actor, from_state="open", to_state="closed")
     # The minutes print the journal's head after the close: the anchor of everything decided.
-    minutes.write(session)
+    return jobs.enqueue(JobKind.minutes, {"session_id": session.id}, actor, f"minutes:{session.id}")
+
+
+def job_session(job) -> CouncilSession:
+    """The session a job works on (gone: the job fails with that reason)."""
+    session = db.session.get(CouncilSession, job.args["session_id"])
+    if session is None:
+        raise LookupError(f"session {job.args['session_id']} is gone")
+    return session
+
+
+def job_title(job) -> str:
+    """A session's job as its page names it: its kind and the session's day."""
+    starts_at = db.session.execute(  # its day alone: not the minutes' PDF
+        db.select(CouncilSession.starts_at).filter_by(id=job.args.get("session_id", 0))
+    ).scalar_one_or_none()
+    if starts_at is None:
+        return job.kind.label
+    return _("%(kind)s — séance du %(d)s", kind=job.kind.label, d=wallclock(starts_at, "d MMMM y"))
+
+
+@jobs.work(JobKind.minutes, job_title, _l("Ouvrir le procès-verbal (PDF)"))
+def write_minutes(job) -> None:
+    """The job after the close: the minutes PDF, unless written already (a retry)."""
+    from cdess.sessions import minutes
+
+    session = job_session(job)
+    if session.status is not SessionStatus.closed:
+        raise ValueError(f"session {session.id} is not closed")
+    jobs.step(job, total=1, message=N_("Rédaction du procès-verbal en cours."))
+    if session.minutes_pdf is None:
+        minutes.write(session)
+        bump(session.id)  # the live panels show the link
+    jobs.finish(job, "sessions.minutes", session_id=session.id)
+    jobs.step(job, done=1, message=N_("Le procès-verbal est prêt."))
 
 
 # --- attendance -------------------------------------------------------------------------------

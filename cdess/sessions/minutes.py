@@ -26,6 +26,7 @@ from cdess.sessions.models import (
     SessionStatus,
 )
 from cdess.sessions.rules import inactive_proxies
+from cdess.web import seal
 from cdess.web.formats import LEGAL_LOCALE
 from cdess.web.pdf import render_pdf
 
@@ -197,11 +198,12 @@ def data(session: CouncilSession) -> dict:
 
 
 def write(session: CouncilSession) -> bytes:
-    """The minutes PDF, with the journal's head at the close: an anchor kept beside it."""
+    """The minutes PDF, with the journal's head at the close: an anchor kept beside it;
+    sealed with the Département's seal, and stored and hashed as sealed."""
     kept = audit.anchor("minutes", str(session.id))
     with force_locale(LEGAL_LOCALE):  # a legal record: French, whoever closes the session
         content = data(session) | {"journal": {"count": kept.count, "head": kept.head}}
-        pdf = render_pdf("sessions/minutes_pdf.html", minutes=content)
+        pdf = seal.seal(render_pdf("sessions/minutes_pdf.html", minutes=content))
     session.minutes_pdf = pdf
     session.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
     db.session.flush()

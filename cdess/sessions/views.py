@@ -23,6 +23,9 @@ from cdess.applications import verification
 from cdess.applications.models import Application, CheckStatus
 from cdess.applications.permissions import can_verify_answers
 from cdess.extensions import db
+from cdess.jobs import services as jobs
+from cdess.jobs.models import JobKind
+from cdess.jobs.views import follow
 from cdess.sessions import convocation, live, queries, services
 from cdess.sessions import rules as council_rules
 from cdess.sessions.forms import ReportForm, RulesForm, SessionForm
@@ -213,11 +216,23 @@ def update(session_id: int):
         return show(session_id, form, 400)
     except services.SessionError as error:
         return _refused(error, target)
-    db.session.commit()
     if previous is None:
+        db.session.commit()
         return _done(_("Séance modifiée."), target)
-    sent = convocation.send_move_notices(session, previous)
-    return _done(_("Séance déplacée : %(n)s courriel(s) envoyé(s).", n=sent), target)
+    # The notices are a job, one per version of the event (its sequence), run after the commit.
+    job = jobs.enqueue(
+        JobKind.move_notices,
+        {"session_id": session.id, "previous": previous.isoformat()},
+        current_user,
+        f"move:{session.id}:{session.ics_sequence}",
+    )
+    db.session.commit()
+    return follow(
+        job,
+        target,
+        lambda job: _("Séance déplacée : %(n)s courriel(s) envoyé(s).", n=sent(job)),
+        _("Séance déplacée : les avis partent."),
+    )
 
 
 @bp.post("/seances/<int:session_id>/annulation")
@@ -486,16 +501,28 @@ def proxy(session_id: int):
 @bp.post("/seances/<int:session_id>/convocation")
 @permission_required(can_plan_sessions)
 def convene(session_id: int):
+    """Convene the council; the convocations are a job that sends them after the commit."""
     session = _session(session_id)
     target = url_for("sessions.show", session_id=session.id)
-    return _perform(
-        lambda: live.convene(session, current_user),
-        target,
-        lambda _result: _(
-            "Conseil convoqué : %(n)s courriel(s) envoyé(s).",
-            n=convocation.send_convocations(session),
-        ),
+    try:
+        live.convene(session, current_user)
+    except REFUSALS as error:
+        return _refused(error, target)
+    job = jobs.enqueue(
+        JobKind.convocations, {"session_id": session.id}, current_user, f"convocations:{session.id}"
     )
+    db.session.commit()  # the job runs after it
+    return follow(
+        job,
+        target,
+        lambda job: _("Conseil convoqué : %(n)s courriel(s) envoyé(s).", n=sent(job)),
+        _("Conseil convoqué : les convocations partent."),
+    )
+
+
+def sent(job) -> int:
+    """How many emails a mass-mailing job delivered (its message's count)."""
+    return (job.message_values or {}).get("n", 0)
 
 
 def _live_context(session: CouncilSession, notice: dict | None = None) -> dict:
@@ -772,11 +799,20 @@ def annul_vote(item_id: int):
 @bp.post("/seances/<int:session_id>/cloture")
 @permission_required(can_preside)
 def close_session(session_id: int):
+    """Close the session; its minutes are written by a job after the commit: done at once
+    (inline), back to the live page; still running (a worker's), to its progress page."""
     session = _session(session_id)
-    return _perform(
-        lambda: live.close_session(session, current_user),
-        _live_url(session.id),
+    target = _live_url(session.id)
+    try:
+        job = live.close_session(session, current_user)
+    except REFUSALS as error:
+        return _refused(error, target)
+    db.session.commit()  # the minutes' job runs after it
+    return follow(
+        job,
+        target,
         _("Séance close : le procès-verbal est prêt."),
+        _("Séance close : le procès-verbal est en cours de rédaction."),
     )
 
 

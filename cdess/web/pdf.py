@@ -76,11 +76,16 @@ def allowed_roots() -> list[Path]:
     return [Path(current_app.static_folder), Path(current_app.instance_path) / "certificat"]
 
 
-def render_pdf(template: str, pdf_variant: str | None = None, **context) -> bytes:
-    """Render templates/<template> with plain data to PDF bytes."""
+def render_pdf(
+    template: str, pdf_variant: str | None = None, attachments: list | None = None, **context
+) -> bytes:
+    """Render templates/<template> with plain data to PDF bytes, embedding `attachments`
+    (weasyprint.Attachment made from bytes in memory, never fetched)."""
     html = render_template(template, **context)
     static = Path(current_app.static_folder)
     fetcher = LocalFetcher(allowed_roots())
     document = HTML(string=html, base_url=static.resolve().as_uri() + "/", url_fetcher=fetcher)
     options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+    if attachments:
+        options["attachments"] = attachments
     return document.write_pdf(font_config=_fonts(), **options)

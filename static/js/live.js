@@ -163,5 +163,6 @@
 
   panel.addEventListener("submit", vote);
   refresh();
-  window.setInterval(refresh, 2000);
+  // Every two seconds (LIVE_POLL_MS: the browser journeys ask more often).
+  window.setInterval(refresh, Number(document.body.getAttribute("data-poll")) || 2000);
 }());

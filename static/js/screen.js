@@ -39,5 +39,5 @@
       .catch(function () { /* the network hiccups: try again at the next tick */ })
       .then(function () { pending = false; });
   }
-  window.setInterval(refresh, 2000);
+  window.setInterval(refresh, Number(document.body.getAttribute("data-poll")) || 2000);
 }());

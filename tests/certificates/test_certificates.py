@@ -16,7 +16,8 @@ from cdess.certificates.models import Certificate, CertificateCounter
 from cdess.certificates.models import CertificateStatus as Status
 from cdess.clock import add_months
 from cdess.extensions import db
-from tests.factories import audit_count, council_vote
+from cdess.web import seal
+from tests.factories import audit_count, council_vote, embedded_files
 
 
 def test_issuing_numbers_certifies_and_freezes_the_certificate(app, grant, people):
@@ -68,7 +69,10 @@ def test_the_pdf_is_one_a4_landscape_pdfa_page_with_fonts_embedded_and_the_link(
 def test_rendering_the_snapshot_again_gives_the_same_bytes(app, grant, people):
     certificate = services.issue(grant(), people["secretariat"])
     db.session.commit()
-    assert document.render(dict(certificate.snapshot)) == certificate.pdf
+    # The sealed PDF is the PDF/A rendered from the snapshot, then the seal's update.
+    files = embedded_files(certificate.pdf)
+    again = document.render(dict(certificate.snapshot), files, sealed=False)
+    assert certificate.pdf.startswith(again)
 
 
 def test_the_qr_code_encodes_the_verification_url():
@@ -93,7 +97,7 @@ def test_a_failed_issue_gives_its_number_back(app, grant, people, monkeypatch):
     application = grant()
     db.session.commit()
     before = audit_count()
-    monkeypatch.setattr(document, "render", lambda data: 1 / 0)
+    monkeypatch.setattr(document, "render", lambda data, **_: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         services.issue(application, people["secretariat"])
     db.session.rollback()
@@ -131,7 +135,7 @@ def test_the_database_keeps_one_standing_certificate_per_decision(app, grant, pe
     db.session.commit()
     columns = {c.key: getattr(first, c.key) for c in Certificate.__table__.columns}
     del columns["id"]
-    columns.update(number="CDESS-62-2000-0001", sha256="0" * 64)
+    columns.update(number="CDESS-62-2000-0001", sha256="0" * 64, status_index=None)
     with pytest.raises(IntegrityError), db.engine.begin() as conn:  # behind the service's back
         conn.execute(Certificate.__table__.insert().values(**columns))
     columns["status"] = Status.superseded  # a superseded edition may sit beside it
@@ -187,7 +191,12 @@ def test_a_session_batch_issues_every_granted_file_in_agenda_order(app, closed_s
 def test_a_batch_rendered_by_two_processes_gives_the_same_pdfs(app, closed_session, people):
     issued = services.issue_session(closed_session, people["secretariat"])
     snapshots = [dict(c.snapshot) for c in issued]
-    assert document.render_many(snapshots, workers=2) == [c.pdf for c in issued]
+    files = [embedded_files(c.pdf) for c in issued]
+    pdfs = document.render_many(snapshots, workers=2, attachments=files)  # sealed there
+    for certificate, pdf, attached in zip(issued, pdfs, files, strict=True):
+        unsealed = document.render(certificate.snapshot, attached, sealed=False)
+        assert pdf.startswith(unsealed) and certificate.pdf.startswith(unsealed)
+        assert seal.check(pdf).verdict is seal.Verdict.sealed
 
 
 # --- status -----------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import LIVE_POLL_MS
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 LIVE = 8_000  # ms: the live page asks for news every two seconds
 
@@ -102,7 +104,7 @@ def test_a_member_votes_from_a_phone(journey, server):
     # A change of mind, then the refresh keeps the choice shown (its version is the ballot's).
     ballot.get_by_role("button", name="Contre", exact=True).click()
     expect(ballot.get_by_text("Vote enregistré : contre.")).to_be_visible()
-    page.wait_for_timeout(2_500)  # a refresh passes: nothing to replace
+    page.wait_for_timeout(LIVE_POLL_MS + 500)  # a refresh passes: nothing to replace
     expect(ballot.get_by_role("button", name="Contre", exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )

@@ -43,6 +43,24 @@ def test_the_structure_follows_its_label_and_its_renewal(journey):
     verification = page.get_by_role("link", name="Sa page de vérification publique")
     address = verification.get_attribute("href")
 
+    # The badge for the structure's website: its HTML to copy, and its preview, loaded.
+    badge = page.get_by_role("region", name="Le badge du label pour votre site")
+    code = badge.get_by_label("Code HTML du badge, à copier dans une page de votre site")
+    expect(code).to_have_attribute("readonly", "")
+    number = address.rsplit("/", 1)[1]
+    assert f"/verification/{number}" in code.input_value()
+    assert f"/certificats/{number}/badge.svg" in code.input_value()
+    preview = badge.get_by_role("img", name="Aperçu du badge")
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=preview.element_handle())
+    # The API answers for the same number, in JSON: valid, its renewal under way.
+    answer = page.request.get(f"/api/v1/certificats/{number}")
+    assert answer.ok and answer.headers["content-type"] == "application/json"
+    assert answer.json()["statut"] == {
+        **answer.json()["statut"],
+        "code": "valide",
+        "renouvellement_en_cours": True,
+    }
+
     # The renewal's session step leads to the file under examination.
     renewal.get_by_role("link", name="Examen par le conseil en séance").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Candidature au label")

@@ -336,7 +336,7 @@ def test_a_move_through_the_form_tells_the_members_after_the_commit(
     assert response.status_code == 200
     members = len(services.council_members())
     assert f"Séance déplacée : {members + 2} courriel(s) envoyé(s)." in html(response)
-    assert seen == [(new_start, 1)] * members
+    assert seen == [(new_start, 1)] * (members + 2)  # the applicants' too, after it
     db.session.expire_all()
     assert planned.starts_at == new_start and planned.ics_sequence == 1
 

@@ -1,0 +1,21 @@
+"""Who sees a job and who retries it: whoever asked for it, and the secretariat."""
+
+from cdess.accounts.permissions import is_staff
+from cdess.jobs.models import JobState
+
+
+def can_view_job(user, job) -> bool:
+    """Its progress page: whoever asked for it, and the secretariat."""
+    if not (user and user.is_authenticated):
+        return False
+    return is_staff(user) or (job.requested_by_id is not None and job.requested_by_id == user.id)
+
+
+def can_retry_job(user, job, check_state: bool = True) -> bool:
+    """« Relancer »: who may see it, once it failed (`check_state`)."""
+    return can_view_job(user, job) and (not check_state or job.state is JobState.failed)
+
+
+def can_read_job_error(user, job=None) -> bool:
+    """The error's technical text: the secretariat (others read that it failed)."""
+    return is_staff(user)
