@@ -52,6 +52,14 @@ DEMO_PASSWORD = "demo-cdess-62"  # the demo's users' (the browser journeys' serv
 PG_URL = os.environ.get("CDESS_TEST_DATABASE_URL")
 
 
+def redis_url(number: int) -> str:
+    """The address of a Redis database the tests flush (`number`, 5 to 7: one per module that
+    needs one). The PostgreSQL pass, which CI runs beside the SQLite one, takes `number + 8`:
+    the two passes never flush each other's; within a pass a module's tests stay on one worker
+    (`xdist_group`)."""
+    return f"redis://127.0.0.1:6379/{number + (8 if PG_URL else 0)}"
+
+
 @contextlib.contextmanager
 def fresh_database(sqlite_file: Path, prefix: str) -> Iterator[str]:
     """The URL of a new, empty database: a PostgreSQL schema named `prefix`_… (dropped on

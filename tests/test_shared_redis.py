@@ -15,9 +15,11 @@ from cdess.certificates import cache
 from cdess.certificates.models import Certificate, CertificateStatus
 from cdess.extensions import db
 from cdess.structures.models import Structure
-from tests.factories import GRANTED_RESULT, PASSWORD, make_app, structure_values
+from tests.factories import GRANTED_RESULT, PASSWORD, make_app, redis_url, structure_values
 
-REDIS_URL = "redis://127.0.0.1:6379/6"  # this module's own Redis database
+# The tests flushing this Redis database stay on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("redis-shared")
+REDIS_URL = redis_url(6)  # this module's own Redis database
 
 
 @pytest.fixture

@@ -24,16 +24,24 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.factories import GRANTED_RESULT, PDF, fresh_database, make_app, structure_values
+from tests.factories import (
+    GRANTED_RESULT,
+    PDF,
+    fresh_database,
+    make_app,
+    redis_url,
+    structure_values,
+)
 
 pytestmark = [
     pytest.mark.postgres_only,
     # Collected on CI's PostgreSQL pass, which keeps the tests that use the application.
     pytest.mark.usefixtures("app"),
+    pytest.mark.xdist_group("redis-servers"),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/7"  # this test's own Redis database
+REDIS_URL = redis_url(7)  # this test's own Redis database
 PASSWORD = "mot-de-passe-solide-62"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 STRUCTURE = "Recyclerie des Deux Serveurs"

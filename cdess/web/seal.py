@@ -351,7 +351,7 @@ def seal(pdf: bytes, using: Seal | None = None) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     _agree_producers(writer)
     reserved = _reserved.get(used.fingerprint)
-    sealed = _without_a_running_loop(
+    sealed = outside_any_loop(
         signers.sign_pdf, writer, metadata, signer=used.signer, bytes_reserved=reserved
     ).getvalue()
     if reserved is None:
@@ -359,7 +359,7 @@ def seal(pdf: bytes, using: Seal | None = None) -> bytes:
     return sealed
 
 
-def _without_a_running_loop(function, *args, **kwargs):
+def outside_any_loop(function, *args, **kwargs):
     """`function(*args, **kwargs)`, which runs its own asyncio loop (pyHanko's synchronous API
     calls `asyncio.run`): in a thread of its own when this thread already runs a loop (an
     asynchronous server's worker, Playwright's in the journeys), where `asyncio.run` fails."""
@@ -432,7 +432,7 @@ def check(pdf: bytes) -> SealCheck:
         revocation_mode="soft-fail",
     )
     try:
-        status = _without_a_running_loop(validate_pdf_signature, signature, context, skip_diff=True)
+        status = outside_any_loop(validate_pdf_signature, signature, context, skip_diff=True)
     except ValueError:  # pyHanko's SignatureValidationError among them
         return _as(found, Verdict.altered)
     if not (status.intact and status.valid):

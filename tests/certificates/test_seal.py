@@ -8,6 +8,7 @@ import hashlib
 import html
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -47,7 +48,9 @@ def signed_over(sealed: bytes) -> bytes:
     """Another signature added after the seal, in a field of its own (the seal untouched)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(sealed))
     metadata = signers.PdfSignatureMetadata(field_name="Autre")
-    return signers.sign_pdf(writer, metadata, signer=other_key().signer).getvalue()
+    return seal.outside_any_loop(
+        signers.sign_pdf, writer, metadata, signer=other_key().signer
+    ).getvalue()
 
 
 def _xmp(reader: PdfReader) -> str:
@@ -273,9 +276,12 @@ def test_sealing_and_checking_work_where_an_event_loop_runs(app):
     worker) the seal is made and checked in a thread of its own."""
 
     async def inside_a_loop():
-        pdf = seal.seal(small_pdfa())
-        return pdf, seal.check(pdf).verdict
+        with app.app_context():
+            pdf = seal.seal(small_pdfa())
+            return pdf, seal.check(pdf).verdict
 
-    pdf, verdict = asyncio.run(inside_a_loop())
+    # In a thread of its own: the journeys leave Playwright's loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        pdf, verdict = thread.submit(asyncio.run, inside_a_loop()).result()
     assert verdict is Verdict.sealed
     assert seal.check(pdf).verdict is Verdict.sealed

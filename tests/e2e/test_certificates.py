@@ -95,7 +95,7 @@ def test_batch_issue_verify_and_revoke(journey, server):
     p.get_by_role("button", name="Vérifier le fichier").click()
     expect(
         p.get_by_text("Ce fichier est bien un certificat délivré par le conseil")
-    ).to_be_visible()
+    ).to_contain_text("signé par le sceau de")  # the Département's seal, checked
     public.check("verification fichier reconnu")
     p.get_by_label("Certificat au format PDF").set_input_files(
         {"name": "faux.pdf", "mimeType": "application/pdf", "buffer": pdf[:-20] + b"\n%%EOF\n"}

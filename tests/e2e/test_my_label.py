@@ -5,8 +5,11 @@ council's session left), its progress objectives and its status history; on a ph
 structure whose follow-up is due sees its next follow-up and what it needs. Anyone verifying
 the renewing label's certificate reads « Renouvellement en cours »."""
 
+import json
 import re
+from pathlib import Path
 
+import jwt
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import nav
@@ -60,6 +63,21 @@ def test_the_structure_follows_its_label_and_its_renewal(journey):
         "code": "valide",
         "renouvellement_en_cours": True,
     }
+
+    # The signed Open Badges credential, downloaded as the structure would, checks with a JWT
+    # library (not ours) against the keys the council publishes, and names this certificate.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger l'attestation Open Badges signée").click()
+    token = Path(download.value.path()).read_text().strip()
+    keys = page.request.get("/.well-known/jwks.json").json()["keys"]
+    kid = jwt.get_unverified_header(token)["kid"]
+    # The kid is the JWKS address and the key's thumbprint; the demo was signed on the address
+    # of the server that built it (each journey's server copies it): the thumbprint decides.
+    key = jwt.PyJWK(next(k for k in keys if k["kid"].split("#")[1] == kid.split("#")[1]))
+    claims = jwt.decode(token, key, algorithms=["EdDSA"], options={"verify_aud": False})
+    credential = claims.get("vc", claims)
+    assert "OpenBadgeCredential" in credential["type"]
+    assert number in json.dumps(credential)
 
     # The renewal's session step leads to the file under examination.
     renewal.get_by_role("link", name="Examen par le conseil en séance").click()

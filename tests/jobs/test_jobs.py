@@ -12,7 +12,7 @@ from cdess.jobs import services as jobs
 from cdess.jobs.models import Job, JobKind, JobState
 from cdess.sessions.models import CouncilSession, SessionStatus
 from cdess.sessions.services import council_members
-from tests.factories import html, statements
+from tests.factories import html, redis_url, statements
 
 
 def _jobs() -> list[Job]:
@@ -258,7 +258,9 @@ def test_the_job_page_reads_a_bounded_number_of_statements(
 
 # --- RQ on the real Redis ---------------------------------------------------------------------
 
-REDIS_DB = "redis://127.0.0.1:6379/5"
+# The tests flushing this Redis database stay on one worker (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("redis-jobs")
+REDIS_DB = redis_url(5)
 
 
 @pytest.fixture
