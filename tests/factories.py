@@ -54,9 +54,9 @@ PG_URL = os.environ.get("CDESS_TEST_DATABASE_URL")
 
 def redis_url(number: int) -> str:
     """The address of a Redis database the tests flush (`number`, 5 to 7: one per module that
-    needs one). The PostgreSQL pass, which CI runs beside the SQLite one, takes `number + 8`:
-    the two passes never flush each other's; within a pass a module's tests stay on one worker
-    (`xdist_group`)."""
+    needs one). The PostgreSQL pass, which may run beside the SQLite one (two terminals), takes
+    `number + 8`: the two passes never flush each other's; within a pass a module's tests stay
+    on one worker (`xdist_group`)."""
     return f"redis://127.0.0.1:6379/{number + (8 if PG_URL else 0)}"
 
 

@@ -5,7 +5,8 @@ from the database at most once a second, and forgotten at once when this process
 change to a certificate: an issue, a suspension or a revocation shows at once in the process
 that made it and within a second in the others; a structure's new name or commune within
 REGISTRY_CACHE_SECONDS. People signed in, and visitors with a message waiting to be shown,
-always get a fresh page.
+always get a fresh page. A page's forms (the language switch) carry each visitor's own CSRF
+token: the first visitor's is kept as a mark in the cached page and replaced on each serving.
 
 With REDIS_URL set (several servers), a commit that changed a certificate also increments a
 counter in Redis, read on each visitor's request (one GET): the change shows at once on every
@@ -32,9 +33,10 @@ from functools import wraps
 from pathlib import Path
 
 import redis
-from flask import current_app, has_app_context, request, session
+from flask import current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func
 from sqlalchemy.orm import Session
 
@@ -131,6 +133,8 @@ def for_visitors(view):
         hit = pages.get(key)
         if hit is not None and hit[0] > now:
             _expires, body, headers = hit
+            if _mark(state) in body:  # this visitor's own token in the page's forms
+                body = body.replace(_mark(state), generate_csrf().encode())
             return current_app.response_class(body, headers=headers)
         path = _folder() / hashlib.sha256(state["files"] + repr(key).encode()).hexdigest()
         if (kept := _from_file(path, seconds)) is not None:
@@ -143,13 +147,22 @@ def for_visitors(view):
             if response.is_streamed:
                 response.response = _kept(response.response, path, headers, seconds)
                 return response
-            pages[key] = (now + seconds, response.get_data(), headers)
+            body = response.get_data()
+            if token := g.get("csrf_token"):  # the first visitor's, marked for the next ones
+                body = body.replace(token.encode(), _mark(state))
+            pages[key] = (now + seconds, body, headers)
             pages.move_to_end(key)
             while len(pages) > ENTRIES:
                 pages.popitem(last=False)
         return response
 
     return cached
+
+
+def _mark(state: dict) -> bytes:
+    """What stands for the visitor's CSRF token in a cached page: this cache's own random
+    name, which no page's text can hold by chance."""
+    return b"csrf-" + state["files"].hex().encode()
 
 
 def _folder() -> Path:

@@ -10,6 +10,7 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
+from flask import g
 
 from cdess.applications.models import State
 from cdess.certificates import services
@@ -423,6 +424,26 @@ def test_signed_in_people_and_pending_messages_always_get_a_fresh_registry(
     assert "Message pour ce visiteur seul" not in client.get("/registre").text  # not cached
     login(people["applicant"])
     assert "Ressourcerie du Ternois" in client.get("/registre").text
+
+
+def test_each_visitor_of_the_cached_registry_gets_a_csrf_token_of_their_own(app, registry):
+    """The language switch on a page served from the cache works for every visitor (CI found
+    a second visitor refused: the first one's token was in the kept page)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    tokens = []
+    for _visitor in range(3):
+        g.pop("csrf_token", None)  # the tests' requests share one `g`; a server's are fresh
+        client = app.test_client()
+        page = client.get("/registre").text
+        assert "Recyclerie du Ternois" in page and "csrf-" not in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        tokens.append(token)
+        answer = client.post(
+            "/langue", data={"langue": "en", "next": "/registre", "csrf_token": token}
+        )
+        assert answer.status_code == 303 and answer.location == "/registre"
+    assert len(app.extensions["registry_cache"]["pages"]) == 1  # the same page, kept once
+    assert len(set(tokens)) == 3
 
 
 def test_the_cache_keeps_a_bounded_number_of_pages(app, client, registry, monkeypatch):
