@@ -58,7 +58,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_votes import PG_URL, percentile, serve  # noqa: E402  (the same server, the same maths)
+from bench_votes import PG_URL, SECRET_KEY, percentile, serve  # noqa: E402  (the same server, the same maths)
 from results import Figure, add_option, write  # noqa: E402  (bench/, beside this script)
 
 RENDERS, BATCH, THREADS = 15, 200, 16
@@ -91,7 +91,12 @@ REAL_SIZE = (
 
 
 def flask(url: str, instance: Path, *args: str) -> None:
-    env = {**os.environ, "CDESS_DATABASE_URL": url, "CDESS_INSTANCE_PATH": str(instance)}
+    env = {
+        **os.environ,
+        "CDESS_DATABASE_URL": url,
+        "CDESS_INSTANCE_PATH": str(instance),
+        "CDESS_SECRET_KEY": SECRET_KEY,
+    }
     subprocess.run(
         [str(ROOT / ".venv/bin/flask"), "--app", "cdess", *args],
         cwd=ROOT,
@@ -105,7 +110,7 @@ def make_app(url: str, instance: Path):
     os.environ["CDESS_INSTANCE_PATH"] = str(instance)
     from cdess import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
 
 
 def median_ms(times: list[float]) -> float:
@@ -202,7 +207,7 @@ def breakdown(snapshot: dict) -> dict[str, float]:
         real = cdess.web.pdf.HTML
         cdess.web.pdf.HTML = Recorder
         try:
-            document.render(snapshot)
+            document.render(snapshot, sealed=False)  # the recorder writes no PDF to seal
         finally:
             cdess.web.pdf.HTML = real
         return captured.pop("string"), captured.pop("options"), captured
@@ -220,7 +225,8 @@ def breakdown(snapshot: dict) -> dict[str, float]:
     one_font = restyled("* { font-family: 'DejaVu Sans', sans-serif !important; }")
 
     variants = {
-        "as issued (PDF/A-3b)": lambda: pdf(html),
+        "as issued, sealed (PDF/A-3b + PAdES)": lambda: document.render(snapshot),
+        "as issued, not sealed (PDF/A-3b)": lambda: pdf(html),
         "template and QR code only": capture,
         "layout only (no PDF written)": lambda: HTML(string=html, **captured).render(),
         "plain PDF (no PDF/A)": lambda: pdf(html, pdf_variant=None),

@@ -39,6 +39,9 @@ from results import Figure, add_option, write  # noqa: E402  (bench/, beside thi
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MEMBERS, ABSENT, ITEMS, THREADS = 70, 10, 30, 16
 PASSWORD = "bench-password-0123"  # noqa: S105 (throwaway accounts of the benchmark)
+# One secret for the benchmarks' own app, their `flask` commands and the server: the issuer's
+# keys made by `init_db` are sealed with it, and a server with another could not sign.
+SECRET_KEY = "bench-secret-key-0123456789-0123456789"  # noqa: S105
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -98,7 +101,7 @@ def prepare(url: str, instance: Path, items: int = ITEMS) -> dict:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": SECRET_KEY,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
@@ -188,7 +191,7 @@ def serve(url: str, instance: Path, workers: int) -> tuple[subprocess.Popen, int
         **os.environ,
         "CDESS_DATABASE_URL": url,
         "CDESS_INSTANCE_PATH": str(instance),
-        "CDESS_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+        "CDESS_SECRET_KEY": SECRET_KEY,
         "CDESS_RATELIMIT_ENABLED": "false",
     }
     server = subprocess.Popen(

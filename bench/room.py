@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_votes import PASSWORD, count, percentile, serve  # noqa: E402
+from bench_votes import PASSWORD, SECRET_KEY, count, percentile, serve  # noqa: E402
 from results import Figure, add_option, write  # noqa: E402
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -118,7 +118,7 @@ def prepare(url: str, instance: Path, members: int, votes: int) -> dict:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": SECRET_KEY,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )

@@ -6,7 +6,7 @@ same job. What a job already did (the recipients written to, the certificates is
 in `completed`, committed with each step, so that running it again does only the rest."""
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
@@ -16,6 +16,12 @@ from cdess.accounts.models import User
 from cdess.clock import utcnow
 from cdess.extensions import db
 from cdess.labels import labelled
+
+# RQ stops a job after TIMEOUT (`services`), and the job is then marked failed. One still
+# « running » well past it was on a worker that died (killed, its host stopped): interrupted,
+# it may be retried. The 30-minute timeout and 5 minutes of grace.
+TIMEOUT = 30 * 60
+INTERRUPTED_AFTER = timedelta(seconds=TIMEOUT + 5 * 60)
 
 
 class JobKind(enum.Enum):
@@ -111,3 +117,12 @@ class Job(db.Model):
     @property
     def over(self) -> bool:
         return self.state in (JobState.done, JobState.failed)
+
+    @property
+    def interrupted(self) -> bool:
+        """Running for longer than any worker lets a job run: its worker died."""
+        return (
+            self.state is JobState.running
+            and self.started_at is not None
+            and self.started_at < utcnow() - INTERRUPTED_AFTER
+        )

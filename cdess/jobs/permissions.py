@@ -12,8 +12,9 @@ def can_view_job(user, job) -> bool:
 
 
 def can_retry_job(user, job, check_state: bool = True) -> bool:
-    """« Relancer »: who may see it, once it failed (`check_state`)."""
-    return can_view_job(user, job) and (not check_state or job.state is JobState.failed)
+    """« Relancer »: who may see it, once it failed or was interrupted (`check_state`)."""
+    ready = job.state is JobState.failed or job.interrupted
+    return can_view_job(user, job) and (not check_state or ready)
 
 
 def can_read_job_error(user, job=None) -> bool:

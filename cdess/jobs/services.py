@@ -13,7 +13,9 @@ Where nothing else decides, decided here:
   minutes already written, the certificates already issued, the recipients already written
   to), so a retry, or a job RQ runs twice, never does the work twice;
 - a job is started by compare-and-set (queued → running): two workers never run it at once;
-- the queue unreachable at the commit: the job fails with that reason, to be retried."""
+- the queue unreachable at the commit: the job fails with that reason, to be retried;
+- a job still running past RQ's timeout and a grace (`Job.interrupted`: its worker was killed,
+  its host stopped) is shown as interrupted and may be retried like a failed one."""
 
 import logging
 import zlib
@@ -27,11 +29,10 @@ from sqlalchemy.orm import Session
 
 from cdess.clock import utcnow
 from cdess.extensions import db
-from cdess.jobs.models import Job, JobKind, JobState
+from cdess.jobs.models import INTERRUPTED_AFTER, TIMEOUT, Job, JobKind, JobState
 from cdess.labels import Message
 
 QUEUE = "cdess"
-TIMEOUT = 30 * 60  # seconds: RQ stops a job running longer (it fails, to be retried)
 log = logging.getLogger(__name__)
 
 
@@ -105,11 +106,12 @@ def enqueue(kind: JobKind, args: dict, actor, key: str) -> Job:
 
 
 def retry(job: Job) -> None:
-    """A failed job queued again (its error kept until it runs): it runs after the commit and
-    does only what it had not done. Refused unless failed."""
+    """A failed or interrupted job queued again (its error kept until it runs): it runs after
+    the commit and does only what it had not done. Refused otherwise."""
+    interrupted = (Job.state == JobState.running) & (Job.started_at < utcnow() - INTERRUPTED_AFTER)
     changed = db.session.execute(
         update(Job)
-        .where(Job.id == job.id, Job.state == JobState.failed)
+        .where(Job.id == job.id, (Job.state == JobState.failed) | interrupted)
         .values(state=JobState.queued, finished_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -120,7 +122,7 @@ def retry(job: Job) -> None:
 
 
 class JobError(ValueError):
-    """A job that cannot be retried (not failed)."""
+    """A job that cannot be retried (neither failed nor interrupted)."""
 
 
 # --- after the commit: to RQ, or run at once --------------------------------------------------
@@ -299,7 +301,5 @@ def version(job: Job) -> str:
     """What the progress page shows of a job, in one short string (its ETag): its state,
     attempts, progress and message."""
     digest = zlib.crc32(job.message.encode())
-    return (
-        f"j{job.id}-{job.state.value}-a{job.attempts}-"
-        f"{job.progress_done}.{job.progress_total}-{digest:x}"
-    )
+    state = "interrupted" if job.interrupted else job.state.value
+    return f"j{job.id}-{state}-a{job.attempts}-{job.progress_done}.{job.progress_total}-{digest:x}"

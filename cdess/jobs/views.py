@@ -91,7 +91,7 @@ def state(job_id: int):
 @bp.post("/travaux/<int:job_id>/relancer")
 @permission_required(authenticated)
 def retry(job_id: int):
-    """A failed job queued again; it does only what it had not done."""
+    """A failed or interrupted job queued again; it does only what it had not done."""
     job = _job(job_id)
     require(can_retry_job(current_user, job, check_state=False))
     target = url_for("jobs.show", job_id=job.id)
@@ -99,7 +99,7 @@ def retry(job_id: int):
         services.retry(job)
     except services.JobError:
         db.session.rollback()
-        flash(_("Ce travail n'est pas en échec : il n'y a rien à relancer."), "error")
+        flash(_("Ce travail n'est ni en échec ni interrompu : il n'y a rien à relancer."), "error")
         return redirect(target)
     db.session.commit()  # it runs after the commit (inline: done by now)
     flash(_("Travail relancé."), "success")

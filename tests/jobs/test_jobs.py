@@ -178,7 +178,49 @@ def test_a_failed_batch_is_shown_and_retried_without_issuing_twice(
     assert "a échoué" not in html(client.get(f"/seances/{granted_session.id}/certificats"))
     # Done, it is not retried again.
     again = client.post(f"/travaux/{job.id}/relancer", follow_redirects=True)
-    assert "Ce travail n'est pas en échec\u00a0: il n'y a rien à relancer." in html(again)
+    assert "Ce travail n'est ni en échec ni interrompu\u00a0: il n'y a rien à relancer." in html(
+        again
+    )
+
+
+def test_a_job_whose_worker_died_is_shown_interrupted_and_retried(
+    client, login, granted_session, people
+):
+    """A job still « running » past RQ's timeout was on a worker that died: the page says so
+    and offers « Relancer »; one running for a minute is left alone."""
+    from datetime import timedelta
+
+    from cdess.clock import utcnow
+
+    def running(key: str, since: timedelta) -> Job:
+        job = Job(
+            kind=JobKind.certificates,
+            args={"session_id": granted_session.id},
+            requested_by=people["secretariat"],
+            state=JobState.running,
+            started_at=utcnow() - since,
+            attempts=1,
+            key=key,
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job
+
+    busy, dead = running("busy", timedelta(minutes=1)), running("dead", timedelta(minutes=36))
+    assert not busy.interrupted and dead.interrupted
+    login(people["secretariat"])
+    page = html(client.get(f"/travaux/{busy.id}"))
+    assert "État\u00a0: en cours" in page and "relancer" not in page
+    refused = client.post(f"/travaux/{busy.id}/relancer", follow_redirects=True)
+    assert "Ce travail n'est ni en échec ni interrompu" in html(refused)
+    page = html(client.get(f"/travaux/{dead.id}"))
+    assert "Ce travail s'est interrompu\u00a0: le serveur qui le faisait s'est arrêté." in page
+    assert f'action="/travaux/{dead.id}/relancer"' in page
+    client.post(f"/travaux/{dead.id}/relancer")
+    db.session.expire_all()
+    dead, busy = db.session.get(Job, dead.id), db.session.get(Job, busy.id)
+    assert dead.state is JobState.done and dead.attempts == 2 and len(_issued()) == 2
+    assert busy.state is JobState.running
 
 
 def test_a_failed_mailing_sends_only_the_rest_when_retried(
