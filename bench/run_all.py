@@ -18,7 +18,9 @@ Not run here: `bench/mutation.py` (the tests' quality: `make mutation`) and `ben
 
 Decided here: the section goes between `<!-- bench:start -->` and `<!-- bench:end -->`, near
 the top of the file; everything outside the markers (each benchmark's history, written by
-hand) is kept as it is.
+hand) is kept as it is. `--only NAME …` runs those benchmarks again and keeps the others'
+figures of their last run (their JSON in `test-output/bench/`), each row saying which run it
+comes from, so that one benchmark measured again after a fix does not erase the others.
 """
 
 import argparse
@@ -180,6 +182,22 @@ def arguments(benchmark: Benchmark, quick: bool, pg: bool) -> tuple[str, ...] | 
     return sizes
 
 
+def kept(benchmark: Benchmark, folder: Path) -> dict | None:
+    """The figures of the benchmark's last run (`--only` left it out), or None."""
+    slug = benchmark.name.replace(" ", "-")
+    output = folder / f"{slug}.json"
+    if not output.exists():
+        return None
+    when = datetime.fromtimestamp(output.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return {
+        "name": f"{benchmark.name} (run of {when})",
+        "code": 0,
+        "seconds": 0.0,
+        "log": folder / f"{slug}.log",
+        "figures": json.loads(output.read_text(encoding="utf-8"))["figures"],
+    }
+
+
 def run(benchmark: Benchmark, args: tuple[str, ...], folder: Path, timeout: float) -> dict:
     """One benchmark in its own process (and process group: its servers go with it); its
     figures, or why there are none."""
@@ -277,6 +295,12 @@ def section(results: list[dict], context: dict) -> str:
         "each benchmark's history, written by hand.",
         "",
     ]
+    if context.get("only"):
+        head += [
+            f"This run measured only: {', '.join(context['only'])}; the other rows are those of "
+            "their last run, which each names (`--only`).",
+            "",
+        ]
     if context["quick"]:
         head += [
             "**A quick run** (`--quick`: tiny sizes, SQLite only) that checks the pipeline: "
@@ -330,11 +354,14 @@ def main() -> None:
         "load_before": load(),
         "commit": commit(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "only": options.only,
     }
     started = time.perf_counter()
     results = []
     for benchmark in BENCHMARKS:
         if options.only and benchmark.name not in options.only:
+            if (earlier := kept(benchmark, folder)) is not None:
+                results.append(earlier)
             continue
         args = arguments(benchmark, options.quick, pg_version is not None)
         if args is not None:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from cdess.accounts.models import Role
+from cdess.accounts.permissions import is_staff
 from cdess.demo.data import STRUCTURE_COUNT
 from cdess.extensions import db
 from cdess.jobs import services as jobs
@@ -31,7 +32,7 @@ def init_db() -> None:
     db.session.commit()
 
 
-@jobs.work(JobKind.reminders, lambda job: job.kind.label, None)
+@jobs.work(JobKind.reminders, lambda job: job.kind.label, None, is_staff)
 def reminders_job(job) -> None:
     """`flask reminders` as a job: the labels' reminders (each recorded once on its
     certificate), the follow-ups' calendar (each step once), the journal's head published."""
@@ -417,7 +418,7 @@ def register_commands(app: Flask) -> None:
         """Load the realistic demo dataset (refuses a database holding real data); with
         --structures N, grow its territory to N structures (a loaded demo too)."""
         from cdess import demo
-        from cdess.demo.grow import grow
+        from cdess.demo.grow import grow, refresh_statistics
 
         init_db()
         state = demo.database_state()
@@ -442,6 +443,8 @@ def register_commands(app: Flask) -> None:
                 "Données de démonstration refusées :\n" + "\n".join(error.problems)
             ) from error
         db.session.commit()
+        if growth.structures:
+            refresh_statistics()
         for line in summary:
             click.echo(line)
         if growth.structures:

@@ -28,6 +28,7 @@ from limits import parse_many
 
 from cdess.certificates import records, services
 from cdess.extensions import limiter
+from cdess.web import ERROR_ANSWERS
 from cdess.web.urls import external_url
 
 bp = Blueprint("api", __name__)
@@ -93,6 +94,21 @@ def _open_for_reading(response):
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+# The names, for programs, of the errors the API's own views do not answer.
+ERROR_NAMES = {404: "adresse_inconnue", 405: "methode_refusee", 500: "erreur_interne"}
+
+
+def _any_error(code: int, _title: str, message: str):
+    """Any other error under the API's prefix (an unknown path, a POST, a 500): JSON too, with
+    the error pages' sentence, CORS open like the rest."""
+    response = error(code, ERROR_NAMES.get(code, f"erreur_{code}"), message, cached=False)
+    _open_for_reading(response)
+    return response
+
+
+ERROR_ANSWERS[PREFIX + "/"] = _any_error
 
 
 @bp.errorhandler(429)

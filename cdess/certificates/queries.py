@@ -17,7 +17,6 @@ from cdess.extensions import db
 from cdess.sessions.models import AgendaItem, CouncilSession, ItemKind
 from cdess.structures.models import Family, Structure
 from cdess.web import spreadsheet
-from cdess.web.collation import by_name
 from cdess.web.queries import paginate, parse_month
 from cdess.web.typography import collation_key
 from cdess.web.urls import external_url
@@ -198,7 +197,7 @@ def registry(filters: dict[str, str]):
     family = Family(filters["famille"]) if filters["famille"] in {f.value for f in Family} else None
     return services.search(
         services.labelled(), filters["q"], filters["epci"], filters["commune"], family
-    ).order_by(by_name(Structure.name), Structure.name, Certificate.id)
+    ).order_by(Structure.sort_key, Structure.name, Certificate.id)
 
 
 def registry_page(filters: dict[str, str]):

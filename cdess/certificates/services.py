@@ -28,6 +28,7 @@ from cdess.certificates.models import (
     ProposalState,
     StatusChange,
 )
+from cdess.certificates.permissions import can_issue_certificates
 from cdess.certificates.rules import CHANGES, CertificateError
 from cdess.certificates.rules import CertificateStatus as Status
 from cdess.clock import add_months, utcnow
@@ -303,7 +304,9 @@ def issue_session(session: CouncilSession, actor: User, workers: int = 1) -> lis
     return issued
 
 
-@jobs.work(JobKind.certificates, job_title, _l("Voir les certificats délivrés"))
+@jobs.work(
+    JobKind.certificates, job_title, _l("Voir les certificats délivrés"), can_issue_certificates
+)
 def issue_session_job(job) -> None:
     """A session's certificates as a job: one by one in agenda order, each committed with its
     place in the batch (`completed`), so that a retry issues only those not issued yet."""

@@ -1,6 +1,7 @@
 """Certificates: the secretariat issues and manages them; anyone verifies one and reads the
 registry of labelled structures and its open data."""
 
+import hashlib
 import io
 import zipfile
 from datetime import date
@@ -179,6 +180,13 @@ def issue(application_id: int):
     return redirect(url_for("certificates.show", number=certificate.number))
 
 
+def batch_key(session_id: int, application_ids: list[int]) -> str:
+    """The idempotency key of a batch: the session and a digest of its files' ids (their list
+    itself would outgrow the key's 200 characters from about 35 files)."""
+    files = hashlib.sha256(",".join(map(str, sorted(application_ids))).encode()).hexdigest()
+    return f"certificates:{session_id}:{files[:32]}"
+
+
 @bp.post("/seances/<int:session_id>/certificats")
 @permission_required(can_issue_certificates)
 def issue_session(session_id: int):
@@ -191,12 +199,11 @@ def issue_session(session_id: int):
         flash(_("Aucun dossier de cette séance n'attend son certificat."), "error")
         return redirect(target)
     # A job issues them one by one after the commit; asked twice for the same files, one job.
-    files = "-".join(str(application.id) for application in waiting)
     job = jobs.enqueue(
         JobKind.certificates,
         {"session_id": session.id},
         current_user,
-        f"certificates:{session.id}:{files}",
+        batch_key(session.id, [application.id for application in waiting]),
     )
     db.session.commit()
     # Done: the page tells this batch from the session's earlier certificates by their ids.

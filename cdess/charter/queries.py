@@ -13,7 +13,6 @@ from cdess.extensions import db
 from cdess.structures import queries as structures
 from cdess.structures.models import Structure
 from cdess.web import spreadsheet
-from cdess.web.collation import by_name
 from cdess.web.queries import COUNT_CAP, paginate
 
 
@@ -73,7 +72,7 @@ def signatories(today: date, text: str = ""):
         .options(
             contains_eager(CharterSignature.structure), contains_eager(CharterSignature.version)
         )
-        .order_by(by_name(Structure.name), Structure.name, Structure.id)
+        .order_by(Structure.sort_key, Structure.name, Structure.id)
     )
     if (searched := structures.search(text)) is not None:
         stmt = stmt.where(searched)

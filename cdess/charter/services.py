@@ -29,7 +29,6 @@ from cdess.clock import add_months, utcnow
 from cdess.extensions import db
 from cdess.notifications.services import lazy_date, notify
 from cdess.structures.models import Membership, Structure
-from cdess.web.collation import by_name
 from cdess.web.formats import wallclock
 from cdess.web.messages import translate
 from cdess.web.urls import external_url
@@ -477,7 +476,7 @@ def signatories(today: date | None = None) -> list[tuple[CharterSignature, versi
             .options(
                 contains_eager(CharterSignature.structure), joinedload(CharterSignature.version)
             )
-            .order_by(by_name(Structure.name), Structure.name, Structure.id)
+            .order_by(Structure.sort_key, Structure.name, Structure.id)
         )
         .scalars()
         .all()

@@ -18,6 +18,7 @@ Decided here:
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -344,13 +345,16 @@ def status_list(purpose: str) -> str:
     """The signed BitstringStatusListCredential of a purpose, drawn from the certificates'
     statuses when they last changed (kept per process under their version, read at each
     request: a suspension or revocation shows at the next request; readers may keep it
-    STATUS_SECONDS)."""
+    STATUS_SECONDS). Drawn again after STATUS_SECONDS whatever the version says: two
+    transactions may commit in the other order than their `updated_at` (or two servers'
+    clocks differ), and the later change would hide behind the version of the earlier one."""
     ensure_key()
     version = _version()
     cache = current_app.extensions.setdefault("credential_status_lists", {})
-    if cache.get("version") != version:  # only the latest version's lists are worth keeping
-        cache.clear()
-        cache["version"] = version
+    now_monotonic = time.monotonic()
+    if cache.get("version") != version or now_monotonic - cache["drawn"] > STATUS_SECONDS:
+        cache.clear()  # only the latest version's lists are worth keeping
+        cache["version"], cache["drawn"] = version, now_monotonic
     token = cache.get(purpose)
     if token is None:
         url = status_list_url(purpose)

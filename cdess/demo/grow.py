@@ -166,6 +166,15 @@ def _page_cache() -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
+def refresh_statistics() -> None:
+    """After the bulk insert is committed, the planner's statistics gathered again (`ANALYZE`,
+    on both databases). PostgreSQL's autovacuum would do it within minutes; until then it
+    plans for the table it knew (3,445 structures) and joins by reading all 200,000 where an
+    index would do: measured, the applications' queue 5.3× slower, the signatories' 4.8×."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
 def _chunks(rows: Iterable[dict]) -> Iterator[list[dict]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK)):

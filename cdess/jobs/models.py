@@ -18,8 +18,9 @@ from cdess.extensions import db
 from cdess.labels import labelled
 
 # RQ stops a job after TIMEOUT (`services`), and the job is then marked failed. One still
-# « running » well past it was on a worker that died (killed, its host stopped): interrupted,
-# it may be retried. The 30-minute timeout and 5 minutes of grace.
+# « running » well past it was on a worker that died (killed, its host stopped), one still
+# « queued » as long was lost from the queue (Redis restarted without keeping it): interrupted,
+# either may be retried. The 30-minute timeout and 5 minutes of grace.
 TIMEOUT = 30 * 60
 INTERRUPTED_AFTER = timedelta(seconds=TIMEOUT + 5 * 60)
 
@@ -109,6 +110,7 @@ class Job(db.Model):
     completed: Mapped[list] = mapped_column(JSON, default=list)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime | None]  # asked for, or retried: when it went in the queue
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
@@ -120,9 +122,7 @@ class Job(db.Model):
 
     @property
     def interrupted(self) -> bool:
-        """Running for longer than any worker lets a job run: its worker died."""
-        return (
-            self.state is JobState.running
-            and self.started_at is not None
-            and self.started_at < utcnow() - INTERRUPTED_AFTER
-        )
+        """Running for longer than any worker lets a job run (its worker died), or queued as
+        long (lost from the queue)."""
+        since = {JobState.running: self.started_at, JobState.queued: self.queued_at}.get(self.state)
+        return since is not None and since < utcnow() - INTERRUPTED_AFTER

@@ -2,6 +2,7 @@
 
 from cdess.accounts.permissions import is_staff
 from cdess.jobs.models import JobState
+from cdess.jobs.services import WORKS  # each kind's permission, registered by its domain
 
 
 def can_view_job(user, job) -> bool:
@@ -14,7 +15,8 @@ def can_view_job(user, job) -> bool:
 def can_retry_job(user, job, check_state: bool = True) -> bool:
     """« Relancer »: who may see it, once it failed or was interrupted (`check_state`)."""
     ready = job.state is JobState.failed or job.interrupted
-    return can_view_job(user, job) and (not check_state or ready)
+    allowed = job.kind in WORKS and WORKS[job.kind].may_retry(user)
+    return can_view_job(user, job) and allowed and (not check_state or ready)
 
 
 def can_read_job_error(user, job=None) -> bool:

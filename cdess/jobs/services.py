@@ -15,7 +15,9 @@ Where nothing else decides, decided here:
 - a job is started by compare-and-set (queued → running): two workers never run it at once;
 - the queue unreachable at the commit: the job fails with that reason, to be retried;
 - a job still running past RQ's timeout and a grace (`Job.interrupted`: its worker was killed,
-  its host stopped) is shown as interrupted and may be retried like a failed one."""
+  its host stopped), or queued as long (lost by a Redis restarted without keeping it), is
+  shown as interrupted and may be retried like a failed one; if it was only waiting, the
+  compare-and-set start runs it once all the same."""
 
 import logging
 import zlib
@@ -38,22 +40,27 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Work:
-    """What a kind of job does (`run`, given the job), the title its page shows, and the words
-    of the link to its result."""
+    """What a kind of job does (`run`, given the job), the title its page shows, the words of
+    the link to its result, and who may retry it (the permission of the action that asked for
+    it, checked again: someone who lost it since may no longer)."""
 
     run: Callable[[Job], None]
     title: Callable[[Job], str]
     result_label: object  # a lazy string
+    may_retry: Callable[[object], bool]
 
 
 WORKS: dict[JobKind, Work] = {}
 
 
-def work(kind: JobKind, title: Callable[[Job], str], result_label) -> Callable:
-    """Register the function that does a kind of job (`cdess.jobs.works`)."""
+def work(
+    kind: JobKind, title: Callable[[Job], str], result_label, may_retry: Callable[[object], bool]
+) -> Callable:
+    """Register the function that does a kind of job (`cdess.jobs.works`), with the
+    permission (a predicate of the user) its « Relancer » asks for."""
 
     def register(run: Callable[[Job], None]) -> Callable[[Job], None]:
-        WORKS[kind] = Work(run, title, result_label)
+        WORKS[kind] = Work(run, title, result_label, may_retry)
         return run
 
     return register
@@ -96,6 +103,7 @@ def enqueue(kind: JobKind, args: dict, actor, key: str) -> Job:
             completed=[],
             key=key,
             created_at=utcnow(),
+            queued_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(Job.id)
@@ -108,11 +116,14 @@ def enqueue(kind: JobKind, args: dict, actor, key: str) -> Job:
 def retry(job: Job) -> None:
     """A failed or interrupted job queued again (its error kept until it runs): it runs after
     the commit and does only what it had not done. Refused otherwise."""
-    interrupted = (Job.state == JobState.running) & (Job.started_at < utcnow() - INTERRUPTED_AFTER)
+    cutoff = utcnow() - INTERRUPTED_AFTER
+    interrupted = ((Job.state == JobState.running) & (Job.started_at < cutoff)) | (
+        (Job.state == JobState.queued) & (Job.queued_at < cutoff)
+    )
     changed = db.session.execute(
         update(Job)
         .where(Job.id == job.id, (Job.state == JobState.failed) | interrupted)
-        .values(state=JobState.queued, finished_at=None)
+        .values(state=JobState.queued, finished_at=None, queued_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(job)
@@ -278,20 +289,32 @@ def finish(job: Job, endpoint: str | None = None, **args) -> None:
     job.result_endpoint, job.result_args = endpoint, args or None
 
 
+# A letter the mail server refused: `notifications.send` kept it in outbox/non-envoyes/ for a
+# person to send, so a retry does not send it again; it is not counted as delivered.
+KEPT = "kept:"
+
+
 def deliver(job: Job, letters: Iterable[tuple[str, Callable[[], bool]]]) -> int:
     """Send the letters (key, post: builds and sends, says whether delivered) the job has not
-    sent yet, each recorded as sent in its own commit: a retry sends only the rest. The number
-    delivered by this run."""
+    sent yet, each recorded in its own commit, as delivered or as kept (`KEPT`): a retry sends
+    only the rest. The number delivered by this run."""
     letters = list(letters)
-    done = set(job.completed)
+    done = {entry.removeprefix(KEPT) for entry in job.completed}
     step(job, total=len(letters), done=sum(key in done for key, _post in letters))
     delivered = 0
     for key, post in letters:
         if key in done:
             continue
-        delivered += post()
-        step(job, done=job.progress_done + 1, completed=key)
+        sent = post()
+        delivered += sent
+        step(job, done=job.progress_done + 1, completed=key if sent else KEPT + key)
     return delivered
+
+
+def delivered_and_kept(job: Job) -> tuple[int, int]:
+    """Of a mailing job's letters so far, how many were delivered and how many kept."""
+    kept = sum(entry.startswith(KEPT) for entry in job.completed)
+    return len(job.completed) - kept, kept
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from cdess.notifications.notices import tell
 from cdess.notifications.services import build_message, lazy_date, offered, send
 from cdess.sessions import live, services
 from cdess.sessions.models import CouncilSession, SessionStatus
+from cdess.sessions.permissions import can_plan_sessions
 from cdess.structures import queries as structures
 from cdess.web.urls import external_url
 
@@ -291,23 +292,32 @@ def send_move_notices(session: CouncilSession, previous: datetime) -> int:
 
 
 def _mailed(job, letters: list[Letter]) -> None:
-    """A mailing job: the letters not sent yet, then its count and the session's page."""
-    already = len(job.completed)
-    sent = already + jobs.deliver(job, letters)
+    """A mailing job: the letters not sent yet, then its count (and those the mail server
+    refused, kept for a person to send) and the session's page."""
+    jobs.deliver(job, letters)
+    sent, kept = jobs.delivered_and_kept(job)
     jobs.finish(job, "sessions.show", session_id=job.args["session_id"])
-    jobs.step(
-        job,
-        message=N_("%(n)s courriel(s) envoyé(s) sur %(total)s.", n=sent, total=job.progress_total),
-    )
+    total = job.progress_total
+    if kept:
+        message = N_(
+            "%(n)s courriel(s) envoyé(s) sur %(total)s ; %(kept)s refusé(s) par le serveur de "
+            "courriel, gardé(s) pour être envoyé(s) à la main (dossier outbox/non-envoyes).",
+            n=sent,
+            total=total,
+            kept=kept,
+        )
+    else:
+        message = N_("%(n)s courriel(s) envoyé(s) sur %(total)s.", n=sent, total=total)
+    jobs.step(job, message=message)
 
 
-@jobs.work(JobKind.convocations, live.job_title, _l("Retour à la séance"))
+@jobs.work(JobKind.convocations, live.job_title, _l("Retour à la séance"), can_plan_sessions)
 def convocations_job(job) -> None:
     """The convocation to every member and the word to each applicant, once each."""
     _mailed(job, convocation_letters(live.job_session(job)))
 
 
-@jobs.work(JobKind.move_notices, live.job_title, _l("Retour à la séance"))
+@jobs.work(JobKind.move_notices, live.job_title, _l("Retour à la séance"), can_plan_sessions)
 def move_notices_job(job) -> None:
     """The notice of a convened session's move to every member and applicant, once each."""
     previous = datetime.fromisoformat(job.args["previous"])

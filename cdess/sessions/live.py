@@ -47,6 +47,7 @@ from cdess.sessions.models import (
     VoteAnnulment,
     VoteStatus,
 )
+from cdess.sessions.permissions import can_preside
 from cdess.sessions.services import SessionError, bump
 from cdess.web.formats import wallclock
 from cdess.web.messages import translate
@@ -203,7 +204,7 @@ def job_title(job) -> str:
     return _("%(kind)s — séance du %(d)s", kind=job.kind.label, d=wallclock(starts_at, "d MMMM y"))
 
 
-@jobs.work(JobKind.minutes, job_title, _l("Ouvrir le procès-verbal (PDF)"))
+@jobs.work(JobKind.minutes, job_title, _l("Ouvrir le procès-verbal (PDF)"), can_preside)
 def write_minutes(job) -> None:
     """The job after the close: the minutes PDF, unless written already (a retry)."""
     from cdess.sessions import minutes

@@ -11,7 +11,6 @@ from cdess.extensions import db
 from cdess.structures.identity import LEGAL_FORMS
 from cdess.structures.models import Family, Membership, Structure
 from cdess.web import spreadsheet
-from cdess.web.collation import by_name
 from cdess.web.queries import COUNT_CAP, escape_like, paginate
 
 
@@ -57,7 +56,7 @@ def of_user(user_id: int) -> list[Structure]:
             db.select(Structure)
             .join(Membership, Membership.structure_id == Structure.id)
             .filter(Membership.user_id == user_id)
-            .order_by(by_name(Structure.name), Structure.name, Structure.id)
+            .order_by(Structure.sort_key, Structure.name, Structure.id)
         ).scalars()
     )
 
@@ -83,7 +82,7 @@ def identity_cells(structure: Structure) -> list:
 def structures(filters: dict[str, str]):
     """The secretariat's list of structures by name, found by name or identifier (SIRET,
     SIREN, RNA), EPCI, family and commune; runs nothing."""
-    stmt = db.select(Structure).order_by(by_name(Structure.name), Structure.name, Structure.id)
+    stmt = db.select(Structure).order_by(Structure.sort_key, Structure.name, Structure.id)
     if filters["q"]:
         like = "%" + escape_like(filters["q"].lower()) + "%"
         ident = filters["q"].replace(" ", "").upper()

@@ -41,6 +41,8 @@ ERRORS = {
 }
 # endpoint → view that answers a too-large upload itself (the form comes back with the error)
 TOO_LARGE_HANDLERS: dict = {}
+# path prefix → function(code, title, message) answering the errors under it (the API's JSON)
+ERROR_ANSWERS: dict = {}
 
 CSRF_MESSAGE = _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
 
@@ -71,6 +73,9 @@ def setup_web(app: Flask) -> None:
         title, message = ERRORS.get(code, ERRORS[500])
         if isinstance(error, CSRFError):
             message = CSRF_MESSAGE
+        for prefix, answer in ERROR_ANSWERS.items():
+            if request.path.startswith(prefix):
+                return answer(code, str(title), str(message))
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     for code in ERRORS:

@@ -23,7 +23,8 @@ from cdess.web.typography import collation_key
 
 
 class by_name(ColumnElement):
-    """`ORDER BY by_name(Structure.name)`: the column's names in French order."""
+    """`ORDER BY by_name(User.display_name)`: the column's names in French order (the
+    structures keep theirs as a column, `Structure.sort_key`, which an index orders)."""
 
     inherit_cache = True
     type = String()

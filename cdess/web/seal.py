@@ -30,6 +30,7 @@ import contextlib
 import enum
 import hashlib
 import io
+import logging
 import os
 import re
 import tempfile
@@ -65,6 +66,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 FIELD = "Sceau"
 DEVELOPMENT_YEARS = 10
+log = logging.getLogger(__name__)
 
 
 class SealError(RuntimeError):
@@ -399,7 +401,17 @@ def _agree_producers(writer: IncrementalPdfFileWriter) -> None:
 
 
 def check(pdf: bytes) -> SealCheck:
-    """Whether `pdf` carries one of the council's seals over all its bytes, intact."""
+    """Whether `pdf` carries one of the council's seals over all its bytes, intact. Any PDF
+    is an answer, never an error page: what pyHanko or cryptography cannot read (a certificate
+    of a form they refuse, a construct they do not support) is `unreadable`."""
+    try:
+        return _check(pdf)
+    except Exception:
+        log.warning("seal: a PDF whose signature could not be read", exc_info=True)
+        return SealCheck(Verdict.unreadable)
+
+
+def _check(pdf: bytes) -> SealCheck:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
@@ -433,7 +445,7 @@ def check(pdf: bytes) -> SealCheck:
     )
     try:
         status = outside_any_loop(validate_pdf_signature, signature, context, skip_diff=True)
-    except ValueError:  # pyHanko's SignatureValidationError among them
+    except Exception:  # pyHanko's SignatureValidationError, or what it does not support
         return _as(found, Verdict.altered)
     if not (status.intact and status.valid):
         return _as(found, Verdict.altered)

@@ -182,6 +182,25 @@ def test_a_path_beyond_a_number_is_refused_in_json_too(client):
     assert response.status_code == 400 and response.get_json()["error"] == "numero_invalide"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "code", "name"),
+    [
+        ("GET", "/api/v1/inconnu", 404, "adresse_inconnue"),
+        ("GET", "/api/v1/", 404, "adresse_inconnue"),
+        ("POST", "/api/v1/certificats", 405, "methode_refusee"),
+        ("DELETE", "/api/v1/certificats/CDESS-62-2026-0001", 405, "methode_refusee"),
+    ],
+)
+def test_every_other_error_under_the_api_is_json_too(client, method, path, code, name):
+    response = client.open(path, method=method)
+    assert response.status_code == code and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["error"] == name and body["message"].endswith(".")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    # Elsewhere the same error is the HTML page.
+    assert client.open("/inconnu", method=method).mimetype == "text/html"
+
+
 def test_a_list_needs_one_well_formed_identifier(api):
     queries = ("", "siren=123456789&siret=12345678900011", "siren=12345", "rna=%00", "siret=x")
     for query in queries:

@@ -137,6 +137,26 @@ def test_tampering_is_told_apart(app, tamper, verdict):
         assert checked.signer == COUNCIL  # whose seal it was
 
 
+def test_what_pyhanko_or_cryptography_cannot_read_is_an_answer_not_an_error(app, monkeypatch):
+    """A construct pyHanko's validation does not support (a seed value's legal attestation
+    added after the seal) is altered; a signer's certificate cryptography refuses is
+    unreadable: never a 500 on the public page."""
+    sealed = seal.seal(small_pdfa())
+
+    def unsupported(*_args, **_kwargs):
+        raise NotImplementedError("/SV /LegalAttestation")
+
+    monkeypatch.setattr(seal, "validate_pdf_signature", unsupported)
+    assert seal.check(sealed).verdict is Verdict.altered
+    monkeypatch.undo()
+
+    def refused(_certificate):
+        raise ValueError("error parsing asn1 value")
+
+    monkeypatch.setattr(seal, "_asn1_name", refused)
+    assert seal.check(sealed).verdict is Verdict.unreadable
+
+
 def test_an_rsa_seal_as_trust_service_providers_deliver(app):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     rsa_seal = seal.open_pkcs12(seal.development_pkcs12(key=key), None)

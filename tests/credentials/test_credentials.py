@@ -143,6 +143,28 @@ def test_suspension_and_revocation_flip_the_published_bits(certificate, publishe
     assert sum(bin(byte).count("1") for byte in published.bits("revocation")) == 1
 
 
+def test_a_change_hidden_behind_the_version_shows_within_the_minute(
+    certificate, published, monkeypatch
+):
+    """Two transactions committing in the other order than their `updated_at`: the later
+    change keeps the version the lists were drawn under. They are drawn again after
+    STATUS_SECONDS all the same."""
+    from cdess.certificates.models import Certificate
+
+    index = certificate.status_index
+    assert statuslist.bit(published.bits("suspension"), index) == 0
+    db.session.execute(  # the status changed, `updated_at` (the version) as it was
+        db.update(Certificate)
+        .filter_by(id=certificate.id)
+        .values(status=Status.suspended, updated_at=certificate.updated_at)
+    )
+    db.session.commit()
+    assert statuslist.bit(published.bits("suspension"), index) == 0  # hidden, for now
+    later = services.time.monotonic() + services.STATUS_SECONDS + 1
+    monkeypatch.setattr(services.time, "monotonic", lambda: later)
+    assert statuslist.bit(published.bits("suspension"), index) == 1
+
+
 def test_the_status_lists_are_public_signed_and_kept_briefly(client, certificate):
     response = client.get("/credentials/status/revocation")
     assert response.headers["Access-Control-Allow-Origin"] == "*"

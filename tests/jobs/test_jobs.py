@@ -192,14 +192,15 @@ def test_a_job_whose_worker_died_is_shown_interrupted_and_retried(
 
     from cdess.clock import utcnow
 
-    def running(key: str, since: timedelta) -> Job:
+    def running(key: str, since: timedelta, state=JobState.running) -> Job:
         job = Job(
             kind=JobKind.certificates,
             args={"session_id": granted_session.id},
             requested_by=people["secretariat"],
-            state=JobState.running,
-            started_at=utcnow() - since,
-            attempts=1,
+            state=state,
+            queued_at=utcnow() - since,
+            started_at=utcnow() - since if state is JobState.running else None,
+            attempts=1 if state is JobState.running else 0,
             key=key,
         )
         db.session.add(job)
@@ -207,20 +208,59 @@ def test_a_job_whose_worker_died_is_shown_interrupted_and_retried(
         return job
 
     busy, dead = running("busy", timedelta(minutes=1)), running("dead", timedelta(minutes=36))
-    assert not busy.interrupted and dead.interrupted
+    waiting = running("waiting", timedelta(minutes=2), JobState.queued)
+    lost = running("lost", timedelta(minutes=40), JobState.queued)
+    assert [j.interrupted for j in (busy, dead, waiting, lost)] == [False, True, False, True]
     login(people["secretariat"])
     page = html(client.get(f"/travaux/{busy.id}"))
     assert "État\u00a0: en cours" in page and "relancer" not in page
     refused = client.post(f"/travaux/{busy.id}/relancer", follow_redirects=True)
     assert "Ce travail n'est ni en échec ni interrompu" in html(refused)
     page = html(client.get(f"/travaux/{dead.id}"))
-    assert "Ce travail s'est interrompu\u00a0: le serveur qui le faisait s'est arrêté." in page
+    assert "Ce travail s'est interrompu\u00a0: il n'avance plus depuis plus de 35 minutes" in page
     assert f'action="/travaux/{dead.id}/relancer"' in page
     client.post(f"/travaux/{dead.id}/relancer")
     db.session.expire_all()
     dead, busy = db.session.get(Job, dead.id), db.session.get(Job, busy.id)
     assert dead.state is JobState.done and dead.attempts == 2 and len(_issued()) == 2
     assert busy.state is JobState.running
+    # Lost from the queue: retried, it runs once, and the certificates are not issued again.
+    assert client.post(f"/travaux/{waiting.id}/relancer").status_code == 302
+    client.post(f"/travaux/{lost.id}/relancer")
+    db.session.expire_all()
+    assert db.session.get(Job, lost.id).state is JobState.done and len(_issued()) == 2
+    assert db.session.get(Job, waiting.id).state is JobState.queued
+
+
+def test_who_asked_but_lost_the_right_since_may_not_retry(client, login, granted_session, people):
+    """« Relancer » asks for the permission of the action that asked for the job, again: an
+    agent who is no longer one reads their job but does not retry it."""
+    from cdess.accounts.models import Role
+    from cdess.clock import utcnow
+
+    agent = people["secretariat"]
+    job = Job(
+        kind=JobKind.certificates,
+        args={"session_id": granted_session.id},
+        requested_by=agent,
+        state=JobState.failed,
+        started_at=utcnow(),
+        finished_at=utcnow(),
+        error="OSError: disque plein",
+        attempts=1,
+        key="lost-right",
+    )
+    db.session.add(job)
+    db.session.commit()
+    login(agent)
+    assert f'action="/travaux/{job.id}/relancer"' in html(client.get(f"/travaux/{job.id}"))
+    agent.set_roles({Role.applicant})
+    db.session.commit()
+    page = html(client.get(f"/travaux/{job.id}"))
+    assert "Ce travail a échoué." in page and "/relancer" not in page
+    assert client.post(f"/travaux/{job.id}/relancer").status_code == 403
+    db.session.refresh(job)
+    assert job.state is JobState.failed and _issued() == []
 
 
 def test_a_failed_mailing_sends_only_the_rest_when_retried(
@@ -252,6 +292,37 @@ def test_a_failed_mailing_sends_only_the_rest_when_retried(
     assert len(recipients) == len(set(recipients)) == job.progress_total
     with pytest.raises(jobs.JobError):
         jobs.retry(job)
+
+
+def test_letters_the_mail_server_refuses_are_kept_and_not_counted_as_sent(
+    app, planned_session, people, monkeypatch
+):
+    """The mail server out of reach (a port where nothing listens): every letter is kept in
+    outbox/non-envoyes/ for a person to send, the job says so and counts none as sent."""
+    import socket
+    from pathlib import Path
+
+    from cdess.sessions import live
+
+    with socket.socket() as probe:  # a free port, closed again: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    live.convene(planned_session, people["secretariat"])
+    job = jobs.enqueue(
+        JobKind.convocations, {"session_id": planned_session.id}, people["secretariat"], "c:2"
+    )
+    db.session.commit()
+    db.session.refresh(job)
+    total = job.progress_total
+    assert job.state is JobState.done and total > 0
+    assert jobs.delivered_and_kept(job) == (0, total)
+    assert job.message_values == {"n": 0, "total": total, "kept": total}
+    assert "gardé(s) pour être envoyé(s) à la main" in job.message
+    kept = list((Path(app.config["OUTBOX_DIR"]) / "non-envoyes").glob("*.eml"))
+    assert len(kept) == total
 
 
 # --- the page's cost and its refresh ----------------------------------------------------------
@@ -349,3 +420,12 @@ def test_with_redis_a_worker_writes_the_minutes_and_the_page_follows(
     assert "proces-verbal.pdf" in html(client.get(f"/seances/{open_session.id}/direct"))
     # `flask worker --burst`: the same worker, from the command line, on the queue left empty.
     assert app.test_cli_runner().invoke(args=["worker", "--burst"]).exit_code == 0
+
+
+def test_a_batch_s_key_stays_short_whatever_its_files():
+    from cdess.certificates.views import batch_key
+
+    many = list(range(10_000, 10_400))  # 400 files of five-digit ids
+    key = batch_key(7, many)
+    assert len(key) <= 200 and key.startswith("certificates:7:")
+    assert key == batch_key(7, list(reversed(many))) and key != batch_key(7, many[:-1])

@@ -215,3 +215,48 @@ def test_secretariat_lists_filters_and_paginates(app, client, create_user, login
     # Unknown filter values and odd search text are ignored, not errors.
     page = html(client.get("/structures/?epci=xx&family=zz&q=%25%27--&page=abc"))
     assert "0 structure" in page or "Aucune structure" in page
+
+
+def test_the_list_reads_names_in_french_order_and_the_key_follows_the_name(
+    client, create_user, login, create_structure
+):
+    """« Étaples » among the E, « L'Atelier » by « l atelier », « Œuvre » by « oeuvre », on
+    both databases (the key is a column, `Structure.sort_key`, which an index orders); set by
+    a bulk insert as by the ORM, and kept when the name changes."""
+    from sqlalchemy import insert
+
+    from tests.factories import structure_values
+
+    for name in ("Zutkerque Solidaire", "Étaples en transition", "ecole du vivre"):
+        create_structure(name=name)
+    db.session.execute(
+        insert(Structure),
+        [
+            structure_values(900 + n, name=name)
+            for n, name in enumerate(("L'Atelier", "Œuvre d'Arras"))
+        ],
+    )
+    db.session.commit()
+
+    def listed() -> list[str]:
+        page = html(client.get("/structures/"))
+        return [name for _key, name in sorted((page.find(n), n) for n in names()) if _key >= 0]
+
+    def names() -> list[str]:
+        return list(db.session.execute(db.select(Structure.name)).scalars())
+
+    login(create_user(Role.secretariat))
+    assert listed() == [
+        "ecole du vivre",
+        "Étaples en transition",
+        "L'Atelier",
+        "Œuvre d'Arras",
+        "Zutkerque Solidaire",
+    ]
+    zutkerque = db.session.execute(
+        db.select(Structure).filter_by(name="Zutkerque Solidaire")
+    ).scalar_one()
+    zutkerque.name = "Aire Solidaire"
+    db.session.commit()
+    assert zutkerque.sort_key == "aire solidaire"
+    assert listed()[0] == "Aire Solidaire"
