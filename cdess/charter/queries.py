@@ -43,7 +43,10 @@ def signatures(today: date, text: str = ""):
     """One page of the secretariat's signatures (`signatures_list`), and the standing on
     `today` of its active ones (by signature id), read with one query for the published
     versions."""
-    page = paginate(signatures_list(text), count_cap=COUNT_CAP)
+    # Without a search, as many rows as the table's: counted from it alone (its key's index),
+    # not from its join with the structures (10,000 rows joined at 200,000 structures).
+    counted = None if structures.search(text) is not None else db.select(CharterSignature.id)
+    page = paginate(signatures_list(text), count_cap=COUNT_CAP, counted=counted)
     published = services.published_versions()
     standings = {
         s.id: services.signature_standing(s, today, published)
@@ -74,9 +77,17 @@ def signatories(today: date, text: str = ""):
         )
         .order_by(Structure.sort_key, Structure.name, Structure.id)
     )
+    counted = None
     if (searched := structures.search(text)) is not None:
         stmt = stmt.where(searched)
-    page = paginate(stmt, count_cap=COUNT_CAP)
+    else:  # the signatures that count, without the join: as many rows, cheaper to count
+        counted = db.select(CharterSignature.id).filter(
+            CharterSignature.status == SignatureStatus.active,
+            CharterSignature.version_id.in_(
+                db.select(CharterVersion.id).filter(CharterVersion.number.in_(counting))
+            ),
+        )
+    page = paginate(stmt, count_cap=COUNT_CAP, counted=counted)
     return page, [(s, standing[s.version.number]) for s in page.items]
 
 
