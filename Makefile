@@ -45,7 +45,7 @@ mutation: $(STAMP)
 
 # Every speed benchmark of bench/ (scoring, votes, certificates and the registry, the council
 # room at 70 and 200 members, the dashboard at 200,000 structures; SQLite and PostgreSQL), then
-# the table at the top of docs/performance.md rewritten with the machine it ran on. About 40 min:
+# the table at the top of docs/performance.md rewritten with the machine it ran on. About 25 min:
 # give it the machine alone. `bench/run_all.py --quick` checks the pipeline in a few minutes.
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

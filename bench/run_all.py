@@ -4,7 +4,7 @@ measured in the same run, the ratio, the target and whether it is met, and the m
 
     .venv/bin/python bench/run_all.py [--quick] [--only NAME ...] [--output PATH]
 
-Run it alone on the machine (about 40 minutes on two cores): the benchmarks time real servers,
+Run it alone on the machine (about 25 minutes on two cores): the benchmarks time real servers,
 and anything else running distorts every figure — the load average before and after is
 written beside the table. PostgreSQL runs where a benchmark supports it, when the local server
 answers (`bench/room.py`'s `PG_SERVER`); otherwise the section says it was left out.
