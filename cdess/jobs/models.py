@@ -9,7 +9,8 @@ import enum
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cdess.accounts.models import User
@@ -120,9 +121,18 @@ class Job(db.Model):
     def over(self) -> bool:
         return self.state in (JobState.done, JobState.failed)
 
-    @property
+    @hybrid_property
     def interrupted(self) -> bool:
         """Running for longer than any worker lets a job run (its worker died), or queued as
-        long (lost from the queue)."""
+        long (lost from the queue); in SQL too (`retry`'s compare-and-set)."""
         since = {JobState.running: self.started_at, JobState.queued: self.queued_at}.get(self.state)
         return since is not None and since < utcnow() - INTERRUPTED_AFTER
+
+    @interrupted.inplace.expression
+    @classmethod
+    def _interrupted_in_sql(cls):
+        cutoff = utcnow() - INTERRUPTED_AFTER
+        return or_(
+            and_(cls.state == JobState.running, cls.started_at < cutoff),
+            and_(cls.state == JobState.queued, cls.queued_at < cutoff),
+        )

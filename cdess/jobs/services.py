@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from cdess.clock import utcnow
 from cdess.extensions import db
-from cdess.jobs.models import INTERRUPTED_AFTER, TIMEOUT, Job, JobKind, JobState
+from cdess.jobs.models import TIMEOUT, Job, JobKind, JobState
 from cdess.labels import Message
 
 QUEUE = "cdess"
@@ -116,13 +116,9 @@ def enqueue(kind: JobKind, args: dict, actor, key: str) -> Job:
 def retry(job: Job) -> None:
     """A failed or interrupted job queued again (its error kept until it runs): it runs after
     the commit and does only what it had not done. Refused otherwise."""
-    cutoff = utcnow() - INTERRUPTED_AFTER
-    interrupted = ((Job.state == JobState.running) & (Job.started_at < cutoff)) | (
-        (Job.state == JobState.queued) & (Job.queued_at < cutoff)
-    )
     changed = db.session.execute(
         update(Job)
-        .where(Job.id == job.id, (Job.state == JobState.failed) | interrupted)
+        .where(Job.id == job.id, (Job.state == JobState.failed) | Job.interrupted)
         .values(state=JobState.queued, finished_at=None, queued_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
