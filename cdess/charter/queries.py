@@ -64,14 +64,17 @@ def signatories(today: date, text: str = ""):
     published = services.published_versions()
     standing = {v.number: versions.standing(v.number, published, today) for v in published}
     counting = [number for number, s in standing.items() if s.in_force]
+    in_force = (
+        CharterSignature.status == SignatureStatus.active,
+        CharterSignature.version_id.in_(
+            db.select(CharterVersion.id).filter(CharterVersion.number.in_(counting))
+        ),
+    )
     stmt = (
         db.select(CharterSignature)
         .join(Structure, Structure.id == CharterSignature.structure_id)
         .join(CharterVersion, CharterVersion.id == CharterSignature.version_id)
-        .filter(
-            CharterSignature.status == SignatureStatus.active,
-            CharterVersion.number.in_(counting),
-        )
+        .filter(*in_force)
         .options(
             contains_eager(CharterSignature.structure), contains_eager(CharterSignature.version)
         )
@@ -80,13 +83,8 @@ def signatories(today: date, text: str = ""):
     counted = None
     if (searched := structures.search(text)) is not None:
         stmt = stmt.where(searched)
-    else:  # the signatures that count, without the join: as many rows, cheaper to count
-        counted = db.select(CharterSignature.id).filter(
-            CharterSignature.status == SignatureStatus.active,
-            CharterSignature.version_id.in_(
-                db.select(CharterVersion.id).filter(CharterVersion.number.in_(counting))
-            ),
-        )
+    else:  # the same signatures without the join: as many rows, cheaper to count
+        counted = db.select(CharterSignature.id).filter(*in_force)
     page = paginate(stmt, count_cap=COUNT_CAP, counted=counted)
     return page, [(s, standing[s.version.number]) for s in page.items]
 
